@@ -1,0 +1,141 @@
+// `trusted-images check`: the engine's verdicts for CI, as text, JSON or SARIF.
+import { buildReport, defaultReportOptions, Report, ReportOptions } from '../workspace/report';
+import { toSarif } from './sarif';
+import { toText } from './text';
+
+const usage = `Usage: trusted-images check [PATH...] [options]
+
+Checks Kubernetes manifests against the OPA Gatekeeper image constraints
+(K8sAllowedRepos, K8sAllowedReposv2, K8sDisallowedRepos) found in the same files.
+
+Options:
+  --format text|json|sarif   output format (default: text)
+  --constraints PATH         more files or folders to read constraints from (repeatable)
+  --namespace NS             namespace of objects that name none (default: default);
+                             '*' makes them match every namespace rule, as gator verify does
+  --no-pod-templates         check Pods only, not the Pods that workloads create
+  --max-file-size-mb N       skip larger files (default: 10)
+  --inventory PATH           accepted for policies that read data.inventory (not used yet)
+  -h, --help                 show this help
+
+Exit status: 0 no deny violation, 1 at least one, 2 bad usage or nothing readable.`;
+
+class UsageError extends Error {}
+
+interface Args {
+  paths: string[];
+  format: 'text' | 'json' | 'sarif';
+  options: ReportOptions;
+}
+
+export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
+  const args = [...argv];
+  if (args[0] === 'check') args.shift();
+  else if (args[0] === '-h' || args[0] === '--help' || args[0] === 'help') return 'help';
+  else if (args[0] !== undefined && !args[0].startsWith('-')) throw new UsageError(`unknown command: ${args[0]}`);
+  else if (args.length === 0 || args[0]?.startsWith('-')) {
+    if (args.includes('-h') || args.includes('--help')) return 'help';
+    throw new UsageError('missing command: check');
+  }
+  const paths: string[] = [];
+  const constraintPaths: string[] = [];
+  let format: Args['format'] = 'text';
+  let namespace = defaultReportOptions.namespace;
+  let checkPodTemplates = true;
+  let maxFileBytes = defaultReportOptions.maxFileBytes;
+  const value = (flag: string, inline: string | undefined): string => {
+    const v = inline ?? args.shift();
+    if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  while (args.length > 0) {
+    const a = args.shift()!;
+    if (a === '--') {
+      paths.push(...args.splice(0));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      paths.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--format': {
+        const f = value(flag, inline);
+        if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not ${f}`);
+        format = f;
+        break;
+      }
+      case '--constraints':
+        constraintPaths.push(value(flag, inline));
+        break;
+      case '--namespace':
+        namespace = value(flag, inline);
+        break;
+      case '--inventory':
+        value(flag, inline);
+        break;
+      case '--no-pod-templates':
+        checkPodTemplates = false;
+        break;
+      case '--max-file-size-mb': {
+        const n = Number(value(flag, inline));
+        if (!Number.isFinite(n) || n <= 0) throw new UsageError('--max-file-size-mb needs a positive number');
+        maxFileBytes = Math.floor(n * 1024 * 1024);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option: ${flag}`);
+    }
+  }
+  if (paths.length === 0) paths.push('.');
+  return {
+    paths,
+    format,
+    options: { ...defaultReportOptions, cwd, namespace, checkPodTemplates, maxFileBytes, constraintPaths },
+  };
+}
+
+export function exitCodeOf(report: Report): number {
+  if (report.violations.some((v) => v.enforcementAction === 'deny')) return 1;
+  const unreadable = report.summary.files === 0 && report.errors.length > 0;
+  return unreadable ? 2 : 0;
+}
+
+export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parseArgs(argv, process.cwd());
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`trusted-images: ${e.message}\n\n${usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args === 'help') {
+    out(usage + '\n');
+    return 0;
+  }
+  const report = await buildReport(args.paths, args.options);
+  if (report.summary.files === 0 && report.errors.length > 0) {
+    for (const e of report.errors) err(`trusted-images: ${e.file}: ${e.message}\n`);
+    if (args.format === 'text') return 2;
+  }
+  switch (args.format) {
+    case 'json':
+      out(JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2) + '\n');
+      break;
+    case 'sarif':
+      out(JSON.stringify(toSarif(report), null, 2) + '\n');
+      break;
+    default:
+      out(toText(report));
+  }
+  return exitCodeOf(report);
+}

@@ -1,0 +1,39 @@
+// One file's text -> everything the checks need from it, computed once and cached by the front ends.
+import { collectPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
+import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits } from './documents';
+import { K8sObject, objectsOf } from './objects';
+
+export interface FileAnalysis {
+  readonly file: string;
+  readonly text: string;
+  readonly parsed: ParsedFile;
+  readonly objects: readonly K8sObject[];
+  readonly policy: PolicyObjects;
+  /** Set when the file is not a manifest (a Helm template, binary data): nothing else is read. */
+  readonly skipped: string | undefined;
+  readonly lines: LineIndex;
+}
+
+const BOM = '\uFEFF';
+
+/** Editors show text without its BOM; positions are counted the same way. */
+export function withoutBom(text: string): string {
+  return text.startsWith(BOM) ? text.slice(1) : text;
+}
+
+export function skippedFile(file: string, text: string, reason: string): FileAnalysis {
+  return { file, text, parsed: { documents: [], errors: [] }, objects: [], policy: noPolicyObjects, skipped: reason, lines: new LineIndex(text) };
+}
+
+export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits): FileAnalysis {
+  const text = withoutBom(rawText);
+  if (text.includes('\0')) return skippedFile(file, text, 'binary: the file holds NUL bytes');
+  const parsed = parseYaml(text, limits);
+  if (parsed.errors.length > 0 && text.includes('{{')) {
+    return skippedFile(file, text, 'template: holds {{ }} and is not YAML until rendered (Helm or another template engine)');
+  }
+  const objects: K8sObject[] = [];
+  for (const doc of parsed.documents) objects.push(...objectsOf(doc));
+  const policy = collectPolicyObjects(file, objects);
+  return { file, text, parsed, objects, policy, skipped: undefined, lines: new LineIndex(text) };
+}

@@ -1,0 +1,267 @@
+// The policy side of a workspace: constraints, ConstraintTemplates, ExpansionTemplates and Namespaces,
+// read as Gatekeeper reads them, with what Gatekeeper would refuse reported instead of applied.
+import { getPath, Span, stringAt, toJS, YNode } from './documents';
+import { parseExpansionTemplate, ExpansionTemplate } from './expansion';
+import { Match, parseMatch } from './match';
+import { K8sObject } from './objects';
+import { isPolicyKind, libraryVariants, listParameter, PolicyKind, PolicyVariant, recognizeVariant } from './policies';
+
+export type Action = 'deny' | 'warn' | 'dryrun';
+const actionRank: Record<Action, number> = { deny: 0, warn: 1, dryrun: 2 };
+
+export interface Located {
+  /** The file, as the front end names it (path or URI); the engine never opens it. */
+  readonly file: string;
+  /** The object's `metadata.name` value, or its start. */
+  readonly span: Span;
+}
+
+export interface Constraint extends Located {
+  readonly kind: PolicyKind;
+  readonly name: string;
+  /** As written: deny, warn, dryrun or scoped. */
+  readonly enforcementAction: string;
+  /** The actions that apply at admission (validation.gatekeeper.sh), strongest first; empty: not enforced there. */
+  readonly actions: readonly Action[];
+  readonly match: Match;
+  /** `repos` or `allowedImages`; undefined when the constraint has none. */
+  readonly list: readonly string[] | undefined;
+  readonly listNode: YNode | undefined;
+}
+
+export interface Template extends Located {
+  readonly name: string;
+  readonly kind: string;
+  /** The image policy it implements, when its Rego is one Trusted Images knows. */
+  readonly variant: PolicyVariant | undefined;
+}
+
+export interface NamespaceObject extends Located {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface PolicyProblem extends Located {
+  readonly message: string;
+  readonly severity: 'error' | 'warning' | 'info';
+}
+
+/** What one file contributes to the policy side. */
+export interface PolicyObjects {
+  readonly constraints: readonly Constraint[];
+  readonly templates: readonly Template[];
+  readonly expansions: readonly ExpansionTemplate[];
+  readonly namespaces: readonly NamespaceObject[];
+  readonly problems: readonly PolicyProblem[];
+}
+
+export const noPolicyObjects: PolicyObjects = { constraints: [], templates: [], expansions: [], namespaces: [], problems: [] };
+
+export function isPolicyObject(o: K8sObject): boolean {
+  const g = o.gvk.group;
+  return (
+    g === 'constraints.gatekeeper.sh' ||
+    (g === 'templates.gatekeeper.sh' && o.gvk.kind === 'ConstraintTemplate') ||
+    (g === 'expansion.gatekeeper.sh' && o.gvk.kind === 'ExpansionTemplate') ||
+    (g === '' && o.gvk.kind === 'Namespace')
+  );
+}
+
+function nameSpan(o: K8sObject): Span {
+  const n = getPath(o.node, 'metadata', 'name');
+  return n ? n.span : { start: o.node.span.start, end: o.node.span.start };
+}
+
+/** Reads the policy objects among a file's objects. */
+export function collectPolicyObjects(file: string, objects: readonly K8sObject[]): PolicyObjects {
+  const constraints: Constraint[] = [];
+  const templates: Template[] = [];
+  const expansions: ExpansionTemplate[] = [];
+  const namespaces: NamespaceObject[] = [];
+  const problems: PolicyProblem[] = [];
+  for (const o of objects) {
+    if (!isPolicyObject(o)) continue;
+    const at = { file, span: nameSpan(o) };
+    const problem = (message: string, severity: PolicyProblem['severity'] = 'error') => problems.push({ ...at, message, severity });
+    try {
+      if (o.gvk.group === 'constraints.gatekeeper.sh') {
+        if (!isPolicyKind(o.gvk.kind)) continue; // other policies need their Rego evaluated (not yet)
+        const c = readConstraint(o, at, problem);
+        if (c) constraints.push(c);
+      } else if (o.gvk.kind === 'ConstraintTemplate') {
+        const t = readTemplate(o, at, problem);
+        if (t) templates.push(t);
+      } else if (o.gvk.kind === 'ExpansionTemplate') {
+        expansions.push(parseExpansionTemplate(o, at));
+      } else if (o.gvk.kind === 'Namespace') {
+        // The API server adds this label to every Namespace (Kubernetes 1.21+).
+        namespaces.push({ ...at, name: o.name, labels: { ...o.labels, 'kubernetes.io/metadata.name': o.name } });
+      }
+    } catch (e) {
+      problem(`${o.gvk.kind} ${o.name || '(unnamed)'}: ${e instanceof Error ? e.message : String(e)}; Gatekeeper would refuse it, so it is not applied`);
+    }
+  }
+  return { constraints, templates, expansions, namespaces, problems };
+}
+
+function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: PolicyProblem['severity']) => void): Constraint | undefined {
+  const kind = o.gvk.kind as PolicyKind;
+  const label = `${kind} ${o.name || '(unnamed)'}`;
+  if (!o.name) throw new Error('metadata.name is missing');
+  const spec = getPath(o.node, 'spec');
+  const match = parseMatch(getPath(spec, 'match'));
+
+  const paramsNode = getPath(spec, 'parameters');
+  if (paramsNode && paramsNode.kind !== 'map' && !(paramsNode.kind === 'scalar' && paramsNode.value === null)) {
+    throw new Error('spec.parameters must be an object');
+  }
+  const param = listParameter[kind];
+  const listNode = getPath(paramsNode, param);
+  let list: string[] | undefined;
+  if (listNode && !(listNode.kind === 'scalar' && listNode.value === null)) {
+    const v = toJS(listNode);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      throw new Error(`spec.parameters.${param} must be a list of strings (the template's schema)`);
+    }
+    list = v as string[];
+  }
+
+  const actionNode = getPath(spec, 'enforcementAction');
+  const raw = actionNode ? toJS(actionNode) : undefined;
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') throw new Error('spec.enforcementAction must be a string');
+  const enforcementAction = raw === undefined || raw === null || raw === '' ? 'deny' : raw;
+  let actions: Action[];
+  if (enforcementAction === 'deny' || enforcementAction === 'warn' || enforcementAction === 'dryrun') {
+    actions = [enforcementAction];
+  } else if (enforcementAction === 'scoped') {
+    actions = scopedActions(getPath(spec, 'scopedEnforcementActions'));
+    if (actions.length === 0) {
+      problem(`${label}: no scopedEnforcementActions apply to admission (validation.gatekeeper.sh); it is not checked`, 'info');
+    }
+  } else {
+    throw new Error(`unrecognized enforcementAction: ${JSON.stringify(enforcementAction)} is not within the supported list [deny dryrun warn scoped]`);
+  }
+  return { ...at, kind, name: o.name, enforcementAction, actions, match, list, listNode };
+}
+
+const enforcementPoints = new Set(['validation.gatekeeper.sh', 'audit.gatekeeper.sh', 'gator.gatekeeper.sh', 'vap.k8s.io', '*']);
+
+function scopedActions(node: YNode | undefined): Action[] {
+  const v = node ? toJS(node) : undefined;
+  if (!Array.isArray(v)) throw new Error('scopedEnforcementActions is required when enforcementAction is scoped');
+  const found = new Set<Action>();
+  for (const entry of v as Array<Record<string, unknown>>) {
+    const action = entry?.action;
+    if (action !== 'deny' && action !== 'warn' && action !== 'dryrun') {
+      throw new Error(`unrecognized enforcementAction: ${JSON.stringify(action)} is not within the supported list [deny dryrun warn]`);
+    }
+    const points = entry.enforcementPoints;
+    if (!Array.isArray(points) || points.length === 0) throw new Error('each scopedEnforcementActions entry needs enforcementPoints');
+    for (const p of points as Array<Record<string, unknown>>) {
+      const name = p?.name;
+      if (typeof name !== 'string' || !enforcementPoints.has(name)) {
+        throw new Error(`unrecognized enforcement point ${JSON.stringify(name)}; supported are ${[...enforcementPoints].join(', ')}`);
+      }
+      if (name === 'validation.gatekeeper.sh' || name === '*') found.add(action);
+    }
+  }
+  return [...found].sort((a, b) => actionRank[a] - actionRank[b]);
+}
+
+function readTemplate(o: K8sObject, at: Located, problem: (m: string, s?: PolicyProblem['severity']) => void): Template | undefined {
+  const kind = stringAt(o.node, 'spec', 'crd', 'spec', 'names', 'kind');
+  if (!kind) throw new Error('spec.crd.spec.names.kind is missing');
+  if (o.name !== kind.toLowerCase()) {
+    problem(`ConstraintTemplate ${o.name}: its name must be ${kind.toLowerCase()}, the lowercase of its kind ${kind}`);
+  }
+  let variant: PolicyVariant | undefined;
+  if (isPolicyKind(kind)) {
+    const rego = regoOf(o.node);
+    variant = rego === undefined ? undefined : recognizeVariant(kind, rego, `ConstraintTemplate ${o.name}`);
+    if (!variant) {
+      variant = libraryVariants[kind];
+      problem(
+        `ConstraintTemplate ${o.name}: its Rego is not a variant Trusted Images knows; ${kind} constraints are checked as the Gatekeeper library's template decides`,
+        'warning',
+      );
+    }
+  }
+  return { ...at, name: o.name, kind, variant };
+}
+
+/** The Rego source of the template's first target: `rego`, or a `code` entry of engine Rego. */
+function regoOf(node: YNode): string | undefined {
+  const targets = getPath(node, 'spec', 'targets');
+  const target = targets?.kind === 'seq' ? targets.items[0] : undefined;
+  const direct = stringAt(target, 'rego');
+  if (direct !== undefined) return direct;
+  const code = getPath(target, 'code');
+  if (code?.kind === 'seq') {
+    for (const c of code.items) if (stringAt(c, 'engine') === 'Rego') return stringAt(c, 'source', 'rego');
+  }
+  return undefined;
+}
+
+/** All files' policy objects, merged. */
+export interface PolicySet {
+  readonly constraints: readonly Constraint[];
+  readonly expansions: readonly ExpansionTemplate[];
+  /** Workspace ExpansionTemplates replace the default set. */
+  readonly workspaceExpansions: boolean;
+  readonly namespaces: ReadonlyMap<string, NamespaceObject>;
+  readonly variants: ReadonlyMap<PolicyKind, PolicyVariant>;
+  readonly templates: readonly Template[];
+  readonly problems: readonly PolicyProblem[];
+}
+
+export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansions: readonly ExpansionTemplate[]): PolicySet {
+  const constraints: Constraint[] = [];
+  const expansions: ExpansionTemplate[] = [];
+  const namespaces = new Map<string, NamespaceObject>();
+  const templates: Template[] = [];
+  const problems: PolicyProblem[] = [];
+  const seen = new Map<string, Constraint>();
+  for (const p of parts) {
+    problems.push(...p.problems);
+    templates.push(...p.templates);
+    expansions.push(...p.expansions);
+    for (const ns of p.namespaces) if (!namespaces.has(ns.name)) namespaces.set(ns.name, ns);
+    for (const c of p.constraints) {
+      const key = `${c.kind}/${c.name}`;
+      const first = seen.get(key);
+      if (first) {
+        problems.push({
+          file: c.file,
+          span: c.span,
+          severity: 'warning',
+          message: `${c.kind} ${c.name} is defined twice (also in ${first.file}); the cluster keeps only the last one applied, so this one is not checked`,
+        });
+        continue;
+      }
+      seen.set(key, c);
+      constraints.push(c);
+    }
+  }
+  const variants = new Map<PolicyKind, PolicyVariant>();
+  for (const t of templates) {
+    if (t.variant && !variants.has(t.variant.kind)) variants.set(t.variant.kind, t.variant);
+  }
+  const workspaceExpansions = expansions.length > 0;
+  return {
+    constraints,
+    expansions: workspaceExpansions ? expansions : defaultExpansions,
+    workspaceExpansions,
+    namespaces,
+    variants,
+    templates,
+    problems,
+  };
+}
+
+export function variantFor(set: PolicySet, kind: PolicyKind): PolicyVariant {
+  return set.variants.get(kind) ?? libraryVariants[kind];
+}
+
+export function namespaceLabels(set: PolicySet, name: string): Readonly<Record<string, string>> | undefined {
+  return set.namespaces.get(name)?.labels;
+}

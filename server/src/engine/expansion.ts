@@ -1,0 +1,131 @@
+// Gatekeeper's expansion (pkg/expansion): a workload is also reviewed as the Pod its controller will
+// create, so a Deployment with an untrusted image is flagged before its Pods are refused.
+import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
+import { GroupVersionKind, K8sObject, stringMap } from './objects';
+
+export interface ExpansionTemplate {
+  readonly file: string;
+  readonly span: Span;
+  readonly name: string;
+  readonly applyTo: ReadonlyArray<{ groups: readonly string[]; kinds: readonly string[]; versions: readonly string[] }>;
+  readonly templateSource: readonly string[];
+  readonly generatedGVK: GroupVersionKind;
+  /** Overrides the constraint's action for what this template generates. */
+  readonly enforcementAction: 'deny' | 'warn' | 'dryrun' | undefined;
+  /** One of Trusted Images' defaults: no `[Implied by ...]` prefix. */
+  readonly builtIn: boolean;
+}
+
+const pod: GroupVersionKind = { group: '', version: 'v1', kind: 'Pod' };
+const none: Span = { start: 0, end: 0 };
+
+function builtIn(name: string, applyTo: ExpansionTemplate['applyTo'], templateSource: string, generatedGVK: GroupVersionKind): ExpansionTemplate {
+  return { file: '', span: none, name, applyTo, templateSource: templateSource.split('.'), generatedGVK, enforcementAction: undefined, builtIn: true };
+}
+
+/** The standard ExpansionTemplates of Gatekeeper's documentation, assumed installed unless the workspace has its own. */
+export const defaultExpansions: readonly ExpansionTemplate[] = [
+  builtIn('expand-deployments', [{ groups: ['apps'], kinds: ['DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'], versions: ['v1'] }], 'spec.template', pod),
+  builtIn('expand-replicationcontrollers', [{ groups: [''], kinds: ['ReplicationController'], versions: ['v1'] }], 'spec.template', pod),
+  builtIn('expand-jobs', [{ groups: ['batch'], kinds: ['Job'], versions: ['v1'] }], 'spec.template', pod),
+  builtIn('expand-cronjobs', [{ groups: ['batch'], kinds: ['CronJob'], versions: ['v1'] }], 'spec.jobTemplate', { group: 'batch', version: 'v1', kind: 'Job' }),
+];
+
+export function parseExpansionTemplate(o: K8sObject, at: { file: string; span: Span }): ExpansionTemplate {
+  const spec = getPath(o.node, 'spec');
+  const applyTo = toJS(getPath(spec, 'applyTo'));
+  if (!Array.isArray(applyTo)) throw new Error('spec.applyTo must be a list');
+  const list = (v: unknown, what: string): string[] => {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`spec.applyTo[].${what} must be a list of strings`);
+    return v as string[];
+  };
+  const source = stringAt(spec, 'templateSource');
+  if (!source) throw new Error('spec.templateSource is missing');
+  const gen = getPath(spec, 'generatedGVK');
+  const kind = stringAt(gen, 'kind');
+  if (!kind) throw new Error('spec.generatedGVK.kind is missing');
+  const action = stringAt(spec, 'enforcementAction');
+  if (action !== undefined && action !== '' && action !== 'deny' && action !== 'warn' && action !== 'dryrun') {
+    throw new Error(`spec.enforcementAction ${JSON.stringify(action)} is not one of deny, warn, dryrun`);
+  }
+  return {
+    ...at,
+    name: o.name,
+    applyTo: applyTo.map((a: Record<string, unknown>) => ({ groups: list(a?.groups, 'groups'), kinds: list(a?.kinds, 'kinds'), versions: list(a?.versions, 'versions') })),
+    templateSource: source.split('.'),
+    generatedGVK: { group: stringAt(gen, 'group') ?? '', version: stringAt(gen, 'version') ?? '', kind },
+    enforcementAction: action === '' ? undefined : (action as ExpansionTemplate['enforcementAction']),
+    builtIn: false,
+  };
+}
+
+/** An object as one admission review sees it: the object itself, or a resource expanded from it. */
+export interface Review {
+  readonly gvk: GroupVersionKind;
+  readonly name: string;
+  readonly generateName: string | undefined;
+  /** metadata.namespace of the original object (expanded resources inherit it). */
+  readonly namespace: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The reviewed object's root; `spec.containers` etc. are read from it. */
+  readonly node: MapNode;
+  readonly source: 'Original' | 'Generated';
+  /** The object in the file that the results are reported on. */
+  readonly origin: K8sObject;
+  /** The workspace ExpansionTemplate that generated it, for the message prefix. */
+  readonly impliedBy: string | undefined;
+  readonly actionOverride: 'deny' | 'warn' | 'dryrun' | undefined;
+}
+
+export function originalReview(o: K8sObject): Review {
+  return {
+    gvk: o.gvk,
+    name: o.name,
+    generateName: stringAt(o.node, 'metadata', 'generateName'),
+    namespace: o.namespace,
+    labels: o.labels,
+    node: o.node,
+    source: 'Original',
+    origin: o,
+    impliedBy: undefined,
+    actionOverride: undefined,
+  };
+}
+
+function applies(t: ExpansionTemplate, gvk: GroupVersionKind): boolean {
+  return t.applyTo.some((a) => a.groups.includes(gvk.group) && a.kinds.includes(gvk.kind) && a.versions.includes(gvk.version));
+}
+
+const maxExpansionDepth = 8;
+
+/** The object and everything expansion generates from it, recursively (CronJob -> Job -> Pod). */
+export function expand(o: K8sObject, templates: readonly ExpansionTemplate[]): Review[] {
+  const out: Review[] = [];
+  const visit = (r: Review, depth: number) => {
+    out.push(r);
+    if (depth >= maxExpansionDepth) return;
+    for (const t of templates) {
+      if (!applies(t, r.gvk)) continue;
+      const src: YNode | undefined = getPath(r.node, ...t.templateSource);
+      if (!src || src.kind !== 'map') continue;
+      visit(
+        {
+          gvk: t.generatedGVK,
+          name: `${r.name}${t.generatedGVK.kind ? '-' : ''}${t.generatedGVK.kind}`.toLowerCase(),
+          generateName: undefined,
+          namespace: r.namespace,
+          labels: stringMap(getPath(src, 'metadata', 'labels')),
+          node: src,
+          source: 'Generated',
+          origin: r.origin,
+          impliedBy: t.builtIn ? undefined : t.name,
+          actionOverride: t.enforcementAction ?? r.actionOverride,
+        },
+        depth + 1,
+      );
+    }
+  };
+  visit(originalReview(o), 0);
+  return out;
+}

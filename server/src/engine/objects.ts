@@ -1,0 +1,69 @@
+// Kubernetes objects in parsed documents: anything with a string apiVersion and kind.
+import { getPath, MapNode, ParsedDocument, stringAt, YNode } from './documents';
+
+export interface GroupVersionKind {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+}
+
+export interface K8sObject {
+  readonly apiVersion: string;
+  readonly gvk: GroupVersionKind;
+  readonly name: string;
+  /** As written; undefined when the manifest leaves it to the context (default namespace). */
+  readonly namespace: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly node: MapNode;
+  /** Index of the document in its file. */
+  readonly documentIndex: number;
+}
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.lastIndexOf('/');
+  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+export function toObject(node: YNode | null | undefined, documentIndex: number): K8sObject | undefined {
+  if (!node || node.kind !== 'map') return undefined;
+  const apiVersion = stringAt(node, 'apiVersion');
+  const kind = stringAt(node, 'kind');
+  if (!apiVersion || !kind) return undefined;
+  const { group, version } = splitApiVersion(apiVersion);
+  const namespace = stringAt(node, 'metadata', 'namespace');
+  return {
+    apiVersion,
+    gvk: { group, version, kind },
+    name: stringAt(node, 'metadata', 'name') ?? '',
+    namespace: namespace === '' ? undefined : namespace,
+    labels: stringMap(getPath(node, 'metadata', 'labels')),
+    node,
+    documentIndex,
+  };
+}
+
+/** The objects of a document; the items of a `kind: List` are objects too. */
+export function objectsOf(doc: ParsedDocument): K8sObject[] {
+  const obj = toObject(doc.root, doc.index);
+  if (!obj) return [];
+  const items = obj.gvk.kind.endsWith('List') ? getPath(obj.node, 'items') : undefined;
+  if (obj.gvk.kind === 'List' || items?.kind === 'seq') {
+    if (items?.kind !== 'seq') return [];
+    const out: K8sObject[] = [];
+    for (const item of items.items) {
+      const o = toObject(item, doc.index);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+  return [obj];
+}
+
+export function stringMap(node: YNode | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (node?.kind !== 'map') return out;
+  for (const [k, v] of node.entries) {
+    if (v.kind === 'scalar' && v.value !== null) out[k] = String(v.value);
+  }
+  return out;
+}

@@ -1,0 +1,170 @@
+// A whole check of files on disk, as the CLI reports it (and CI reads it as JSON).
+import * as path from 'node:path';
+import { analyzeText, FileAnalysis, skippedFile } from '../engine/analyze';
+import { checkObjects, CheckOptions, defaultCheckOptions, expansionsFor, imageUses, Severity } from '../engine/check';
+import { buildPolicySet, PolicyObjects, PolicySet } from '../engine/constraints';
+import { defaultParseLimits, ParseLimits } from '../engine/documents';
+import { defaultExpansions, expand } from '../engine/expansion';
+import { containerFields } from '../engine/policies';
+import { helmTemplateTest, readTextFile, walkYaml } from './files';
+
+export interface ReportOptions extends CheckOptions {
+  readonly constraintPaths: readonly string[];
+  readonly maxFileBytes: number;
+  readonly limits: ParseLimits;
+  /** Paths in the report are relative to this folder. */
+  readonly cwd: string;
+}
+
+export const defaultReportOptions: ReportOptions = {
+  ...defaultCheckOptions,
+  constraintPaths: [],
+  maxFileBytes: 10 * 1024 * 1024,
+  limits: defaultParseLimits,
+  cwd: process.cwd(),
+};
+
+export interface ReportViolation {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  image: unknown;
+  message: string;
+  severity: Severity;
+  enforcementAction: string;
+  constraint: { kind: string; name: string };
+  object: { apiVersion: string; kind: string; name: string; namespace: string };
+  container: { name: unknown; path: string } | null;
+}
+
+export interface Report {
+  version: 1;
+  constraints: Array<{ kind: string; name: string; file: string; line: number; enforcementAction: string; repos: readonly string[] | null }>;
+  summary: { files: number; documents: number; objects: number; images: number; violations: number };
+  violations: ReportViolation[];
+  errors: Array<{ file: string; line: number; message: string }>;
+  warnings: Array<{ file: string; line: number; message: string }>;
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+async function analyzeFile(file: string, options: ReportOptions, isHelmTemplate: (f: string) => boolean): Promise<FileAnalysis | { error: string }> {
+  if (isHelmTemplate(file)) return skippedFile(file, '', 'template: under a Helm chart\'s templates/ folder');
+  const read = await readTextFile(file, options.maxFileBytes);
+  if (!read.ok) return read.kind === 'skipped' ? skippedFile(file, '', read.reason) : { error: read.reason };
+  return analyzeText(file, read.text, options.limits);
+}
+
+export async function buildReport(roots: readonly string[], options: ReportOptions = defaultReportOptions): Promise<Report> {
+  const rel = (p: string) => (path.relative(options.cwd, p) || '.').split(path.sep).join('/');
+  const report: Report = {
+    version: 1,
+    constraints: [],
+    summary: { files: 0, documents: 0, objects: 0, images: 0, violations: 0 },
+    violations: [],
+    errors: [],
+    warnings: [],
+    skipped: [],
+  };
+  const isHelmTemplate = helmTemplateTest();
+  const walked = await walkYaml(roots);
+  const extra = await walkYaml(options.constraintPaths);
+  for (const p of [...walked.problems, ...extra.problems]) report.errors.push({ file: rel(p.path), line: 1, message: p.message });
+
+  const analyses: FileAnalysis[] = [];
+  const byPath = new Map<string, FileAnalysis>();
+  for (const f of walked.files) {
+    const a = await analyzeFile(f.path, options, isHelmTemplate);
+    if ('error' in a) {
+      report.errors.push({ file: rel(f.path), line: 1, message: a.error });
+      continue;
+    }
+    analyses.push(a);
+    byPath.set(f.path, a);
+  }
+  const policyParts: PolicyObjects[] = analyses.map((a) => a.policy);
+  for (const f of extra.files) {
+    if (byPath.has(f.path)) continue;
+    const a = await analyzeFile(f.path, options, isHelmTemplate);
+    if ('error' in a) report.errors.push({ file: rel(f.path), line: 1, message: a.error });
+    else {
+      policyParts.push(a.policy);
+      byPath.set(f.path, a);
+    }
+  }
+  const policy = buildPolicySet(policyParts, defaultExpansions);
+  const lineOf = (file: string, offset: number) => (byPath.get(file)?.lines.position(offset).line ?? 0) + 1;
+
+  for (const c of policy.constraints) {
+    report.constraints.push({
+      kind: c.kind,
+      name: c.name,
+      file: rel(c.file),
+      line: lineOf(c.file, c.span.start),
+      enforcementAction: c.enforcementAction,
+      repos: c.list ?? null,
+    });
+  }
+  for (const p of policy.problems) {
+    (p.severity === 'error' ? report.errors : report.warnings).push({ file: rel(p.file), line: lineOf(p.file, p.span.start), message: p.message });
+  }
+
+  for (const a of analyses) {
+    report.summary.files++;
+    if (a.skipped) {
+      report.skipped.push({ file: rel(a.file), reason: a.skipped });
+      continue;
+    }
+    for (const e of a.parsed.errors) {
+      report.errors.push({ file: rel(a.file), line: a.lines.position(e.offset).line + 1, message: `document ${e.index + 1}: ${e.message}` });
+    }
+    report.summary.documents += a.parsed.documents.length;
+    report.summary.objects += a.objects.length;
+    report.summary.images += countImages(a, policy, options);
+    for (const v of checkObjects(a.objects, policy, options)) report.violations.push(toReportViolation(a, v, options, rel));
+  }
+  report.violations.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line || x.column - y.column));
+  report.summary.violations = report.violations.length;
+  return report;
+}
+
+function countImages(a: FileAnalysis, policy: PolicySet, options: CheckOptions): number {
+  const seen = new Set<object>();
+  for (const o of a.objects) {
+    for (const r of expand(o, expansionsFor(policy, options))) {
+      for (const f of containerFields) for (const u of imageUses(r, f, '')) seen.add(u.imageNode);
+    }
+  }
+  return seen.size;
+}
+
+function toReportViolation(
+  a: FileAnalysis,
+  v: ReturnType<typeof checkObjects>[number],
+  options: CheckOptions,
+  rel: (p: string) => string,
+): ReportViolation {
+  const span = v.use ? v.use.imageNode.span : (v.object.node.entries.get('kind')?.span ?? v.object.node.span);
+  const start = a.lines.position(span.start);
+  const end = a.lines.position(span.end);
+  return {
+    file: rel(a.file),
+    line: start.line + 1,
+    column: start.character + 1,
+    endLine: end.line + 1,
+    endColumn: end.character + 1,
+    image: v.use ? v.use.image : null,
+    message: v.message,
+    severity: v.severity,
+    enforcementAction: v.action,
+    constraint: { kind: v.constraint.kind, name: v.constraint.name },
+    object: {
+      apiVersion: v.object.apiVersion,
+      kind: v.object.gvk.kind,
+      name: v.object.name,
+      namespace: v.object.namespace ?? (options.namespace === '*' ? '' : options.namespace),
+    },
+    container: v.use ? { name: v.use.name ?? null, path: v.use.path } : null,
+  };
+}
