@@ -76,14 +76,16 @@ export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits
   try {
     yamlDocs = parseAllDocuments(text, { intAsBigInt: true, prettyErrors: false, strict: false }) as Document.Parsed[];
   } catch (e) {
-    return { documents, errors: [{ index: 0, offset: 0, message: `YAML parser failed: ${messageOf(e)}` }] };
+    return { documents, errors: [{ index: 0, offset: 0, message: clearParserMessage(messageOf(e)) }] };
   }
   if (!Array.isArray(yamlDocs)) yamlDocs = [yamlDocs as unknown as Document.Parsed];
   yamlDocs.forEach((doc, index) => {
     const span = { start: doc.range[0], end: doc.range[2] };
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
-      errors.push({ index, offset: e.pos[0], message: firstLine(e.message) });
+      // An error at the end of the text (an unclosed bracket) is shown on the last line that has text.
+      const offset = Math.max(0, Math.min(e.pos[0], text.trimEnd().length - 1));
+      errors.push({ index, offset, message: clearParserMessage(firstLine(e.message)) });
       return;
     }
     try {
@@ -94,7 +96,7 @@ export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits
       if (e instanceof LimitExceeded) {
         errors.push({ index, offset: span.start, message: e.message });
       } else if (e instanceof RangeError) {
-        errors.push({ index, offset: span.start, message: `document too deeply nested to read (${e.message})` });
+        errors.push({ index, offset: span.start, message: tooDeep });
       } else {
         throw e;
       }
@@ -232,6 +234,12 @@ function styleOf(node: Scalar): ScalarNode['style'] {
 function keyString(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   return String(v);
+}
+
+const tooDeep = 'document nested too deeply to read (limit maxDepth)';
+
+function clearParserMessage(m: string): string {
+  return /call stack/i.test(m) ? tooDeep : m;
 }
 
 function firstLine(s: string): string {

@@ -1,0 +1,34 @@
+// Shared test helpers: where ../shared is, and a one-call way to check texts through the real engine.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeText } from '../server/src/engine/analyze';
+import { checkObjects, CheckOptions, defaultCheckOptions, Violation } from '../server/src/engine/check';
+import { buildPolicySet, PolicySet } from '../server/src/engine/constraints';
+import { defaultExpansions } from '../server/src/engine/expansion';
+
+export const projectRoot = path.resolve(__dirname, '..');
+export const sharedRoot = path.resolve(projectRoot, '..', 'shared');
+
+/** `{ skip: reason }` when ../shared is not beside this clone, so such tests say why instead of passing. */
+export function needsShared(sub: string): { skip?: string } {
+  return fs.existsSync(path.join(sharedRoot, sub)) ? {} : { skip: `../shared/${sub} is not beside this checkout` };
+}
+
+export interface Checked {
+  violations: Violation[];
+  policy: PolicySet;
+  messages: string[];
+}
+
+/** Checks named texts together, as files of one workspace. */
+export function checkTexts(files: Record<string, string>, options: Partial<CheckOptions> = {}): Checked {
+  const analyses = Object.entries(files).map(([name, text]) => analyzeText(name, text));
+  const policy = buildPolicySet(analyses.map((a) => a.policy), defaultExpansions);
+  const opts = { ...defaultCheckOptions, ...options };
+  const violations = analyses.flatMap((a) => checkObjects(a.objects, policy, opts));
+  return { violations, policy, messages: violations.map((v) => v.message).sort() };
+}
+
+export function constraintYaml(kind: string, name: string, spec: string): string {
+  return `apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+}

@@ -1,0 +1,146 @@
+// The built command, run as CI runs it.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { needsShared, projectRoot, sharedRoot } from '../helpers';
+
+const bin = path.join(projectRoot, 'bin', 'trusted-images.js');
+
+function run(args: string[], cwd = projectRoot) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function workspace(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-cli-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const constraint = 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nmetadata:\n  name: corp-only\nspec:\n  parameters:\n    repos: ["corp/"]\n';
+
+describe('trusted-images check', () => {
+  test('the bundled example: the seed denied Pod and allowed Pod, exit 1', () => {
+    const r = run(['check', 'examples']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^examples\/pods\/deployment-violation\.yaml:8:14: error Invalid image repo: <nginx>, allowed repos are \["071460744267\.dkr\.ecr\.us-east-1\.amazonaws\.com\/test\/snyk"\] \[repo-is-openpolicyagent\]$/m);
+    assert.doesNotMatch(r.stdout, /deployment-non-violation/);
+    assert.match(r.stdout, /violations \(3 deny, 0 warn, 0 dryrun\); 1 constraint/);
+  });
+
+  test('json: the stable shape, positions 1-based in UTF-16 code units', () => {
+    const dir = workspace({
+      'c.yaml': constraint,
+      'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p  # 😀 日本\nspec:\n  containers:\n  - name: c\n    image: "nginx:1"  # 😀\n',
+    });
+    const r = run(['check', '.', '--format', 'json'], dir);
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(report), ['version', 'constraints', 'summary', 'violations', 'errors', 'warnings', 'skipped']);
+    assert.deepEqual(report.constraints, [{ kind: 'K8sAllowedRepos', name: 'corp-only', file: 'c.yaml', line: 4, enforcementAction: 'deny', repos: ['corp/'] }]);
+    assert.deepEqual(report.summary, { files: 2, documents: 2, objects: 2, images: 1, violations: 1 });
+    assert.deepEqual(report.violations[0], {
+      file: 'p.yaml',
+      line: 8,
+      column: 12,
+      endLine: 8,
+      endColumn: 21,
+      image: 'nginx:1',
+      message: 'container <c> has an invalid image repo <nginx:1>, allowed repos are ["corp/"]',
+      severity: 'error',
+      enforcementAction: 'deny',
+      constraint: { kind: 'K8sAllowedRepos', name: 'corp-only' },
+      object: { apiVersion: 'v1', kind: 'Pod', name: 'p', namespace: 'default' },
+      container: { name: 'c', path: 'spec.containers[0]' },
+    });
+  });
+
+  test('sarif: one rule per constraint, results with regions', () => {
+    const dir = workspace({ 'c.yaml': constraint, 'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\n' });
+    const r = run(['check', '--format=sarif'], dir);
+    const sarif = JSON.parse(r.stdout);
+    assert.equal(sarif.version, '2.1.0');
+    assert.equal(sarif.runs[0].tool.driver.rules[0].id, 'K8sAllowedRepos/corp-only');
+    assert.deepEqual(sarif.runs[0].results[0].locations[0].physicalLocation.region, { startLine: 5, startColumn: 33, endLine: 5, endColumn: 34 });
+    assert.equal(sarif.runs[0].results[0].level, 'error');
+  });
+
+  test('warn and dryrun do not fail the build', () => {
+    const dir = workspace({ 'c.yaml': constraint.replace('spec:\n', 'spec:\n  enforcementAction: warn\n'), 'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\n' });
+    const r = run(['check'], dir);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /p\.yaml:5:33: warning container <c>/);
+  });
+
+  test('--constraints reads policies kept elsewhere; their files are not reported on', () => {
+    const policies = workspace({ 'c.yaml': constraint });
+    const dir = workspace({ 'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\n' });
+    const r = run(['check', '--constraints', policies, '--format', 'json'], dir);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.violations.length, 1);
+    assert.equal(report.summary.files, 1);
+  });
+
+  test('bad input: YAML errors with lines, Helm templates skipped, the rest still checked', () => {
+    const dir = workspace({
+      'c.yaml': constraint,
+      'broken.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c, image: x}]\n---\nfoo: [\n',
+      'chart/Chart.yaml': 'name: x\n',
+      'chart/templates/d.yaml': 'apiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: c, image: {{ .Values.image }}}]\n',
+      'tpl.yaml': 'image: {{ .Values.image }}\n  bad: [\n',
+      'bin.yaml': 'a\0b',
+      'latin1.yaml': Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]).toString('latin1'),
+      'empty.yaml': '',
+    });
+    fs.writeFileSync(path.join(dir, 'latin1.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
+    const r = run(['check', '--format', 'json'], dir);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.violations.length, 1);
+    assert.deepEqual(report.errors.map((e: { file: string; line: number }) => [e.file, e.line]), [['broken.yaml', 7]]);
+    assert.deepEqual(report.skipped.map((s: { file: string; reason: string }) => [s.file, s.reason.split(':')[0]]).sort(), [
+      ['bin.yaml', 'binary'],
+      ['chart/templates/d.yaml', 'template'],
+      ['latin1.yaml', 'not UTF-8 text'],
+      ['tpl.yaml', 'template'],
+    ]);
+  });
+
+  test('a huge file is skipped with the limit named', () => {
+    const dir = workspace({ 'big.yaml': 'a: ' + 'x'.repeat(2 * 1024 * 1024) + '\n' });
+    const report = JSON.parse(run(['check', '--format', 'json', '--max-file-size-mb', '1'], dir).stdout);
+    assert.match(report.skipped[0].reason, /too large: 2\.0 MB is over the 1\.0 MB limit/);
+  });
+
+  test('exit 2: bad usage, or nothing readable', () => {
+    assert.equal(run(['check', '--format', 'xml']).code, 2);
+    assert.equal(run(['frobnicate']).code, 2);
+    const missing = run(['check', '/nonexistent/path']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no such file or directory/);
+    assert.equal(run(['--help']).code, 0);
+  });
+
+  test('symbolic links out of the tree are not followed', () => {
+    const outside = workspace({ 'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\n' });
+    const dir = workspace({ 'c.yaml': constraint });
+    fs.symlinkSync(outside, path.join(dir, 'link'));
+    fs.symlinkSync(dir, path.join(dir, 'loop'));
+    const report = JSON.parse(run(['check', '--format', 'json'], dir).stdout);
+    assert.equal(report.summary.files, 1);
+  });
+
+  test('all of ../shared/corpus/real is checked without a crash', needsShared('corpus/real'), () => {
+    const r = run(['check', path.join(sharedRoot, 'corpus', 'real'), '--format', 'json']);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    const report = JSON.parse(r.stdout);
+    const yamlFiles = fs.readFileSync(path.join(sharedRoot, 'corpus', 'real', 'FILES.txt'), 'utf8').split('\n').filter((l) => /\.ya?ml$/i.test(l.trim()));
+    assert.equal(report.summary.files, yamlFiles.length);
+    assert.ok(report.summary.objects > 3000);
+  });
+});
