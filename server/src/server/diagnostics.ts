@@ -1,0 +1,78 @@
+// Engine facts -> LSP diagnostics for one file.
+import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Range } from 'vscode-languageserver';
+import { FileAnalysis } from '../engine/analyze';
+import { Severity, Violation } from '../engine/check';
+import { Constraint, PolicySet } from '../engine/constraints';
+import { LineIndex, Span } from '../engine/documents';
+
+export const source = 'trusted-images';
+
+const severity: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+export function rangeOf(lines: LineIndex, span: Span): Range {
+  return { start: lines.position(span.start), end: lines.position(span.end) };
+}
+
+/** Finds the line index of another file, to point at a constraint from a violation. */
+export type LinesOf = (uri: string) => LineIndex | undefined;
+
+export function constraintLocation(c: Constraint, linesOf: LinesOf): { uri: string; range: Range; line: number } {
+  const lines = linesOf(c.file);
+  const span = c.listNode?.span ?? c.span;
+  const range = lines ? rangeOf(lines, span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const nameLine = lines ? lines.position(c.span.start).line : 0;
+  return { uri: c.file, range, line: nameLine };
+}
+
+function violationDiagnostic(a: FileAnalysis, v: Violation, linesOf: LinesOf): Diagnostic {
+  const span = v.use ? v.use.imageNode.span : (v.object.node.entries.get('kind')?.span ?? v.object.node.span);
+  const where = constraintLocation(v.constraint, linesOf);
+  const param = v.constraint.kind === 'K8sAllowedReposv2' ? 'allowedImages' : 'repos';
+  const related: DiagnosticRelatedInformation[] = [
+    {
+      location: { uri: where.uri, range: where.range },
+      message: v.constraint.listNode
+        ? `${param} of ${v.constraint.kind} ${v.constraint.name}`
+        : `${v.constraint.kind} ${v.constraint.name} (it has no ${param})`,
+    },
+  ];
+  return {
+    range: rangeOf(a.lines, span),
+    severity: severity[v.severity],
+    message: v.message,
+    source,
+    code: v.constraint.name,
+    codeDescription: { href: `${where.uri}#L${where.line + 1}` },
+    relatedInformation: related,
+    data: { kind: v.constraint.kind, constraint: v.constraint.name, action: v.action },
+  };
+}
+
+export function diagnosticsFor(a: FileAnalysis, violations: readonly Violation[], policy: PolicySet, linesOf: LinesOf): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (a.skipped) {
+    if (!a.skipped.startsWith('template')) {
+      out.push({ range: Range.create(0, 0, 0, 0), severity: DiagnosticSeverity.Information, source, message: `Not checked: ${a.skipped}` });
+    }
+    return out;
+  }
+  for (const e of a.parsed.errors) {
+    const pos = a.lines.position(e.offset);
+    out.push({
+      range: { start: pos, end: pos },
+      severity: DiagnosticSeverity.Information,
+      source,
+      message: `Document ${e.index + 1} not checked: ${e.message}`,
+    });
+  }
+  for (const p of policy.problems) {
+    if (p.file !== a.file) continue;
+    out.push({ range: rangeOf(a.lines, p.span), severity: severity[p.severity], source, message: p.message });
+  }
+  for (const v of violations) out.push(violationDiagnostic(a, v, linesOf));
+  return out;
+}

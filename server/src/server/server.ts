@@ -1,0 +1,429 @@
+// The language server: protocol wiring only. Knowledge of the workspace lives in WorkspaceIndex,
+// the verdicts in the engine.
+import * as path from 'node:path';
+import {
+  Connection,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  InitializeParams,
+  InitializeResult,
+  TextDocuments,
+  TextDocumentSyncKind,
+  WorkDoneProgressReporter,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import { analyzeText, FileAnalysis, skippedFile } from '../engine/analyze';
+import { CheckOptions } from '../engine/check';
+import { collectPolicyObjects, PolicyObjects } from '../engine/constraints';
+import {
+  configurationSection,
+  InitializationOptions,
+  normalizeSettings,
+  Settings,
+  Status,
+  StatusNotification,
+  StatusRequest,
+} from '../shared/protocol';
+import { helmTemplateTest, isInside, isYamlName, readTextFile, walkYaml } from '../workspace/files';
+import { globMatcher } from '../workspace/glob';
+import { WorkspaceIndex } from '../workspace/index';
+import { diagnosticsFor, LinesOf } from './diagnostics';
+import { hoverAt } from './hover';
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function checkOptionsOf(s: Settings): CheckOptions {
+  return { namespace: s.defaultNamespace || 'default', checkPodTemplates: s.checkPodTemplates };
+}
+
+export class TrustedImagesServer {
+  private readonly documents = new TextDocuments(TextDocument);
+  private settings: Settings = normalizeSettings(undefined);
+  private readonly index = new WorkspaceIndex(checkOptionsOf(this.settings));
+  private folders: string[] = [];
+  private trusted = true;
+  private capabilities = { configuration: false, watchedFilesDynamic: false, workDoneProgress: false, workspaceFolders: false };
+  private readonly published = new Map<string, string>();
+  private readonly pendingDocuments = new Set<string>();
+  private documentsScheduled = false;
+  private republishScheduled = false;
+  private scanGeneration = 0;
+  private scanning = false;
+  /** The current workspace pass; the first one starts after `initialized` and the settings. */
+  private scanDone: Promise<void>;
+  private resolveFirstScan: () => void = () => undefined;
+  private isHelmTemplate = helmTemplateTest();
+
+  constructor(private readonly connection: Connection) {
+    this.scanDone = new Promise((resolve) => (this.resolveFirstScan = resolve));
+  }
+
+  /** Resolves when the workspace passes have published everything (the status request waits on it). */
+  private async scansSettled(): Promise<void> {
+    for (;;) {
+      const current = this.scanDone;
+      await current;
+      if (current === this.scanDone) return;
+    }
+  }
+
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize((p) => this.initialize(p));
+    c.onInitialized(() => void this.initialized());
+    this.documents.onDidChangeContent((e) => this.scheduleDocument(e.document.uri));
+    this.documents.onDidClose((e) => void this.closed(e.document.uri));
+    c.onDidChangeWatchedFiles((p) => void this.watchedFilesChanged(p.changes));
+    c.onDidChangeConfiguration((p) => void this.configurationChanged(p.settings));
+    c.onHover((p) => {
+      const doc = this.documents.get(p.textDocument.uri);
+      const analysis = this.index.analysis(p.textDocument.uri);
+      if (!analysis || analysis.skipped) return null;
+      if (doc && this.index.version(p.textDocument.uri) !== doc.version) this.refreshDocument(p.textDocument.uri);
+      const a = this.index.analysis(p.textDocument.uri)!;
+      if (p.position.line < 0 || p.position.line >= a.lines.lineCount) return null;
+      return hoverAt(a, a.lines.offset(p.position.line, p.position.character), this.index.policy(), this.index.checkOptions, this.linesOf);
+    });
+    c.onRequest(StatusRequest, async (params?: { waitForScan?: boolean }) => {
+      if (params?.waitForScan) await this.scansSettled();
+      return this.status();
+    });
+    c.onShutdown(() => {
+      this.scanGeneration++;
+    });
+    this.documents.listen(c);
+    c.listen();
+  }
+
+  private initialize(p: InitializeParams): InitializeResult {
+    const caps = p.capabilities;
+    this.capabilities = {
+      configuration: !!caps.workspace?.configuration,
+      watchedFilesDynamic: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+      workDoneProgress: !!caps.window?.workDoneProgress,
+      workspaceFolders: !!caps.workspace?.workspaceFolders,
+    };
+    const init = (p.initializationOptions ?? {}) as InitializationOptions;
+    this.trusted = init.trusted !== false;
+    const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : p.rootPath ? [URI.file(p.rootPath).toString()] : []);
+    this.folders = folders.filter((u) => u.startsWith('file:')).map((u) => URI.parse(u).fsPath);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'trusted-images-language-server', version: '0.1.0' },
+    };
+  }
+
+  private async initialized(): Promise<void> {
+    const c = this.connection;
+    if (this.capabilities.watchedFilesDynamic) {
+      void c.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml}' }] });
+    }
+    if (this.capabilities.configuration) {
+      void c.client.register(DidChangeConfigurationNotification.type, { section: configurationSection });
+    }
+    if (this.capabilities.workspaceFolders) {
+      c.workspace.onDidChangeWorkspaceFolders((e) => {
+        for (const r of e.removed) {
+          const dir = URI.parse(r.uri).fsPath;
+          this.folders = this.folders.filter((f) => f !== dir);
+          const { removed } = this.index.removeDiskWhere((uri) => uri.startsWith('file:') && isInside(dir, URI.parse(uri).fsPath));
+          for (const uri of removed) this.publishNow(uri);
+        }
+        const added = e.added.map((f) => URI.parse(f.uri).fsPath);
+        this.folders.push(...added);
+        void this.rescan();
+      });
+    }
+    await this.loadSettings();
+    await this.rescan();
+  }
+
+  private async loadSettings(pushed?: unknown): Promise<void> {
+    let raw: unknown = pushed;
+    if (this.capabilities.configuration) {
+      // A client that never answers must not stop the server: fall back after a bound.
+      raw = await Promise.race([
+        this.connection.workspace.getConfiguration(configurationSection).catch(() => undefined),
+        new Promise((resolve) => setTimeout(() => resolve(undefined), 5000)),
+      ]);
+    } else if (pushed && typeof pushed === 'object' && configurationSection in pushed) {
+      raw = (pushed as Record<string, unknown>)[configurationSection];
+    }
+    this.settings = normalizeSettings(raw);
+    this.index.setOptions(checkOptionsOf(this.settings));
+  }
+
+  private async configurationChanged(pushed: unknown): Promise<void> {
+    const before = JSON.stringify(this.settings);
+    await this.loadSettings(pushed);
+    if (JSON.stringify(this.settings) === before) return;
+    await this.rescan();
+  }
+
+  private readonly linesOf: LinesOf = (uri) => this.index.analysis(uri)?.lines;
+
+  private excluded(file: string): boolean {
+    for (const folder of this.folders) {
+      if (!isInside(folder, file)) continue;
+      const rel = path.relative(folder, file).split(path.sep).join('/');
+      if (rel && globMatcher(this.settings.exclude)(rel)) return true;
+    }
+    return false;
+  }
+
+  private maxBytes(): number {
+    return Math.floor(this.settings.maxFileSizeMB * 1024 * 1024);
+  }
+
+  private async analyzeDisk(file: string, uri: string): Promise<FileAnalysis> {
+    if (this.isHelmTemplate(file)) return skippedFile(uri, '', "template: under a Helm chart's templates/ folder");
+    const read = await readTextFile(file, this.maxBytes());
+    if (!read.ok) return skippedFile(uri, '', read.reason);
+    return analyzeText(uri, read.text);
+  }
+
+  /** The workspace pass: reads every YAML file of the folders, then publishes every file. */
+  private rescan(): Promise<void> {
+    const generation = ++this.scanGeneration;
+    const first = this.resolveFirstScan;
+    const run = async () => {
+      this.scanning = true;
+      this.sendStatus();
+      this.isHelmTemplate = helmTemplateTest();
+      const progress = await this.beginProgress();
+      try {
+        if (!this.settings.enable) {
+          for (const uri of this.index.uris()) this.index.removeDisk(uri);
+          for (const uri of [...this.published.keys()]) this.connection.sendDiagnostics({ uri, diagnostics: [] });
+          this.published.clear();
+          return;
+        }
+        const exclude = (p: string) => this.excluded(p);
+        const walked = await walkYaml(this.folders, { exclude, cancelled: () => generation !== this.scanGeneration });
+        const seen = new Set<string>();
+        let done = 0;
+        let lastYield = Date.now();
+        for (const f of walked.files) {
+          if (generation !== this.scanGeneration) return;
+          const uri = URI.file(f.path).toString();
+          seen.add(uri);
+          this.index.setDisk(uri, await this.analyzeDisk(f.path, uri));
+          done++;
+          if (Date.now() - lastYield > 20) {
+            progress?.report(Math.round((done / walked.files.length) * 100), `${done}/${walked.files.length} files`);
+            await yieldToEventLoop();
+            lastYield = Date.now();
+          }
+        }
+        // Files that are gone or now excluded.
+        const { removed } = this.index.removeDiskWhere((uri) => !seen.has(uri));
+        for (const uri of removed) this.publishNow(uri);
+        await this.loadExtraPolicy();
+        await this.publishAll(generation);
+      } catch (e) {
+        this.connection.console.error(`Workspace pass failed: ${e instanceof Error ? e.stack : String(e)}`);
+      } finally {
+        progress?.done();
+        if (generation === this.scanGeneration) {
+          this.scanning = false;
+          this.sendStatus();
+        }
+      }
+    };
+    this.scanDone = run();
+    void this.scanDone.then(first);
+    return this.scanDone;
+  }
+
+  private async beginProgress(): Promise<WorkDoneProgressReporter | undefined> {
+    if (!this.capabilities.workDoneProgress) return undefined;
+    try {
+      const p = await Promise.race([
+        this.connection.window.createWorkDoneProgress(),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000)),
+      ]);
+      p?.begin('Trusted Images', 0, 'Checking workspace images', false);
+      return p;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Constraints from `constraintPaths` (resolved against the first folder; inside the workspace only when untrusted). */
+  private async loadExtraPolicy(): Promise<void> {
+    const base = this.folders[0] ?? process.cwd();
+    const roots = this.settings.constraintPaths
+      .map((p) => path.resolve(base, p))
+      .filter((p) => {
+        const inside = this.folders.some((f) => isInside(f, p));
+        if (!inside && !this.trusted) {
+          this.connection.console.warn(`constraintPaths: ${p} is outside the workspace, which is not trusted; ignored.`);
+          return false;
+        }
+        return true;
+      });
+    const entries = new Map<string, PolicyObjects>();
+    if (roots.length > 0) {
+      const walked = await walkYaml(roots);
+      for (const p of walked.problems) this.connection.console.warn(`constraintPaths: ${p.path}: ${p.message}`);
+      for (const f of walked.files) {
+        const uri = URI.file(f.path).toString();
+        const a = await this.analyzeDisk(f.path, uri);
+        entries.set(uri, a.skipped ? collectPolicyObjects(uri, []) : a.policy);
+      }
+    }
+    this.index.setExtraPolicy(entries);
+  }
+
+  private async publishAll(generation: number): Promise<void> {
+    // Open documents first: they are what the user is looking at.
+    const uris = this.index.uris().sort((a, b) => Number(this.index.isOpen(b)) - Number(this.index.isOpen(a)));
+    let lastYield = Date.now();
+    for (const uri of uris) {
+      if (generation !== this.scanGeneration) return;
+      this.publishNow(uri);
+      if (Date.now() - lastYield > 20) {
+        await yieldToEventLoop();
+        lastYield = Date.now();
+      }
+    }
+    this.sendStatus();
+  }
+
+  /** Re-checks every file after the policy changed; bursts of changes coalesce into one pass. */
+  private scheduleRepublishAll(): void {
+    if (this.republishScheduled) return;
+    this.republishScheduled = true;
+    setImmediate(() => {
+      this.republishScheduled = false;
+      void this.publishAll(this.scanGeneration);
+    });
+  }
+
+  private publishNow(uri: string): void {
+    const analysis = this.index.analysis(uri);
+    let diagnostics = analysis ? diagnosticsFor(analysis, this.index.violations(uri), this.index.policy(), this.linesOf) : [];
+    if (!this.settings.enable) diagnostics = [];
+    const version = this.index.version(uri);
+    const key = JSON.stringify([version, diagnostics]);
+    if (this.published.get(uri) === key) return;
+    if (diagnostics.length === 0 && !this.published.has(uri) && version === undefined) return;
+    this.published.set(uri, key);
+    this.connection.sendDiagnostics(version === undefined ? { uri, diagnostics } : { uri, version, diagnostics });
+  }
+
+  /** Changes of open documents: coalesced to the latest text, checked on the next turn of the event loop. */
+  private scheduleDocument(uri: string): void {
+    this.pendingDocuments.add(uri);
+    if (this.documentsScheduled) return;
+    this.documentsScheduled = true;
+    setImmediate(() => {
+      this.documentsScheduled = false;
+      const uris = [...this.pendingDocuments];
+      this.pendingDocuments.clear();
+      let policyChanged = false;
+      for (const u of uris) {
+        try {
+          policyChanged = this.refreshDocument(u) || policyChanged;
+          this.publishNow(u);
+        } catch (e) {
+          this.connection.console.error(`Checking ${u} failed: ${e instanceof Error ? e.stack : String(e)}`);
+        }
+      }
+      if (policyChanged) this.scheduleRepublishAll();
+      else this.sendStatus();
+    });
+  }
+
+  /** Analyses the open document's current text if it changed; returns whether the policy changed. */
+  private refreshDocument(uri: string): boolean {
+    const doc = this.documents.get(uri);
+    if (!doc) return false;
+    if (this.index.version(uri) === doc.version && this.index.analysis(uri)) return false;
+    const text = doc.getText();
+    const maxBytes = this.maxBytes();
+    const analysis = text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${this.settings.maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text);
+    return this.index.setOpen(uri, analysis, doc.version).policyChanged;
+  }
+
+  private async closed(uri: string): Promise<void> {
+    this.pendingDocuments.delete(uri);
+    let change = this.index.close(uri);
+    if (uri.startsWith('file:')) {
+      const file = URI.parse(uri).fsPath;
+      // Fall back to the disk version, if it is part of the workspace.
+      if (isYamlName(file) && this.folders.some((f) => isInside(f, file)) && !this.excluded(file)) {
+        const a = await this.analyzeDisk(file, uri);
+        change = { policyChanged: this.index.setDisk(uri, a).policyChanged || change.policyChanged };
+      }
+    }
+    this.publishNow(uri);
+    if (change.policyChanged) this.scheduleRepublishAll();
+  }
+
+  private async watchedFilesChanged(changes: ReadonlyArray<{ uri: string; type: FileChangeType }>): Promise<void> {
+    let policyChanged = false;
+    const touched: string[] = [];
+    for (const ch of changes) {
+      if (!ch.uri.startsWith('file:')) continue;
+      const file = URI.parse(ch.uri).fsPath;
+      const uri = URI.file(file).toString();
+      try {
+        if (ch.type === FileChangeType.Deleted) {
+          // A deleted folder takes its files with it.
+          const { removed, change } = this.index.removeDiskWhere((u) => u === uri || (u.startsWith('file:') && isInside(file, URI.parse(u).fsPath)));
+          policyChanged = change.policyChanged || policyChanged;
+          touched.push(...removed);
+          continue;
+        }
+        if (!isYamlName(file) || !this.folders.some((f) => isInside(f, file)) || this.excluded(file)) continue;
+        const a = await this.analyzeDisk(file, uri);
+        policyChanged = this.index.setDisk(uri, a).policyChanged || policyChanged;
+        touched.push(uri);
+      } catch (e) {
+        this.connection.console.error(`Reading ${file} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    // A constraint file outside the workspace (constraintPaths) may have changed too.
+    if (this.settings.constraintPaths.length > 0) {
+      await this.loadExtraPolicy();
+      policyChanged = true;
+    }
+    if (policyChanged) this.scheduleRepublishAll();
+    else for (const uri of touched) this.publishNow(uri);
+  }
+
+  status(): Status {
+    const policy = this.index.policy();
+    const violations = { error: 0, warning: 0, info: 0 };
+    for (const uri of this.index.uris()) for (const v of this.index.violations(uri)) violations[v.severity]++;
+    return {
+      constraints: policy.constraints.map((c) => ({
+        kind: c.kind,
+        name: c.name,
+        uri: c.file,
+        line: this.linesOf(c.file)?.position(c.span.start).line ?? 0,
+        enforcementAction: c.enforcementAction,
+      })),
+      files: this.index.fileCount,
+      violations,
+      scanning: this.scanning,
+    };
+  }
+
+  private statusScheduled = false;
+  private sendStatus(): void {
+    if (this.statusScheduled) return;
+    this.statusScheduled = true;
+    setTimeout(() => {
+      this.statusScheduled = false;
+      void this.connection.sendNotification(StatusNotification, this.status()).catch(() => undefined);
+    }, 50);
+  }
+}

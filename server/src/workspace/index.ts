@@ -1,0 +1,140 @@
+// What the language server knows of a workspace: each file's analysis (from disk, or from the
+// editor's unsaved text while it is open), the merged policy, and the violations of each file.
+// No protocol here: the server only connects this to LSP messages.
+import { FileAnalysis } from '../engine/analyze';
+import { checkObjects, CheckOptions, Violation } from '../engine/check';
+import { buildPolicySet, PolicyObjects, PolicySet } from '../engine/constraints';
+import { defaultExpansions } from '../engine/expansion';
+
+interface OpenDocument {
+  readonly analysis: FileAnalysis;
+  readonly version: number;
+}
+
+export interface Change {
+  /** The policy side changed: every file must be checked again. */
+  readonly policyChanged: boolean;
+}
+
+/** A fingerprint of what a file contributes to the policy; equal fingerprints check equally. */
+function policyKey(p: PolicyObjects | undefined): string {
+  if (!p || (p.constraints.length + p.templates.length + p.expansions.length + p.namespaces.length + p.problems.length === 0)) return '';
+  return JSON.stringify(p, (k, v) => (k === 'listNode' ? v?.span : typeof v === 'bigint' ? v.toString() : v));
+}
+
+export class WorkspaceIndex {
+  private readonly disk = new Map<string, FileAnalysis>();
+  private readonly open = new Map<string, OpenDocument>();
+  /** Policy files from `constraintPaths` outside the workspace folders: read for policy only. */
+  private readonly extra = new Map<string, PolicyObjects>();
+  private cached: PolicySet | undefined;
+  private readonly violationCache = new Map<string, { analysis: FileAnalysis; policy: PolicySet; violations: Violation[] }>();
+
+  constructor(private options: CheckOptions) {}
+
+  setOptions(options: CheckOptions): void {
+    this.options = options;
+    this.violationCache.clear();
+  }
+
+  get checkOptions(): CheckOptions {
+    return this.options;
+  }
+
+  analysis(uri: string): FileAnalysis | undefined {
+    return this.open.get(uri)?.analysis ?? this.disk.get(uri);
+  }
+
+  version(uri: string): number | undefined {
+    return this.open.get(uri)?.version;
+  }
+
+  isOpen(uri: string): boolean {
+    return this.open.has(uri);
+  }
+
+  /** Every file that has diagnostics to publish: open documents and checked files on disk. */
+  uris(): string[] {
+    return [...new Set([...this.disk.keys(), ...this.open.keys()])];
+  }
+
+  get fileCount(): number {
+    return this.uris().length;
+  }
+
+  private replace(before: PolicyObjects | undefined, after: PolicyObjects | undefined): Change {
+    const policyChanged = policyKey(before) !== policyKey(after);
+    if (policyChanged) this.cached = undefined;
+    return { policyChanged };
+  }
+
+  setDisk(uri: string, analysis: FileAnalysis): Change {
+    const before = this.analysis(uri)?.policy;
+    this.disk.set(uri, analysis);
+    return this.open.has(uri) ? { policyChanged: false } : this.replace(before, analysis.policy);
+  }
+
+  removeDisk(uri: string): Change {
+    const before = this.disk.get(uri);
+    this.disk.delete(uri);
+    this.violationCache.delete(uri);
+    return this.open.has(uri) ? { policyChanged: false } : this.replace(before?.policy, undefined);
+  }
+
+  /** Forgets every disk file the predicate selects (a removed workspace folder); returns them. */
+  removeDiskWhere(test: (uri: string) => boolean): { removed: string[]; change: Change } {
+    const removed = [...this.disk.keys()].filter(test);
+    let policyChanged = false;
+    for (const uri of removed) policyChanged = this.removeDisk(uri).policyChanged || policyChanged;
+    return { removed, change: { policyChanged } };
+  }
+
+  setOpen(uri: string, analysis: FileAnalysis, version: number): Change {
+    const before = this.analysis(uri)?.policy;
+    this.open.set(uri, { analysis, version });
+    return this.replace(before, analysis.policy);
+  }
+
+  /** The document closes: its disk version (if any) counts again. */
+  close(uri: string): Change {
+    const before = this.open.get(uri)?.analysis.policy;
+    this.open.delete(uri);
+    this.violationCache.delete(uri);
+    return this.replace(before, this.disk.get(uri)?.policy);
+  }
+
+  setExtraPolicy(entries: ReadonlyMap<string, PolicyObjects>): Change {
+    const before = [...this.extra.values()].map(policyKey).join('\n');
+    this.extra.clear();
+    for (const [k, v] of entries) this.extra.set(k, v);
+    const changed = before !== [...this.extra.values()].map(policyKey).join('\n');
+    if (changed) this.cached = undefined;
+    return { policyChanged: changed };
+  }
+
+  policy(): PolicySet {
+    if (!this.cached) {
+      const parts: PolicyObjects[] = [];
+      for (const uri of this.uris()) {
+        const a = this.analysis(uri);
+        if (a && a.policy.constraints.length + a.policy.templates.length + a.policy.expansions.length + a.policy.namespaces.length + a.policy.problems.length > 0) {
+          parts.push(a.policy);
+        }
+      }
+      for (const [uri, p] of this.extra) if (!this.disk.has(uri) && !this.open.has(uri)) parts.push(p);
+      this.cached = buildPolicySet(parts, defaultExpansions);
+    }
+    return this.cached;
+  }
+
+  violations(uri: string): Violation[] {
+    const analysis = this.analysis(uri);
+    if (!analysis) return [];
+    const policy = this.policy();
+    const hit = this.violationCache.get(uri);
+    if (hit && hit.analysis === analysis && hit.policy === policy) return hit.violations;
+    const violations = checkObjects(analysis.objects, policy, this.options);
+    this.violationCache.set(uri, { analysis, policy, violations });
+    return violations;
+  }
+}

@@ -1,0 +1,158 @@
+// The built server over stdio, driven as an editor drives it, on fixture workspaces on disk.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { TestClient, uriOf } from './lspClient';
+
+const constraint = (repos: string) =>
+  `apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nmetadata:\n  name: corp-only\nspec:\n  match:\n    kinds: [{apiGroups: [""], kinds: ["Pod"]}]\n  parameters:\n    repos: ${repos}\n`;
+const pod = (name: string, image: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c\n    image: ${image}\n`;
+const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n`;
+
+function fixture(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-lsp-'));
+  fs.mkdirSync(path.join(dir, 'policy'));
+  fs.writeFileSync(path.join(dir, 'policy', 'constraint.yaml'), constraint('["corp/"]'));
+  fs.writeFileSync(path.join(dir, 'bad.yaml'), pod('bad', 'nginx'));
+  fs.writeFileSync(path.join(dir, 'good.yaml'), pod('good', 'corp/app:1'));
+  fs.writeFileSync(path.join(dir, 'deploy.yaml'), deployment);
+  return dir;
+}
+
+const messages = (d: { message: string }[]) => d.map((x) => x.message);
+
+describe('language server over stdio', () => {
+  const clients: TestClient[] = [];
+  after(async () => {
+    for (const c of clients) if (c.process.exitCode === null) c.process.kill();
+  });
+  const start = async (...args: Parameters<typeof TestClient.start>) => {
+    const c = await TestClient.start(...args);
+    clients.push(c);
+    return c;
+  };
+
+  test('workspace diagnostics for files never opened, with range, severity, code and related information', async () => {
+    const dir = fixture();
+    const client = await start({ folder: dir });
+    await client.scanned();
+    const bad = await client.waitFor(uriOf(path.join(dir, 'bad.yaml')), (d) => d.length === 1);
+    const d = bad.diagnostics[0]!;
+    assert.equal(d.message, 'container <c> has an invalid image repo <nginx>, allowed repos are ["corp/"]');
+    assert.deepEqual(d.range, { start: { line: 7, character: 11 }, end: { line: 7, character: 16 } });
+    assert.equal(d.severity, 1);
+    assert.equal(d.source, 'trusted-images');
+    assert.equal(d.code, 'corp-only');
+    assert.equal(d.codeDescription?.href, `${uriOf(path.join(dir, 'policy', 'constraint.yaml'))}#L4`);
+    assert.equal(d.relatedInformation?.[0]?.location.uri, uriOf(path.join(dir, 'policy', 'constraint.yaml')));
+    assert.equal(d.relatedInformation?.[0]?.location.range.start.line, 8);
+    // The Deployment is checked as the Pod it creates.
+    const dep = await client.waitFor(uriOf(path.join(dir, 'deploy.yaml')), (x) => x.length === 1);
+    assert.equal(dep.diagnostics[0]!.range.start.line, 9);
+    // A clean file gets nothing published, or an empty list.
+    assert.deepEqual(client.diagnostics.get(uriOf(path.join(dir, 'good.yaml')))?.diagnostics ?? [], []);
+    assert.equal(await client.stop(), 0);
+  });
+
+  test('diagnostics follow unsaved edits, with the document version', async () => {
+    const dir = fixture();
+    const client = await start({ folder: dir });
+    await client.scanned();
+    const uri = uriOf(path.join(dir, 'good.yaml'));
+    client.open(uri, pod('good', 'corp/app:1'), 1);
+    await client.waitFor(uri, (d, p) => p.version === 1 && d.length === 0);
+    // Incremental change: replace the image value on line 8.
+    client.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 7, character: 11 }, end: { line: 7, character: 21 } }, text: 'docker.io/evil' }],
+    });
+    const p = await client.waitFor(uri, (d, q) => q.version === 2 && d.length === 1);
+    assert.match(p.diagnostics[0]!.message, /<docker\.io\/evil>/);
+    await client.stop();
+  });
+
+  test('a constraint edited on disk re-checks open and closed files; a deleted file is cleared', async () => {
+    const dir = fixture();
+    const client = await start({ folder: dir });
+    await client.scanned();
+    const badUri = uriOf(path.join(dir, 'bad.yaml'));
+    const openUri = uriOf(path.join(dir, 'good.yaml'));
+    client.open(openUri, pod('good', 'corp/app:1'));
+    await client.waitFor(badUri, (d) => d.length === 1);
+    await client.waitFor(openUri, (d) => d.length === 0);
+    // Now only "other/" is trusted: both files violate.
+    const cfile = path.join(dir, 'policy', 'constraint.yaml');
+    fs.writeFileSync(cfile, constraint('["other/", "nginx"]'));
+    client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(cfile), type: 2 }] });
+    await client.waitFor(badUri, (d) => d.length === 0);
+    const open = await client.waitFor(openUri, (d) => d.length === 1);
+    assert.match(open.diagnostics[0]!.message, /allowed repos are \["other\/", "nginx"\]/);
+    // Delete a manifest: its diagnostics are cleared.
+    const deployFile = path.join(dir, 'deploy.yaml');
+    await client.waitFor(uriOf(deployFile), (d) => d.length === 1);
+    fs.rmSync(deployFile);
+    client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(deployFile), type: 3 }] });
+    await client.waitFor(uriOf(deployFile), (d) => d.length === 0);
+    await client.stop();
+  });
+
+  test('an unsaved constraint re-checks other files; closing falls back to the disk version', async () => {
+    const dir = fixture();
+    const client = await start({ folder: dir });
+    await client.scanned();
+    const badUri = uriOf(path.join(dir, 'bad.yaml'));
+    await client.waitFor(badUri, (d) => d.length === 1);
+    const cUri = uriOf(path.join(dir, 'policy', 'constraint.yaml'));
+    client.open(cUri, constraint('["corp/", "nginx"]'));
+    await client.waitFor(badUri, (d) => d.length === 0);
+    client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: cUri } });
+    await client.waitFor(badUri, (d) => d.length === 1);
+    await client.stop();
+  });
+
+  test('hover names the deciding constraint, and says why when none applies', async () => {
+    const dir = fixture();
+    fs.writeFileSync(path.join(dir, 'svc.yaml'), deployment.replace('kind: Deployment', 'kind: Deployment').replace('apps/v1', 'apps/v1beta1'));
+    const client = await start({ folder: dir });
+    await client.scanned();
+    const uri = uriOf(path.join(dir, 'bad.yaml'));
+    client.open(uri, pod('bad', 'nginx'));
+    await client.waitFor(uri, (d, p) => p.version === 1);
+    const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 13 } })) as {
+      contents: { value: string };
+      range: unknown;
+    };
+    assert.match(hover.contents.value, /REFUSED: \*\*K8sAllowedRepos corp-only\*\* \(deny\), refused: matches none of \\\["corp\/"\\\]/);
+    assert.match(hover.contents.value, /constraint\.yaml:4\]\(file:/);
+    assert.deepEqual(hover.range, { start: { line: 7, character: 11 }, end: { line: 7, character: 16 } });
+    // A Pod in a Deployment whose constraint matches only Pods... via expansion it is a Pod; a Service has no image.
+    const good = uriOf(path.join(dir, 'good.yaml'));
+    client.open(good, pod('good', 'corp/app:1'));
+    await client.waitFor(good, (d, p) => p.version === 1);
+    const allowed = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: good }, position: { line: 7, character: 12 } })) as { contents: { value: string } };
+    assert.match(allowed.contents.value, /allowed: .*allowed by "corp\/"/);
+    // Not on an image: no hover.
+    assert.equal(await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 1 } }), null);
+    await client.stop();
+  });
+
+  test('status request, settings pulled from the client, and shutdown + exit ends the process', async () => {
+    const dir = fixture();
+    const client = await start({ folder: dir, settings: { defaultNamespace: 'prod', exclude: ['deploy.yaml'] } });
+    const status = (await client.scanned()) as { constraints: Array<{ name: string; line: number }>; files: number; violations: { error: number } };
+    assert.deepEqual(status.constraints.map((c) => [c.name, c.line]), [['corp-only', 3]]);
+    assert.equal(status.files, 3);
+    assert.equal(status.violations.error, 1);
+    assert.equal(await client.stop(), 0);
+  });
+
+  test('a minimal client (no configuration, no dynamic registration) still gets workspace diagnostics', async () => {
+    const dir = fixture();
+    const client = await start({ folder: dir, minimal: true });
+    await client.scanned();
+    await client.waitFor(uriOf(path.join(dir, 'bad.yaml')), (d) => d.length === 1);
+    assert.equal(await client.stop(), 0);
+  });
+});
