@@ -52,7 +52,9 @@ export class TestClient {
         return false;
       });
     });
-    connection.onNotification('window/logMessage', (p: { message: string }) => client.log.push(p.message));
+    connection.onNotification('window/logMessage', (p: { message: string }) => {
+      client.log.push(p.message);
+    });
     connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => client.settings));
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('window/workDoneProgress/create', () => null);

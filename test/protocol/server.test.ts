@@ -21,7 +21,6 @@ function fixture(): string {
   return dir;
 }
 
-const messages = (d: { message: string }[]) => d.map((x) => x.message);
 
 describe('language server over stdio', () => {
   const clients: TestClient[] = [];
@@ -69,7 +68,7 @@ describe('language server over stdio', () => {
       contentChanges: [{ range: { start: { line: 7, character: 11 }, end: { line: 7, character: 21 } }, text: 'docker.io/evil' }],
     });
     const p = await client.waitFor(uri, (d, q) => q.version === 2 && d.length === 1);
-    assert.match(p.diagnostics[0]!.message, /<docker\.io\/evil>/);
+    assert.match(String(p.diagnostics[0]!.message), /<docker\.io\/evil>/);
     await client.stop();
   });
 
@@ -88,7 +87,7 @@ describe('language server over stdio', () => {
     client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(cfile), type: 2 }] });
     await client.waitFor(badUri, (d) => d.length === 0);
     const open = await client.waitFor(openUri, (d) => d.length === 1);
-    assert.match(open.diagnostics[0]!.message, /allowed repos are \["other\/", "nginx"\]/);
+    assert.match(String(open.diagnostics[0]!.message), /allowed repos are \["other\/", "nginx"\]/);
     // Delete a manifest: its diagnostics are cleared.
     const deployFile = path.join(dir, 'deploy.yaml');
     await client.waitFor(uriOf(deployFile), (d) => d.length === 1);
@@ -119,7 +118,7 @@ describe('language server over stdio', () => {
     await client.scanned();
     const uri = uriOf(path.join(dir, 'bad.yaml'));
     client.open(uri, pod('bad', 'nginx'));
-    await client.waitFor(uri, (d, p) => p.version === 1);
+    await client.waitFor(uri, (_d, p) => p.version === 1);
     const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 13 } })) as {
       contents: { value: string };
       range: unknown;
@@ -130,7 +129,7 @@ describe('language server over stdio', () => {
     // A Pod in a Deployment whose constraint matches only Pods... via expansion it is a Pod; a Service has no image.
     const good = uriOf(path.join(dir, 'good.yaml'));
     client.open(good, pod('good', 'corp/app:1'));
-    await client.waitFor(good, (d, p) => p.version === 1);
+    await client.waitFor(good, (_d, p) => p.version === 1);
     const allowed = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: good }, position: { line: 7, character: 12 } })) as { contents: { value: string } };
     assert.match(allowed.contents.value, /allowed: .*allowed by "corp\/"/);
     // Not on an image: no hover.
