@@ -1,0 +1,84 @@
+// Rewrites of an untrusted image to a trusted one: mirrors first, then the constraints' own allowed
+// prefixes. A candidate is kept only when every constraint that applies to the object allows it.
+import { CheckOptions, expansionsFor, ImageUse, imageUses, matchableOf } from './check';
+import { Constraint, PolicySet } from './constraints';
+import { expand, Review } from './expansion';
+import { parseImageRef, repository, underPrefix } from './imageRef';
+import { matches } from './match';
+import { K8sObject } from './objects';
+import { containerFields, violates } from './policies';
+
+/** Source registry -> trusted prefix, e.g. {"docker.io": "registry.corp.example/dockerhub"}. */
+export type Mirrors = Readonly<Record<string, string>>;
+
+export interface Candidate {
+  readonly image: string;
+  /** Where it comes from, for the action's title and tests. */
+  readonly origin: 'mirror' | 'prefix' | 'exact';
+  readonly preferred: boolean;
+}
+
+export interface RewriteResult {
+  readonly candidates: Candidate[];
+  /** Why there is none, when there is none. */
+  readonly reason: string | undefined;
+}
+
+/** The constraints that apply to an image use: those that match every review the image is part of. */
+export function applicableConstraints(object: K8sObject, imageNode: ImageUse['imageNode'], policy: PolicySet, options: CheckOptions): Constraint[] {
+  const out = new Set<Constraint>();
+  for (const review of reviewsWith(object, imageNode, policy, options)) {
+    const m = matchableOf(review, policy, options);
+    for (const c of policy.constraints) {
+      if (c.actions.length > 0 && matches(c.match, m).matched === true) out.add(c);
+    }
+  }
+  return [...out];
+}
+
+function reviewsWith(object: K8sObject, imageNode: ImageUse['imageNode'], policy: PolicySet, options: CheckOptions): Review[] {
+  return expand(object, expansionsFor(policy, options)).filter((r) => containerFields.some((f) => imageUses(r, f, '').some((u) => u.imageNode === imageNode)));
+}
+
+/** True when no applicable constraint refuses `image`. */
+export function satisfiesAll(image: string, constraints: readonly Constraint[]): boolean {
+  return constraints.every((c) => violates(c.kind, image, c.list) !== true);
+}
+
+export function rewriteCandidates(image: unknown, constraints: readonly Constraint[], mirrors: Mirrors): RewriteResult {
+  if (typeof image !== 'string') return { candidates: [], reason: 'the image is not a string' };
+  const ref = parseImageRef(image);
+  if (!ref) return { candidates: [], reason: `${JSON.stringify(image)} is not an image reference` };
+  const proposals: Candidate[] = [];
+  const mirror = mirrors[ref.registry];
+  if (typeof mirror === 'string' && mirror !== '') proposals.push({ image: underPrefix(mirror, ref), origin: 'mirror', preferred: true });
+  for (const c of constraints) {
+    if (c.kind === 'K8sDisallowedRepos' || !c.list) continue; // disallowed lists name no trusted place
+    for (const entry of c.list) {
+      if (c.kind === 'K8sAllowedReposv2' && !entry.endsWith('*')) {
+        const exact = parseImageRef(entry);
+        if (exact && repository(exact) === repository(ref)) proposals.push({ image: entry, origin: 'exact', preferred: false });
+        continue;
+      }
+      const prefix = c.kind === 'K8sAllowedReposv2' ? entry.slice(0, -1) : entry;
+      if (prefix === '') continue;
+      proposals.push({ image: underPrefix(prefix, ref), origin: 'prefix', preferred: false });
+    }
+  }
+  const seen = new Set<string>();
+  const candidates = proposals.filter((p) => {
+    if (p.image === image || seen.has(p.image)) return false;
+    seen.add(p.image);
+    return satisfiesAll(p.image, constraints);
+  });
+  if (candidates.length === 0) {
+    const why =
+      proposals.length === 0
+        ? 'no mirror is set for its registry (trustedImages.mirrors) and the constraints list no allowed prefix'
+        : 'no mirror or allowed prefix gives an image that every applicable constraint allows';
+    return { candidates, reason: why };
+  }
+  // The preferred one first; the rest in the constraints' order.
+  if (!candidates.some((c) => c.preferred)) candidates[0] = { ...candidates[0]!, preferred: true };
+  return { candidates, reason: undefined };
+}
