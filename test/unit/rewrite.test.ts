@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { analyzeText } from '../../server/src/engine/analyze';
 import { checkObjects, defaultCheckOptions } from '../../server/src/engine/check';
 import { buildPolicySet } from '../../server/src/engine/constraints';
-import { getPath } from '../../server/src/engine/documents';
+import { getPath, MapNode, YNode } from '../../server/src/engine/documents';
 import { appendToList, applyEdits, replaceScalar } from '../../server/src/engine/edits';
 import { defaultExpansions } from '../../server/src/engine/expansion';
 import { parseImageRef } from '../../server/src/engine/imageRef';
@@ -84,12 +84,13 @@ describe('rewrite candidates', () => {
   });
 });
 
+const imageOf = (containers: YNode): YNode => {
+  assert.ok(containers.kind === 'seq' && containers.items[0]?.kind === 'map');
+  return (containers.items[0] as MapNode).entries.get('image')!;
+};
+
 describe('edits', () => {
-  const image = (text: string) => {
-    const a = analyzeText('f', text);
-    return getPath(a.objects[0]!.node, 'spec', 'containers')!;
-  };
-  const first = (text: string) => (image(text) as { items: Array<{ kind: string; entries: Map<string, never> }> }).items[0]!.entries.get('image')!;
+  const first = (text: string) => getPath(analyzeText('f', text).objects[0]!.node, 'spec', 'containers')!;
 
   test('quoting style is kept, the rest byte for byte', () => {
     for (const [written, expected] of [
@@ -98,21 +99,21 @@ describe('edits', () => {
       ['"nginx"', '"corp/nginx"'],
     ]) {
       const text = `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: c\n    image: ${written}\n`;
-      const { edit } = replaceScalar(text, first(text), 'corp/nginx');
+      const { edit } = replaceScalar(text, imageOf(first(text)), 'corp/nginx');
       assert.equal(applyEdits(text, [edit]), text.replace(written, expected));
     }
   });
 
   test('an aliased image is edited at its anchor', () => {
     const text = 'apiVersion: v1\nkind: Pod\nx: &img nginx\nspec:\n  containers:\n  - name: c\n    image: *img\n';
-    const r = replaceScalar(text, first(text), 'corp/nginx');
+    const r = replaceScalar(text, imageOf(first(text)), 'corp/nginx');
     assert.equal(r.atAnchor, true);
     assert.equal(applyEdits(text, [r.edit]), text.replace('&img nginx', '&img corp/nginx'));
   });
 
   test('a block scalar becomes a quoted scalar and keeps its line break', () => {
     const text = 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: c\n    image: |-\n      nginx\n    tty: true\n';
-    const out = applyEdits(text, [replaceScalar(text, first(text), 'corp/nginx').edit]);
+    const out = applyEdits(text, [replaceScalar(text, imageOf(first(text)), 'corp/nginx').edit]);
     assert.equal(out, 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: c\n    image: "corp/nginx"\n    tty: true\n');
   });
 

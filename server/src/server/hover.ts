@@ -1,8 +1,8 @@
 // The hover on an image: every constraint's verdict, and where each constraint lives.
 import { Hover, MarkupKind } from 'vscode-languageserver';
 import { FileAnalysis } from '../engine/analyze';
-import { CheckOptions } from '../engine/check';
-import { PolicySet } from '../engine/constraints';
+import { applicableConstraints, Mirrors, rewriteCandidates } from '../engine/rewrite';
+import { WorkspaceIndex } from '../workspace/index';
 import { explainAt, VerdictStatus } from '../engine/explain';
 import { opaString } from '../engine/gofmt';
 import { constraintLocation, LinesOf, rangeOf } from './diagnostics';
@@ -20,8 +20,9 @@ function escape(s: string): string {
   return s.replace(/[\\`*_[\]<>]/g, '\\$&');
 }
 
-export function hoverAt(a: FileAnalysis, offset: number, policy: PolicySet, options: CheckOptions, linesOf: LinesOf): Hover | null {
-  const ex = explainAt(a.objects, policy, options, offset);
+export function hoverAt(a: FileAnalysis, offset: number, index: WorkspaceIndex, mirrors: Mirrors, linesOf: LinesOf): Hover | null {
+  const policy = index.policy();
+  const ex = explainAt(a.objects, policy, index.checkOptions, offset);
   if (!ex) return null;
   const image = typeof ex.use.image === 'string' ? ex.use.image : opaString(ex.use.image);
   const lines: string[] = [`**Trusted Images**: \`${image.replace(/`/g, "'")}\``, ''];
@@ -41,6 +42,16 @@ export function hoverAt(a: FileAnalysis, offset: number, policy: PolicySet, opti
   }
   if (ex.verdicts.length > 0 && ex.verdicts.every((v) => v.status !== 'refused' && v.status !== 'allowed')) {
     lines.push('', 'No constraint applies to this image.');
+  }
+  if (ex.verdicts.some((v) => v.status === 'refused')) {
+    const constraints = applicableConstraints(ex.object, ex.use.imageNode, policy, index.checkOptions);
+    const fixes = rewriteCandidates(ex.use.image, constraints, mirrors);
+    lines.push(
+      '',
+      fixes.candidates.length > 0
+        ? `Quick fix: ${fixes.candidates.map((c) => `\`${c.image}\``).join(', ')}`
+        : `No trusted rewrite: ${escape(fixes.reason ?? '')}.`,
+    );
   }
   return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(a.lines, ex.use.imageNode.span) };
 }

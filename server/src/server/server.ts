@@ -2,6 +2,7 @@
 // the verdicts in the engine.
 import * as path from 'node:path';
 import {
+  CodeActionKind,
   Connection,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
@@ -18,7 +19,9 @@ import { analyzeText, FileAnalysis, skippedFile } from '../engine/analyze';
 import { CheckOptions } from '../engine/check';
 import { collectPolicyObjects, PolicyObjects } from '../engine/constraints';
 import {
+  commands,
   configurationSection,
+  fixAllKind,
   InitializationOptions,
   normalizeSettings,
   Settings,
@@ -29,6 +32,7 @@ import {
 import { helmTemplateTest, isInside, isYamlName, readTextFile, walkYaml } from '../workspace/files';
 import { globMatcher } from '../workspace/glob';
 import { WorkspaceIndex } from '../workspace/index';
+import { CodeActions } from './codeActions';
 import { diagnosticsFor, LinesOf } from './diagnostics';
 import { hoverAt } from './hover';
 
@@ -44,7 +48,13 @@ export class TrustedImagesServer {
   private readonly index = new WorkspaceIndex(checkOptionsOf(this.settings));
   private folders: string[] = [];
   private trusted = true;
-  private capabilities = { configuration: false, watchedFilesDynamic: false, workDoneProgress: false, workspaceFolders: false };
+  private capabilities = { configuration: false, watchedFilesDynamic: false, workDoneProgress: false, workspaceFolders: false, codeActionResolve: false };
+  private readonly codeActions = new CodeActions(
+    this.index,
+    () => this.settings.mirrors,
+    (uri) => this.documents.get(uri)?.version,
+    () => this.capabilities.codeActionResolve,
+  );
   private readonly published = new Map<string, string>();
   private readonly pendingDocuments = new Set<string>();
   private documentsScheduled = false;
@@ -78,13 +88,26 @@ export class TrustedImagesServer {
     c.onDidChangeWatchedFiles((p) => void this.watchedFilesChanged(p.changes));
     c.onDidChangeConfiguration((p) => void this.configurationChanged(p.settings));
     c.onHover((p) => {
-      const doc = this.documents.get(p.textDocument.uri);
-      const analysis = this.index.analysis(p.textDocument.uri);
-      if (!analysis || analysis.skipped) return null;
-      if (doc && this.index.version(p.textDocument.uri) !== doc.version) this.refreshDocument(p.textDocument.uri);
-      const a = this.index.analysis(p.textDocument.uri)!;
+      this.refreshDocument(p.textDocument.uri);
+      const a = this.index.analysis(p.textDocument.uri);
+      if (!a || a.skipped) return null;
       if (p.position.line < 0 || p.position.line >= a.lines.lineCount) return null;
-      return hoverAt(a, a.lines.offset(p.position.line, p.position.character), this.index.policy(), this.index.checkOptions, this.linesOf);
+      return hoverAt(a, a.lines.offset(p.position.line, p.position.character), this.index, this.settings.mirrors, this.linesOf);
+    });
+    c.onCodeAction((p) => {
+      this.refreshDocument(p.textDocument.uri);
+      return this.codeActions.provide(p);
+    });
+    c.onCodeActionResolve((action) => this.codeActions.resolve(action));
+    c.onExecuteCommand(async (p) => {
+      if (p.command !== commands.fixAllInWorkspace) return null;
+      for (const uri of this.documents.keys()) this.refreshDocument(uri);
+      const edit = this.codeActions.workspaceFixAll();
+      if (!edit) {
+        void c.window.showInformationMessage('Trusted Images: no untrusted image has a trusted rewrite.');
+        return { applied: false };
+      }
+      return c.workspace.applyEdit({ label: 'Trusted Images: fix all untrusted images', edit });
     });
     c.onRequest(StatusRequest, async (params?: { waitForScan?: boolean }) => {
       if (params?.waitForScan) await this.scansSettled();
@@ -104,6 +127,7 @@ export class TrustedImagesServer {
       watchedFilesDynamic: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
       workDoneProgress: !!caps.window?.workDoneProgress,
       workspaceFolders: !!caps.workspace?.workspaceFolders,
+      codeActionResolve: !!caps.textDocument?.codeAction?.resolveSupport?.properties.includes('edit'),
     };
     const init = (p.initializationOptions ?? {}) as InitializationOptions;
     this.trusted = init.trusted !== false;
@@ -113,6 +137,8 @@ export class TrustedImagesServer {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, fixAllKind], resolveProvider: true },
+        executeCommandProvider: { commands: [commands.fixAllInWorkspace] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'trusted-images-language-server', version: '0.1.0' },
@@ -327,29 +353,27 @@ export class TrustedImagesServer {
       this.documentsScheduled = false;
       const uris = [...this.pendingDocuments];
       this.pendingDocuments.clear();
-      let policyChanged = false;
       for (const u of uris) {
         try {
-          policyChanged = this.refreshDocument(u) || policyChanged;
+          this.refreshDocument(u);
           this.publishNow(u);
         } catch (e) {
           this.connection.console.error(`Checking ${u} failed: ${e instanceof Error ? e.stack : String(e)}`);
         }
       }
-      if (policyChanged) this.scheduleRepublishAll();
-      else this.sendStatus();
+      this.sendStatus();
     });
   }
 
-  /** Analyses the open document's current text if it changed; returns whether the policy changed. */
-  private refreshDocument(uri: string): boolean {
+  /** Analyses the open document's current text if it changed; a policy change re-checks every file. */
+  private refreshDocument(uri: string): void {
     const doc = this.documents.get(uri);
-    if (!doc) return false;
-    if (this.index.version(uri) === doc.version && this.index.analysis(uri)) return false;
+    if (!doc) return;
+    if (this.index.version(uri) === doc.version && this.index.analysis(uri)) return;
     const text = doc.getText();
     const maxBytes = this.maxBytes();
     const analysis = text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${this.settings.maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text);
-    return this.index.setOpen(uri, analysis, doc.version).policyChanged;
+    if (this.index.setOpen(uri, analysis, doc.version).policyChanged) this.scheduleRepublishAll();
   }
 
   private async closed(uri: string): Promise<void> {

@@ -16,12 +16,14 @@ export interface Settings {
   exclude: string[];
   /** Files larger than this are skipped. */
   maxFileSizeMB: number;
+  /** Source registry -> trusted prefix for quick fixes, e.g. {"docker.io": "registry.corp.example/dockerhub"}. */
+  mirrors: Record<string, string>;
   'trace.server': TraceSetting;
 }
 
 export interface SettingSpec<T> {
   readonly default: T;
-  readonly type: 'boolean' | 'string' | 'number' | 'array';
+  readonly type: 'boolean' | 'string' | 'number' | 'array' | 'object';
   readonly description: string;
   readonly enum?: readonly string[];
   readonly minimum?: number;
@@ -48,6 +50,12 @@ export const settingsSchema: { readonly [K in keyof Settings]: SettingSpec<Setti
   },
   exclude: { type: 'array', default: [], description: 'Glob patterns of files not to check, relative to the workspace folder (e.g. "vendor/**").' },
   maxFileSizeMB: { type: 'number', default: 10, minimum: 0, description: 'Files larger than this many megabytes are skipped.' },
+  mirrors: {
+    type: 'object',
+    default: {},
+    description:
+      'Trusted prefixes that mirror source registries, for quick fixes, e.g. {"docker.io": "registry.corp.example/dockerhub"}: nginx:1.25 becomes registry.corp.example/dockerhub/library/nginx:1.25.',
+  },
   'trace.server': {
     type: 'string',
     default: 'off',
@@ -61,7 +69,10 @@ export const configurationSection = 'trustedImages';
 
 export function defaultSettings(): Settings {
   const out: Record<string, unknown> = {};
-  for (const [k, spec] of Object.entries(settingsSchema)) out[k] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  for (const [k, spec] of Object.entries(settingsSchema)) {
+    const d: unknown = spec.default;
+    out[k] = Array.isArray(d) ? [...d] : d && typeof d === 'object' ? { ...d } : d;
+  }
   return out as unknown as Settings;
 }
 
@@ -78,6 +89,10 @@ export function normalizeSettings(raw: unknown): Settings {
     if (v === undefined || v === null) continue;
     if (spec.type === 'array') {
       if (Array.isArray(v)) target[k] = v.filter((x) => typeof x === 'string');
+    } else if (spec.type === 'object') {
+      if (typeof v === 'object' && !Array.isArray(v)) {
+        target[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'string' && x !== ''));
+      }
     } else if (spec.type === 'number') {
       if (typeof v === 'number' && Number.isFinite(v) && v >= (spec.minimum ?? -Infinity)) target[k] = v;
     } else if (typeof v === spec.type && (!spec.enum || spec.enum.includes(v as string))) {
@@ -107,6 +122,9 @@ export const StatusRequest = 'trustedImages/status';
 /** Sent by the server whenever the status changes. */
 export const StatusNotification = 'trustedImages/statusChanged';
 
+/** The code action kind of "fix all untrusted images in this file" (works with editor.codeActionsOnSave). */
+export const fixAllKind = 'source.fixAll.trustedImages';
+
 export interface InitializationOptions {
   /** False in an untrusted (restricted mode) workspace. */
   trusted?: boolean;
@@ -114,6 +132,7 @@ export interface InitializationOptions {
 
 export const commands = {
   showConstraints: 'trustedImages.showConstraints',
+  fixAllInWorkspace: 'trustedImages.fixAllInWorkspace',
   restartServer: 'trustedImages.restartServer',
   showOutput: 'trustedImages.showOutput',
 } as const;
