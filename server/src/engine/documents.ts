@@ -1,6 +1,7 @@
 // YAML text -> documents of plain nodes that remember where each value is written.
 // Every later step (objects, constraints, policies, rewrites) reads these nodes, never the
 // `yaml` package's own tree, so a faster scanner can produce the same nodes later.
+import { FastDocumentReader } from './fastYaml';
 import { Alias, Document, isAlias, isMap, isScalar, isSeq, Node as YamlNode, parseAllDocuments, Scalar } from 'yaml';
 
 /** Offsets into the document text, end exclusive. */
@@ -68,28 +69,41 @@ export const defaultParseLimits: ParseLimits = { maxNodesPerDocument: 200_000, m
 
 class LimitExceeded extends Error {}
 
-/** Parses every document of a YAML stream. A broken document is reported and the others are kept. */
-export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits): ParsedFile {
+/**
+ * Parses every document of a YAML stream. A broken document is reported and the others are kept.
+ * Documents in the plain subset of YAML that manifests use are read by the fast reader; the rest,
+ * and every document it is unsure of, by the `yaml` package. Both give the same nodes.
+ */
+export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits, options: { fast?: boolean } = {}): ParsedFile {
+  if (options.fast !== false) {
+    const fast = parseFast(text, limits);
+    if (fast) return fast;
+  }
+  return parseWithLibrary(text, limits, 0, 0, text.trimEnd().length);
+}
+
+function parseWithLibrary(text: string, limits: ParseLimits, base: number, indexBase: number, contentEnd: number): ParsedFile {
   const documents: ParsedDocument[] = [];
   const errors: DocumentError[] = [];
   let yamlDocs: Document.Parsed[];
   try {
     yamlDocs = parseAllDocuments(text, { intAsBigInt: true, prettyErrors: false, strict: false }) as Document.Parsed[];
   } catch (e) {
-    return { documents, errors: [{ index: 0, offset: 0, message: clearParserMessage(messageOf(e)) }] };
+    return { documents, errors: [{ index: indexBase, offset: base, message: clearParserMessage(messageOf(e)) }] };
   }
   if (!Array.isArray(yamlDocs)) yamlDocs = [yamlDocs as unknown as Document.Parsed];
-  yamlDocs.forEach((doc, index) => {
-    const span = { start: doc.range[0], end: doc.range[2] };
+  yamlDocs.forEach((doc, i) => {
+    const index = indexBase + i;
+    const span = { start: base + doc.range[0], end: base + doc.range[2] };
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       // An error at the end of the text (an unclosed bracket) is shown on the last line that has text.
-      const offset = Math.max(0, Math.min(e.pos[0], text.trimEnd().length - 1));
+      const offset = Math.max(0, Math.min(base + e.pos[0], contentEnd - 1));
       errors.push({ index, offset, message: clearParserMessage(firstLine(e.message)) });
       return;
     }
     try {
-      const converter = new Converter(doc, limits);
+      const converter = new Converter(doc, limits, base);
       const root = doc.contents ? converter.convert(doc.contents as YamlNode, 0) : null;
       documents.push({ index, span, root });
     } catch (e) {
@@ -105,6 +119,79 @@ export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits
   return { documents, errors };
 }
 
+const marker = /^---(?=[ \t]|$)/;
+
+/**
+ * The fast path: splits the stream at `---` lines and reads each document with the fast reader,
+ * handing the ones it gives up on to `yaml`. Undefined for streams it leaves wholly to `yaml`
+ * (CR line ends, directives, `...` markers).
+ */
+function parseFast(text: string, limits: ParseLimits): ParsedFile | undefined {
+  if (text.includes('\r') || /^(?:%|\.\.\.)/m.test(text)) return undefined;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let p = 0; p <= text.length; ) {
+    const nl = text.indexOf('\n', p);
+    const e = nl < 0 ? text.length : nl;
+    if (!(nl < 0 && p === text.length && p > 0)) {
+      starts.push(p);
+      ends.push(e);
+    }
+    if (nl < 0) break;
+    p = nl + 1;
+  }
+  // Segments: [marker line or -1, first content line, end line).
+  const segments: Array<{ marker: number; from: number; to: number }> = [];
+  let current = { marker: -1, from: 0, to: 0 };
+  for (let k = 0; k < starts.length; k++) {
+    if (text.charCodeAt(starts[k]!) === 45 && marker.test(text.slice(starts[k]!, Math.min(ends[k]!, starts[k]! + 4)))) {
+      current.to = k;
+      segments.push(current);
+      current = { marker: k, from: k + 1, to: 0 };
+    }
+  }
+  current.to = starts.length;
+  segments.push(current);
+
+  const reader = new FastDocumentReader(text, limits.maxNodesPerDocument);
+  const documents: ParsedDocument[] = [];
+  const errors: DocumentError[] = [];
+  const contentEnd = text.trimEnd().length;
+  let index = 0;
+  for (const seg of segments) {
+    const hasContent = (() => {
+      for (let k = seg.from; k < seg.to; k++) {
+        const line = text.slice(starts[k]!, ends[k]!).trimStart();
+        if (line !== '' && line[0] !== '#') return true;
+      }
+      return false;
+    })();
+    if (seg.marker < 0 && !hasContent) continue; // comments before the first `---` make no document
+    const markerRest = seg.marker >= 0 ? text.slice(starts[seg.marker]! + 3, ends[seg.marker]!).trim() : '';
+    const sliceStart = seg.marker >= 0 ? starts[seg.marker]! : 0;
+    const sliceEnd = seg.to < starts.length ? starts[seg.to]! : text.length;
+    let root: YNode | null | undefined;
+    if (markerRest !== '' && markerRest[0] !== '#') root = undefined;
+    else if (!hasContent) {
+      const at = starts[seg.marker]! + 3;
+      root = { kind: 'scalar', value: null, span: { start: at, end: at }, style: 'plain' };
+    } else root = reader.read(starts, ends, seg.from, seg.to);
+    if (root !== undefined && root !== null) {
+      documents.push({ index, span: { start: sliceStart, end: sliceEnd }, root });
+      index++;
+      continue;
+    }
+    // Hand this document to yaml, as a stream of its own.
+    const part = parseWithLibrary(text.slice(sliceStart, sliceEnd), limits, sliceStart, index, contentEnd);
+    const count = new Set([...part.documents.map((d) => d.index), ...part.errors.map((e) => e.index)]).size;
+    if (count !== 1) return undefined; // not one document on its own: read the whole stream with yaml
+    documents.push(...part.documents);
+    errors.push(...part.errors);
+    index++;
+  }
+  return { documents, errors };
+}
+
 class Converter {
   private nodes = 0;
   private readonly resolving = new Set<YamlNode>();
@@ -112,7 +199,13 @@ class Converter {
   constructor(
     private readonly doc: Document.Parsed,
     private readonly limits: ParseLimits,
+    private readonly base: number,
   ) {}
+
+  private spanOf(node: YamlNode): Span {
+    const r = node.range;
+    return r ? { start: this.base + r[0], end: this.base + r[1] } : { start: this.base, end: this.base };
+  }
 
   convert(node: YamlNode, depth: number, via?: Span): YNode {
     if (++this.nodes > this.limits.maxNodesPerDocument) {
@@ -124,14 +217,14 @@ class Converter {
       throw new LimitExceeded(`document nested deeper than ${this.limits.maxDepth} levels; not checked (limit maxDepth)`);
     }
     if (isAlias(node)) return this.alias(node, depth, via);
-    const span = via ?? spanOf(node);
+    const span = via ?? this.spanOf(node);
     if (isScalar(node)) {
       const scalar: ScalarNode = {
         kind: 'scalar',
         value: scalarValue(node),
         span,
         style: styleOf(node),
-        ...(via ? { anchor: spanOf(node) } : {}),
+        ...(via ? { anchor: this.spanOf(node) } : {}),
       };
       return scalar;
     }
@@ -148,13 +241,13 @@ class Converter {
         const keyNode = pair.key as YamlNode | null;
         const key = keyNode && isScalar(keyNode) ? keyString(keyNode.value) : undefined;
         if (key === undefined) continue; // complex keys never occur in Kubernetes objects
-        const value = pair.value === null ? nullAt(keyNode) : this.convert(pair.value as YamlNode, depth + 1);
+        const value = pair.value === null ? nullAt(keyNode, this.base) : this.convert(pair.value as YamlNode, depth + 1);
         if (key === '<<' && isScalar(keyNode) && keyNode.source === '<<' && keyNode.type === 'PLAIN') {
           collectMerge(value, merged);
           continue;
         }
         entries.set(key, value);
-        keySpans.set(key, spanOf(keyNode!));
+        keySpans.set(key, this.spanOf(keyNode!));
       }
       // Merge keys (YAML 1.1, as Kubernetes reads them): explicit keys win, then earlier sources.
       for (const source of merged) {
@@ -174,7 +267,7 @@ class Converter {
 
   private alias(node: Alias, depth: number, via?: Span): YNode {
     const target = node.resolve(this.doc) as YamlNode | undefined;
-    const here = via ?? spanOf(node);
+    const here = via ?? this.spanOf(node);
     if (!target) throw new LimitExceeded(`unknown alias *${node.source}`);
     if (this.resolving.has(target)) throw new LimitExceeded(`alias *${node.source} refers to itself`);
     this.resolving.add(target);
@@ -192,15 +285,11 @@ function collectMerge(value: YNode, into: MapNode[]): void {
   else if (value.kind === 'seq') for (const item of value.items) if (item.kind === 'map') into.push(item);
 }
 
-function nullAt(keyNode: YamlNode | null): ScalarNode {
-  const end = keyNode?.range ? keyNode.range[1] : 0;
+function nullAt(keyNode: YamlNode | null, base: number): ScalarNode {
+  const end = base + (keyNode?.range ? keyNode.range[1] : 0);
   return { kind: 'scalar', value: null, span: { start: end, end }, style: 'plain' };
 }
 
-function spanOf(node: YamlNode): Span {
-  const r = node.range;
-  return r ? { start: r[0], end: r[1] } : { start: 0, end: 0 };
-}
 
 function scalarValue(node: Scalar): Scalar_ {
   const v = node.value;

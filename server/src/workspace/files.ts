@@ -32,8 +32,9 @@ export interface WalkOptions {
 }
 
 /**
- * Every `*.yaml` / `*.yml` below the roots. Symbolic links are followed only when they stay inside
- * the root they were found under; directories are visited once (no loops).
+ * Every `*.yaml` / `*.yml` below the roots, in a stable order. Symbolic links are followed only when
+ * they stay inside the root they were found under; each directory is visited once (no loops).
+ * Directory listings are read synchronously: thousands of small round trips cost more than they save.
  */
 export async function walkYaml(roots: readonly string[], options: WalkOptions = {}): Promise<WalkResult> {
   const files: FoundFile[] = [];
@@ -45,8 +46,8 @@ export async function walkYaml(roots: readonly string[], options: WalkOptions = 
     let realRoot: string;
     let st: fs.Stats;
     try {
-      realRoot = await fs.promises.realpath(root);
-      st = await fs.promises.stat(root);
+      realRoot = fs.realpathSync(root);
+      st = fs.statSync(root);
     } catch (e) {
       problems.push({ path: root, message: describeFsError(e) });
       continue;
@@ -58,32 +59,36 @@ export async function walkYaml(roots: readonly string[], options: WalkOptions = 
       }
       continue;
     }
-    const stack = [root];
+    // [path as found, its real path]: real paths of plain subfolders need no system call.
+    const stack: Array<[string, string]> = [[root, realRoot]];
+    let visited = 0;
     while (stack.length > 0) {
       if (options.cancelled?.()) return { files, problems };
-      const dir = stack.pop()!;
-      let real: string;
+      // Let the event loop breathe in very large trees.
+      if (++visited % 200 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const [dir, real] = stack.pop()!;
+      if (seenDirs.has(real)) continue;
+      seenDirs.add(real);
       let entries: fs.Dirent[];
       try {
-        real = await fs.promises.realpath(dir);
-        if (seenDirs.has(real)) continue;
-        seenDirs.add(real);
-        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+        entries = fs.readdirSync(dir, { withFileTypes: true });
       } catch (e) {
         problems.push({ path: dir, message: describeFsError(e) });
         continue;
       }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const subdirs: Array<[string, string]> = [];
+      const here: FoundFile[] = [];
       for (const entry of entries) {
         const full = path.join(dir, entry.name);
         if (options.exclude?.(full)) continue;
         let isDir = entry.isDirectory();
         let isFile = entry.isFile();
+        let target = path.join(real, entry.name);
         if (entry.isSymbolicLink()) {
           try {
-            const target = await fs.promises.realpath(full);
+            target = fs.realpathSync(full);
             if (!isInside(realRoot, target)) continue; // never leave the tree through a link
-            const tst = await fs.promises.stat(full);
+            const tst = fs.statSync(full);
             isDir = tst.isDirectory();
             isFile = tst.isFile();
           } catch {
@@ -91,13 +96,20 @@ export async function walkYaml(roots: readonly string[], options: WalkOptions = 
           }
         }
         if (isDir) {
-          if (!ignoredDirectories.has(entry.name)) stack.push(full);
+          if (!ignoredDirectories.has(entry.name)) subdirs.push([full, target]);
         } else if (isFile && isYamlName(entry.name)) {
-          files.push({ path: full });
+          if (!seenFiles.has(target)) {
+            seenFiles.add(target);
+            here.push({ path: full });
+          }
         }
       }
+      files.push(...here);
+      stack.push(...subdirs);
     }
   }
+  // Path order: it decides which of two same-named constraints counts, so it must not vary.
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, problems };
 }
 
@@ -128,6 +140,29 @@ export async function readTextFile(file: string, maxBytes: number): Promise<Read
     return { ok: false, kind: 'error', reason: describeFsError(e) };
   } finally {
     await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The same, synchronously: a whole-workspace pass reads thousands of small files, and four
+ * thread-pool round trips per file cost more than the reads themselves.
+ */
+export function readTextFileSync(file: string, maxBytes: number): ReadResult {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { ok: false, kind: 'skipped', reason: 'not a regular file' };
+    if (st.size > maxBytes) {
+      return { ok: false, kind: 'skipped', reason: `too large: ${formatMB(st.size)} MB is over the ${formatMB(maxBytes)} MB limit (maxFileSizeMB)` };
+    }
+    const bytes = fs.readFileSync(fd);
+    if (bytes.length > maxBytes) return { ok: false, kind: 'skipped', reason: `too large: over the ${formatMB(maxBytes)} MB limit (maxFileSizeMB)` };
+    return decodeText(bytes);
+  } catch (e) {
+    return { ok: false, kind: 'error', reason: describeFsError(e) };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -6,7 +6,7 @@ import { buildPolicySet, PolicyObjects, PolicySet } from '../engine/constraints'
 import { defaultParseLimits, ParseLimits } from '../engine/documents';
 import { defaultExpansions, expand } from '../engine/expansion';
 import { containerFields } from '../engine/policies';
-import { helmTemplateTest, readTextFile, walkYaml } from './files';
+import { helmTemplateTest, readTextFileSync, walkYaml } from './files';
 
 export interface ReportOptions extends CheckOptions {
   readonly constraintPaths: readonly string[];
@@ -49,9 +49,9 @@ export interface Report {
   skipped: Array<{ file: string; reason: string }>;
 }
 
-async function analyzeFile(file: string, options: ReportOptions, isHelmTemplate: (f: string) => boolean): Promise<FileAnalysis | { error: string }> {
+function analyzeFile(file: string, options: ReportOptions, isHelmTemplate: (f: string) => boolean): FileAnalysis | { error: string } {
   if (isHelmTemplate(file)) return skippedFile(file, '', 'template: under a Helm chart\'s templates/ folder');
-  const read = await readTextFile(file, options.maxFileBytes);
+  const read = readTextFileSync(file, options.maxFileBytes);
   if (!read.ok) return read.kind === 'skipped' ? skippedFile(file, '', read.reason) : { error: read.reason };
   return analyzeText(file, read.text, options.limits);
 }
@@ -75,7 +75,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const analyses: FileAnalysis[] = [];
   const byPath = new Map<string, FileAnalysis>();
   for (const f of walked.files) {
-    const a = await analyzeFile(f.path, options, isHelmTemplate);
+    const a = analyzeFile(f.path, options, isHelmTemplate);
     if ('error' in a) {
       report.errors.push({ file: rel(f.path), line: 1, message: a.error });
       continue;
@@ -86,7 +86,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const policyParts: PolicyObjects[] = analyses.map((a) => a.policy);
   for (const f of extra.files) {
     if (byPath.has(f.path)) continue;
-    const a = await analyzeFile(f.path, options, isHelmTemplate);
+    const a = analyzeFile(f.path, options, isHelmTemplate);
     if ('error' in a) report.errors.push({ file: rel(f.path), line: 1, message: a.error });
     else {
       policyParts.push(a.policy);
@@ -124,7 +124,11 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     report.summary.images += countImages(a, policy, options);
     for (const v of checkObjects(a.objects, policy, options)) report.violations.push(toReportViolation(a, v, options, rel));
   }
-  report.violations.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line || x.column - y.column));
+  const byPlace = (x: { file: string; line: number }, y: { file: string; line: number }) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line);
+  report.violations.sort((x, y) => byPlace(x, y) || x.column - y.column || (x.constraint.name < y.constraint.name ? -1 : x.constraint.name > y.constraint.name ? 1 : 0));
+  report.errors.sort(byPlace);
+  report.warnings.sort(byPlace);
+  report.skipped.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
   report.summary.violations = report.violations.length;
   return report;
 }
