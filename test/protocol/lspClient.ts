@@ -12,7 +12,7 @@ import {
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import { projectRoot } from '../helpers';
+import { projectRoot } from '../support/helpers';
 
 export const serverPath = path.join(projectRoot, 'dist', 'server.js');
 

@@ -1,7 +1,7 @@
 // The verdicts, case by case, through the real parser and the whole engine.
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkTexts, constraintYaml } from '../helpers';
+import { checkTexts, constraintYaml } from '../support/helpers';
 
 const allowed = (repos: string, extra = '') => constraintYaml('K8sAllowedRepos', 'trusted', `${extra}  parameters:\n    repos: ${repos}\n`);
 const pod = (image: string, extra = '') =>

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { needsShared, projectRoot, sharedRoot } from '../helpers';
+import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
 
 const bin = path.join(projectRoot, 'bin', 'trusted-images.js');
 

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { checkTexts, needsShared, sharedRoot } from '../helpers';
+import { checkTexts, needsShared, sharedRoot } from '../support/helpers';
 
 const library = path.join(sharedRoot, 'conformance', 'gatekeeper-library');
 const policies = ['allowedrepos', 'allowedrepos-1.0.0', 'allowedreposv2', 'disallowedrepos'];

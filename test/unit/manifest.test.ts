@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { commands, configurationSection, settingsSchema } from '../../server/src/shared/protocol';
-import { projectRoot } from '../helpers';
+import { projectRoot } from '../support/helpers';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
 

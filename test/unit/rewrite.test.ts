@@ -11,7 +11,7 @@ import { appendToList, applyEdits, replaceScalar } from '../../server/src/engine
 import { defaultExpansions } from '../../server/src/engine/expansion';
 import { parseImageRef } from '../../server/src/engine/imageRef';
 import { applicableConstraints, rewriteCandidates } from '../../server/src/engine/rewrite';
-import { checkTexts, constraintYaml, needsShared, projectRoot, sharedRoot } from '../helpers';
+import { checkTexts, constraintYaml, needsShared, projectRoot, sharedRoot } from '../support/helpers';
 
 describe('image references', () => {
   const cases: Array<[string, string, string, string | undefined, string | undefined]> = [

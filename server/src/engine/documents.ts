@@ -184,7 +184,9 @@ function parseFast(text: string, limits: ParseLimits): ParsedFile | undefined {
     // Hand this document to yaml, as a stream of its own.
     const part = parseWithLibrary(text.slice(sliceStart, sliceEnd), limits, sliceStart, index, contentEnd);
     const count = new Set([...part.documents.map((d) => d.index), ...part.errors.map((e) => e.index)]).size;
-    if (count !== 1) return undefined; // not one document on its own: read the whole stream with yaml
+    // A broken document can swallow the `---` after it (an unclosed quote): then only the whole
+    // stream read by yaml says where documents end. Errors are rare; read it all with yaml.
+    if (count !== 1 || part.errors.length > 0) return undefined;
     documents.push(...part.documents);
     errors.push(...part.errors);
     index++;

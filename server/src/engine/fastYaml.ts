@@ -131,15 +131,22 @@ export class FastDocumentReader {
       while (p < end && t[p] === ' ') p++;
       return t[p] === ':' && (p + 1 === end || t[p + 1] === ' ') ? p : -1;
     }
-    if (c === '?' || c === '[' || c === '{' || c === '&' || c === '*' || c === '!' || c === '|' || c === '>' || c === '%' || c === '@' || c === '`' || c === '#') {
-      return -1;
-    }
+    if (!this.plainCanStart(at, end)) return -1;
     for (let p = at; p < end; p++) {
       const ch = t.charCodeAt(p);
       if (ch === 58 /* : */ && (p + 1 === end || t.charCodeAt(p + 1) === 32)) return p;
       if (ch === 35 /* # */ && t.charCodeAt(p - 1) === 32) return -1;
     }
     return -1;
+  }
+
+  /** Whether a plain scalar may start at `at`: not with an indicator, nor `- `, `? `, `: `. */
+  private plainCanStart(at: number, end: number): boolean {
+    const t = this.text;
+    const c = t[at]!;
+    if (',[]{}#&*!|>\'"%@`'.includes(c)) return false;
+    if (c === '-' || c === '?' || c === ':') return at + 1 < end && t[at + 1] !== ' ';
+    return true;
   }
 
   /** Offset just after the closing quote of a one-line quoted scalar, or -1. */
@@ -183,7 +190,7 @@ export class FastDocumentReader {
       let value: YNode;
       if (p === line.end || this.text[p] === '#') {
         this.i++;
-        value = this.nestedValue(indent, colon + 1, true);
+        value = this.nestedValue(indent, p, true);
       } else {
         value = this.inlineValue(p, line, indent);
       }
@@ -248,7 +255,7 @@ export class FastDocumentReader {
       while (p < line.end && this.text[p] === ' ') p++;
       if (p === line.end || this.text[p] === '#') {
         this.i++;
-        items.push(this.nestedValue(indent, dash + 1, false));
+        items.push(this.nestedValue(indent, p, false));
       } else if (this.text[p] === '-' && (p + 1 === line.end || this.text[p + 1] === ' ')) {
         giveUp(); // `- - x`
       } else if (this.keyEnd(p, line.end) >= 0) {
@@ -285,6 +292,7 @@ export class FastDocumentReader {
       this.count();
       return { kind: 'scalar', value: this.quoted(at, close), span: { start: at, end: close }, style: c === '"' ? 'double' : 'single' };
     }
+    if (!this.plainCanStart(at, line.end)) giveUp();
     return this.plain(at, line, parent);
   }
 

@@ -1,5 +1,5 @@
 // Compares the fast reader with the `yaml` path: the first difference, or undefined when equal.
-import { ParsedFile, YNode } from '../server/src/engine/documents';
+import { ParsedFile, YNode } from '../../server/src/engine/documents';
 
 function same(a: unknown, b: unknown): boolean {
   return Object.is(a, b) || (typeof a === 'bigint' && typeof b === 'bigint' && a === b);
