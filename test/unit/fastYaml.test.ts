@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseYaml } from '../../server/src/engine/documents';
+import { parseYaml, YamlCache } from '../../server/src/engine/documents';
 import { resolvePlain } from '../../server/src/engine/fastYaml';
 import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
 import { prng, syntheticFile } from '../support/synthetic';
@@ -75,6 +75,15 @@ describe('fast YAML reader = yaml', () => {
     }
   });
 
+  test('re-used documents move with the text before them', () => {
+    const a = 'apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: c, image: nginx}]\n';
+    const cache = new YamlCache();
+    parseYaml(a, undefined, { cache });
+    for (const b of [a.replace('kind: Pod', 'kind: PodX'), a.replace('v1', 'v'), 'x: 1\n---\n' + a]) {
+      assert.equal(diffParsed(parseYaml(b, undefined, { cache }), parseYaml(b, undefined, { fast: false })), undefined, b);
+    }
+  });
+
   test('seeded mutations of real manifests', () => {
     const rand = prng(99 + seedOffset);
     const seeds = yamlFiles(path.join(projectRoot, 'examples')).map((f) => fs.readFileSync(f, 'utf8'));
@@ -97,6 +106,13 @@ describe('fast YAML reader = yaml', () => {
         }
       }
       assertSame(text, `mutation ${i}: ${JSON.stringify(text)}`);
+      // As an editor would: the unchanged documents re-used from the previous keystroke's parse.
+      if (i % 10 === 0) {
+        const cache = new YamlCache();
+        parseYaml(seeds[i % seeds.length]!, undefined, { cache });
+        const d = diffParsed(parseYaml(text, undefined, { cache }), parseYaml(text, undefined, { fast: false }));
+        assert.equal(d, undefined, `cached mutation ${i}: ${d}`);
+      }
     }
   });
 });

@@ -1,6 +1,6 @@
 // One file's text -> everything the checks need from it, computed once and cached by the front ends.
 import { collectPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
-import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits } from './documents';
+import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, YamlCache } from './documents';
 import { K8sObject, objectsOf } from './objects';
 
 export interface FileAnalysis {
@@ -22,18 +22,25 @@ export function withoutBom(text: string): string {
 }
 
 export function skippedFile(file: string, text: string, reason: string): FileAnalysis {
-  return { file, text, parsed: { documents: [], errors: [] }, objects: [], policy: noPolicyObjects, skipped: reason, lines: new LineIndex(text) };
+  return withLazyLines({ file, text, parsed: { documents: [], errors: [] }, objects: [], policy: noPolicyObjects, skipped: reason });
 }
 
-export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits): FileAnalysis {
+/** Line starts are found when a position is first asked for: most files never need one. */
+function withLazyLines(a: Omit<FileAnalysis, 'lines'>): FileAnalysis {
+  let lines: LineIndex | undefined;
+  return Object.defineProperty(a, 'lines', { get: () => (lines ??= new LineIndex(a.text)), enumerable: false }) as FileAnalysis;
+}
+
+/** `cache` (kept per editor document) lets a keystroke re-read only the document it changed. */
+export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits, cache?: YamlCache): FileAnalysis {
   const text = withoutBom(rawText);
   if (text.includes('\0')) return skippedFile(file, text, 'binary: the file holds NUL bytes');
-  const parsed = parseYaml(text, limits);
+  const parsed = parseYaml(text, limits, cache ? { cache } : {});
   if (parsed.errors.length > 0 && text.includes('{{')) {
     return skippedFile(file, text, 'template: holds {{ }} and is not YAML until rendered (Helm or another template engine)');
   }
   const objects: K8sObject[] = [];
   for (const doc of parsed.documents) objects.push(...objectsOf(doc));
   const policy = collectPolicyObjects(file, objects);
-  return { file, text, parsed, objects, policy, skipped: undefined, lines: new LineIndex(text) };
+  return withLazyLines({ file, text, parsed, objects, policy, skipped: undefined });
 }

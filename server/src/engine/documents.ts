@@ -74,11 +74,12 @@ class LimitExceeded extends Error {}
  * Documents in the plain subset of YAML that manifests use are read by the fast reader; the rest,
  * and every document it is unsure of, by the `yaml` package. Both give the same nodes.
  */
-export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits, options: { fast?: boolean } = {}): ParsedFile {
+export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits, options: { fast?: boolean; cache?: YamlCache } = {}): ParsedFile {
   if (options.fast !== false) {
-    const fast = parseFast(text, limits);
+    const fast = parseFast(text, limits, options.cache);
     if (fast) return fast;
   }
+  options.cache?.entries.clear();
   return parseWithLibrary(text, limits, 0, 0, text.trimEnd().length);
 }
 
@@ -126,7 +127,7 @@ const marker = /^---(?=[ \t]|$)/;
  * handing the ones it gives up on to `yaml`. Undefined for streams it leaves wholly to `yaml`
  * (CR line ends, directives, `...` markers).
  */
-function parseFast(text: string, limits: ParseLimits): ParsedFile | undefined {
+function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefined): ParsedFile | undefined {
   if (text.includes('\r') || /^(?:%|\.\.\.)/m.test(text)) return undefined;
   const starts: number[] = [];
   const ends: number[] = [];
@@ -154,6 +155,7 @@ function parseFast(text: string, limits: ParseLimits): ParsedFile | undefined {
   segments.push(current);
 
   const reader = new FastDocumentReader(text, limits.maxNodesPerDocument);
+  const next = cache ? new Map<string, { start: number; root: YNode }>() : undefined;
   const documents: ParsedDocument[] = [];
   const errors: DocumentError[] = [];
   const contentEnd = text.trimEnd().length;
@@ -171,12 +173,23 @@ function parseFast(text: string, limits: ParseLimits): ParsedFile | undefined {
     const sliceStart = seg.marker >= 0 ? starts[seg.marker]! : 0;
     const sliceEnd = seg.to < starts.length ? starts[seg.to]! : text.length;
     let root: YNode | null | undefined;
+    const key = cache ? text.slice(sliceStart, sliceEnd) : '';
+    const hit = cache?.entries.get(key);
+    if (hit) {
+      // The same document text as on the last keystroke: its nodes, moved to where it now starts.
+      root = hit.start === sliceStart ? hit.root : shiftNode(hit.root, sliceStart - hit.start);
+      next?.set(key, { start: sliceStart, root });
+      documents.push({ index, span: { start: sliceStart, end: sliceEnd }, root });
+      index++;
+      continue;
+    }
     if (markerRest !== '' && markerRest[0] !== '#') root = undefined;
     else if (!hasContent) {
       const at = starts[seg.marker]! + 3;
       root = { kind: 'scalar', value: null, span: { start: at, end: at }, style: 'plain' };
     } else root = reader.read(starts, ends, seg.from, seg.to);
     if (root !== undefined && root !== null) {
+      next?.set(key, { start: sliceStart, root });
       documents.push({ index, span: { start: sliceStart, end: sliceEnd }, root });
       index++;
       continue;
@@ -187,11 +200,41 @@ function parseFast(text: string, limits: ParseLimits): ParsedFile | undefined {
     // A broken document can swallow the `---` after it (an unclosed quote): then only the whole
     // stream read by yaml says where documents end. Errors are rare; read it all with yaml.
     if (count !== 1 || part.errors.length > 0) return undefined;
+    if (part.documents[0]?.root) next?.set(key, { start: sliceStart, root: part.documents[0].root });
     documents.push(...part.documents);
     errors.push(...part.errors);
     index++;
   }
+  if (cache && next) cache.entries = next;
   return { documents, errors };
+}
+
+/**
+ * What an editor document's last parse learnt, per document text: a keystroke re-reads only the
+ * document it changed, and the others are re-used (moved when text before them grew or shrank).
+ */
+export class YamlCache {
+  entries = new Map<string, { start: number; root: YNode }>();
+}
+
+function shiftSpan(s: Span, d: number): Span {
+  return { start: s.start + d, end: s.end + d };
+}
+
+function shiftNode(n: YNode, d: number): YNode {
+  switch (n.kind) {
+    case 'scalar':
+      return { ...n, span: shiftSpan(n.span, d), ...(n.anchor ? { anchor: shiftSpan(n.anchor, d) } : {}) };
+    case 'seq':
+      return { kind: 'seq', items: n.items.map((i) => shiftNode(i, d)), span: shiftSpan(n.span, d) };
+    case 'map': {
+      const entries = new Map<string, YNode>();
+      const keySpans = new Map<string, Span>();
+      for (const [k, v] of n.entries) entries.set(k, shiftNode(v, d));
+      for (const [k, v] of n.keySpans) keySpans.set(k, shiftSpan(v, d));
+      return { kind: 'map', entries, keySpans, span: shiftSpan(n.span, d) };
+    }
+  }
 }
 
 class Converter {

@@ -17,6 +17,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { analyzeText, FileAnalysis, skippedFile } from '../engine/analyze';
 import { CheckOptions } from '../engine/check';
+import { YamlCache } from '../engine/documents';
 import { collectPolicyObjects, PolicyObjects } from '../engine/constraints';
 import {
   commands,
@@ -57,6 +58,8 @@ export class TrustedImagesServer {
   );
   private readonly published = new Map<string, string>();
   private readonly pendingDocuments = new Set<string>();
+  /** Per open document: its documents' nodes from the last keystroke, re-used by the next. */
+  private readonly yamlCaches = new Map<string, YamlCache>();
   private documentsScheduled = false;
   private republishScheduled = false;
   private scanGeneration = 0;
@@ -372,12 +375,16 @@ export class TrustedImagesServer {
     if (this.index.version(uri) === doc.version && this.index.analysis(uri)) return;
     const text = doc.getText();
     const maxBytes = this.maxBytes();
-    const analysis = text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${this.settings.maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text);
+    let cache = this.yamlCaches.get(uri);
+    if (!cache) this.yamlCaches.set(uri, (cache = new YamlCache()));
+    const analysis =
+      text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${this.settings.maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text, undefined, cache);
     if (this.index.setOpen(uri, analysis, doc.version).policyChanged) this.scheduleRepublishAll();
   }
 
   private async closed(uri: string): Promise<void> {
     this.pendingDocuments.delete(uri);
+    this.yamlCaches.delete(uri);
     let change = this.index.close(uri);
     if (uri.startsWith('file:')) {
       const file = URI.parse(uri).fsPath;
