@@ -35,7 +35,15 @@ function withLazyLines(a: Omit<FileAnalysis, 'lines'>): FileAnalysis {
 export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits, cache?: YamlCache): FileAnalysis {
   const text = withoutBom(rawText);
   if (text.includes('\0')) return skippedFile(file, text, 'binary: the file holds NUL bytes');
-  const parsed = parseYaml(text, limits, cache ? { cache } : {});
+  const conflict = /^(?:<<<<<<<|>>>>>>>)(?: |$)/m.exec(text);
+  if (conflict) {
+    const parsed = { documents: [], errors: [{ index: 0, offset: conflict.index, message: 'merge conflict markers: resolve the conflict to check this file' }] };
+    return withLazyLines({ file, text, parsed, objects: [], policy: noPolicyObjects, skipped: undefined });
+  }
+  // Go's YAML readers (and editors) take a lone CR as a line break; `yaml` does not. Same length,
+  // so every offset stays where it was.
+  const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+  const parsed = parseYaml(source, limits, cache ? { cache } : {});
   if (parsed.errors.length > 0 && text.includes('{{')) {
     return skippedFile(file, text, 'template: holds {{ }} and is not YAML until rendered (Helm or another template engine)');
   }

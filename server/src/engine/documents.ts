@@ -2,7 +2,7 @@
 // Every later step (objects, constraints, policies, rewrites) reads these nodes, never the
 // `yaml` package's own tree, so a faster scanner can produce the same nodes later.
 import { FastDocumentReader } from './fastYaml';
-import { Alias, Document, isAlias, isMap, isScalar, isSeq, Node as YamlNode, parseAllDocuments, Scalar } from 'yaml';
+import { Alias, Document, isAlias, isMap, isScalar, isSeq, Node as YamlNode, parseAllDocuments, Scalar, visit } from 'yaml';
 
 /** Offsets into the document text, end exclusive. */
 export interface Span {
@@ -310,15 +310,48 @@ class Converter {
     return { kind: 'scalar', value: null, span, style: 'plain' };
   }
 
+  /** Alias -> anchored node, found in one walk (yaml's own resolve walks the document each time). */
+  private targets: Map<Alias, YamlNode> | undefined;
+  /** Converted collections reached through aliases, shared, with the node count they stand for. */
+  private readonly shared = new Map<YamlNode, { node: YNode; size: number }>();
+
+  private targetOf(alias: Alias): YamlNode | undefined {
+    if (!this.targets) {
+      const targets = new Map<Alias, YamlNode>();
+      const anchors = new Map<string, YamlNode>();
+      visit(this.doc, {
+        Node: (_key, n) => {
+          if (isAlias(n)) {
+            const t = anchors.get(n.source);
+            if (t) targets.set(n, t);
+          } else if ((n as { anchor?: string }).anchor) anchors.set((n as { anchor: string }).anchor, n as YamlNode);
+        },
+      });
+      this.targets = targets;
+    }
+    return this.targets.get(alias);
+  }
+
   private alias(node: Alias, depth: number, via?: Span): YNode {
-    const target = node.resolve(this.doc) as YamlNode | undefined;
+    const target = this.targetOf(node);
     const here = via ?? this.spanOf(node);
     if (!target) throw new LimitExceeded(`unknown alias *${node.source}`);
     if (this.resolving.has(target)) throw new LimitExceeded(`alias *${node.source} refers to itself`);
+    // The alias stands where it is written; scalars also remember their anchor.
+    if (isScalar(target)) return this.convert(target, depth, here);
+    const memo = this.shared.get(target);
+    if (memo) {
+      // Shared, but counted as the copies it stands for: alias bombs still hit the limit.
+      this.nodes += memo.size;
+      if (this.nodes > this.limits.maxNodesPerDocument) this.convert(target, depth); // throws the limit's message
+      return memo.node;
+    }
     this.resolving.add(target);
     try {
-      // The alias stands where it is written; scalars also remember their anchor.
-      return this.convert(target, depth, isScalar(target) ? here : undefined);
+      const before = this.nodes;
+      const out = this.convert(target, depth);
+      this.shared.set(target, { node: out, size: this.nodes - before });
+      return out;
     } finally {
       this.resolving.delete(target);
     }
