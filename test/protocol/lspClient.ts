@@ -28,6 +28,8 @@ type Waiter = { test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: Pub
 
 export class TestClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  /** Every publish, in arrival order. */
+  readonly published: PublishDiagnosticsParams[] = [];
   readonly log: string[] = [];
   private waiters: Waiter[] = [];
   settings: Record<string, unknown>;
@@ -46,6 +48,7 @@ export class TestClient {
     const client = new TestClient(child, connection, options);
     connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       client.diagnostics.set(p.uri, p);
+      client.published.push(p);
       client.waiters = client.waiters.filter((w) => {
         if (!w.test(p)) return true;
         w.resolve(p);
