@@ -1,6 +1,7 @@
 // One file's text -> everything the checks need from it, computed once and cached by the front ends.
 import { collectPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
 import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, YamlCache } from './documents';
+import { Skim } from './fastYaml';
 import { K8sObject, objectsOf } from './objects';
 
 export interface FileAnalysis {
@@ -31,8 +32,11 @@ function withLazyLines(a: Omit<FileAnalysis, 'lines'>): FileAnalysis {
   return Object.defineProperty(a, 'lines', { get: () => (lines ??= new LineIndex(a.text)), enumerable: false }) as FileAnalysis;
 }
 
-/** `cache` (kept per editor document) lets a keystroke re-read only the document it changed. */
-export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits, cache?: YamlCache): FileAnalysis {
+/**
+ * `cache` (kept per editor document) lets a keystroke re-read only the document it changed; `skim`
+ * (see skimFor) keeps only what the checks read of objects that are not policy objects.
+ */
+export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits, cache?: YamlCache, skim?: Skim): FileAnalysis {
   const text = withoutBom(rawText);
   if (text.includes('\0')) return skippedFile(file, text, 'binary: the file holds NUL bytes');
   const conflict = /^(?:<<<<<<<|>>>>>>>)(?: |$)/m.exec(text);
@@ -43,7 +47,7 @@ export function analyzeText(file: string, rawText: string, limits: ParseLimits =
   // Go's YAML readers (and editors) take a lone CR as a line break; `yaml` does not. Same length,
   // so every offset stays where it was.
   const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
-  const parsed = parseYaml(source, limits, cache ? { cache } : {});
+  const parsed = parseYaml(source, limits, { ...(cache ? { cache } : {}), ...(skim ? { skim } : {}) });
   if (parsed.errors.length > 0 && text.includes('{{')) {
     return skippedFile(file, text, 'template: holds {{ }} and is not YAML until rendered (Helm or another template engine)');
   }

@@ -5,7 +5,8 @@ import { getPath, toJS, YNode } from './documents';
 import { expand, ExpansionTemplate, Review } from './expansion';
 import { autorejectMessage, Matchable, matches, MatchResult } from './match';
 import { K8sObject } from './objects';
-import { ContainerField, PolicyRule, PolicyVariant, policyMessage, violates } from './policies';
+import { Skim } from './fastYaml';
+import { ContainerField, containerFields, PolicyRule, PolicyVariant, policyMessage, violates } from './policies';
 
 export interface CheckOptions {
   /** The namespace of objects that do not name one; '*' makes them match every namespace rule. */
@@ -74,6 +75,17 @@ export function matchableOf(r: Review, policy: PolicySet, options: CheckOptions)
 export function expansionsFor(policy: PolicySet, options: CheckOptions): readonly ExpansionTemplate[] {
   if (policy.workspaceExpansions || options.checkPodTemplates) return policy.expansions;
   return [];
+}
+
+/**
+ * What the checks read of an object that is not a policy object, for a skimming parse: its
+ * apiVersion, kind, metadata and List items whole, the container lists whole, and the way to them
+ * through spec and every expansion's templateSource.
+ */
+export function skimFor(templates: readonly ExpansionTemplate[]): Skim {
+  const some = new Set(['spec']);
+  for (const t of templates) for (const k of t.templateSource) some.add(k);
+  return { some, all: new Set(['apiVersion', 'kind', 'metadata', 'items', ...containerFields]) };
 }
 
 /** The containers a rule walks: `spec.<field>[_]` iterates list items and map values alike. */

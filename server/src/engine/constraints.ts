@@ -72,6 +72,15 @@ function nameSpan(o: K8sObject): Span {
   return n ? n.span : { start: o.node.span.start, end: o.node.span.start };
 }
 
+/**
+ * False only for texts that cannot hold a constraint, template, ExpansionTemplate or Namespace: their
+ * apiVersion or kind would have to be written there (escapes need a backslash; aliases, folding and
+ * block scalars keep the words whole).
+ */
+export function mayHoldPolicyObjects(text: string): boolean {
+  return text.includes('gatekeeper.sh') || text.includes('Namespace') || text.includes('\\');
+}
+
 /** Reads the policy objects among a file's objects. */
 export function collectPolicyObjects(file: string, objects: readonly K8sObject[]): PolicyObjects {
   const constraints: Constraint[] = [];

@@ -1,7 +1,7 @@
 // YAML text -> documents of plain nodes that remember where each value is written.
 // Every later step (objects, constraints, policies, rewrites) reads these nodes, never the
 // `yaml` package's own tree, so a faster scanner can produce the same nodes later.
-import { FastDocumentReader } from './fastYaml';
+import { FastDocumentReader, Skim } from './fastYaml';
 import { Alias, Document, isAlias, isMap, isScalar, isSeq, Node as YamlNode, parseAllDocuments, Scalar, visit } from 'yaml';
 
 /** Offsets into the document text, end exclusive. */
@@ -74,13 +74,13 @@ class LimitExceeded extends Error {}
  * Documents in the plain subset of YAML that manifests use are read by the fast reader; the rest,
  * and every document it is unsure of, by the `yaml` package. Both give the same nodes.
  */
-export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits, options: { fast?: boolean; cache?: YamlCache } = {}): ParsedFile {
+export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits, options: { fast?: boolean; cache?: YamlCache; skim?: Skim } = {}): ParsedFile {
   if (options.fast !== false) {
-    const fast = parseFast(text, limits, options.cache);
+    const fast = parseFast(text, limits, options.cache, options.skim);
     if (fast) return fast;
   }
   options.cache?.entries.clear();
-  return parseWithLibrary(text, limits, 0, 0, text.trimEnd().length);
+  return parseWithLibrary(text, limits, 0, 0, contentEndOf(text));
 }
 
 function parseWithLibrary(text: string, limits: ParseLimits, base: number, indexBase: number, contentEnd: number): ParsedFile {
@@ -127,7 +127,7 @@ const marker = /^---(?=[ \t]|$)/;
  * handing the ones it gives up on to `yaml`. Undefined for streams it leaves wholly to `yaml`
  * (CR line ends, directives, `...` markers).
  */
-function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefined): ParsedFile | undefined {
+function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefined, skim: Skim | undefined): ParsedFile | undefined {
   if (text.includes('\r') || /^(?:%|\.\.\.)/m.test(text)) return undefined;
   const starts: number[] = [];
   const ends: number[] = [];
@@ -154,20 +154,25 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   current.to = starts.length;
   segments.push(current);
 
-  const reader = new FastDocumentReader(text, limits.maxNodesPerDocument);
+  const reader = new FastDocumentReader(text, limits.maxNodesPerDocument, skim);
+  if (cache && cache.skim !== skim) {
+    cache.entries.clear();
+    cache.skim = skim;
+  }
   const next = cache ? new Map<string, { start: number; root: YNode }>() : undefined;
   const documents: ParsedDocument[] = [];
   const errors: DocumentError[] = [];
-  const contentEnd = text.trimEnd().length;
+  const contentEnd = contentEndOf(text);
+  const policyWords = new PolicyWords(text);
   let index = 0;
   for (const seg of segments) {
-    const hasContent = (() => {
-      for (let k = seg.from; k < seg.to; k++) {
-        const line = text.slice(starts[k]!, ends[k]!).trimStart();
-        if (line !== '' && line[0] !== '#') return true;
-      }
-      return false;
-    })();
+    let hasContent = false;
+    for (let k = seg.from; k < seg.to && !hasContent; k++) {
+      let p = starts[k]!;
+      const e = ends[k]!;
+      while (p < e && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
+      hasContent = p < e && text.charCodeAt(p) !== 35; /* # */
+    }
     if (seg.marker < 0 && !hasContent) continue; // comments before the first `---` make no document
     const markerRest = seg.marker >= 0 ? text.slice(starts[seg.marker]! + 3, ends[seg.marker]!).trim() : '';
     const sliceStart = seg.marker >= 0 ? starts[seg.marker]! : 0;
@@ -187,7 +192,11 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
     else if (!hasContent) {
       const at = starts[seg.marker]! + 3;
       root = { kind: 'scalar', value: null, span: { start: at, end: at }, style: 'plain' };
-    } else root = reader.read(starts, ends, seg.from, seg.to);
+    } else {
+      // Policy objects are kept whole; a skimming read keeps only what the checks read of the rest.
+      const keepAll = !skim || policyWords.within(sliceStart, sliceEnd);
+      root = reader.read(starts, ends, seg.from, seg.to, keepAll);
+    }
     if (root !== undefined && root !== null) {
       next?.set(key, { start: sliceStart, root });
       documents.push({ index, span: { start: sliceStart, end: sliceEnd }, root });
@@ -209,12 +218,38 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   return { documents, errors };
 }
 
+/** The same test as constraints.mayHoldPolicyObjects, on parts of the text taken in order. */
+class PolicyWords {
+  private readonly next = new Map<string, number>();
+  constructor(private readonly text: string) {}
+  within(start: number, end: number): boolean {
+    for (const word of ['gatekeeper.sh', 'Namespace', '\\']) {
+      let at = this.next.get(word);
+      if (at === undefined || (at >= 0 && at < start)) {
+        at = this.text.indexOf(word, start);
+        this.next.set(word, at);
+      }
+      if (at >= 0 && at < end) return true;
+    }
+    return false;
+  }
+}
+
+/** The end of the text without its trailing white space (no copy). */
+function contentEndOf(text: string): number {
+  let e = text.length;
+  while (e > 0 && /\s/.test(text[e - 1]!)) e--;
+  return e;
+}
+
 /**
  * What an editor document's last parse learnt, per document text: a keystroke re-reads only the
  * document it changed, and the others are re-used (moved when text before them grew or shrank).
  */
 export class YamlCache {
   entries = new Map<string, { start: number; root: YNode }>();
+  /** What the cached nodes were read for: another skim reads everything anew. */
+  skim: Skim | undefined;
 }
 
 function shiftSpan(s: Span, d: number): Span {

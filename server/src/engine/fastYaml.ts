@@ -51,24 +51,50 @@ const escapes: Record<string, string> = {
   N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
 };
 
+/**
+ * What a skimming read keeps: values under `all` keys are kept whole, `some` keys are walked into,
+ * and every other value is read (so errors are found as before) but not kept.
+ */
+export interface Skim {
+  readonly some: ReadonlySet<string>;
+  readonly all: ReadonlySet<string>;
+}
+
+/** 0: read and dropped; 1: kept, children chosen by key; 2: kept whole. */
+type Keep = 0 | 1 | 2;
+
+/** Stands for a value a skimming read did not keep. Nothing reads it. */
+export const skipped: ScalarNode = Object.freeze({ kind: 'scalar', value: null, span: Object.freeze({ start: 0, end: 0 }), style: 'plain' }) as ScalarNode;
+
 export class FastDocumentReader {
   private lines: Line[] = [];
   private i = 0;
   private nodes = 0;
+  private keep: Keep = 2;
 
   constructor(
     private readonly text: string,
     private readonly maxNodes: number,
+    private readonly skim?: Skim,
   ) {}
+
+  private childKeep(key: string): Keep {
+    if (this.keep !== 1) return this.keep;
+    return this.skim!.all.has(key) ? 2 : this.skim!.some.has(key) ? 1 : 0;
+  }
 
   /**
    * Reads the document whose lines are [from, to) of the text (after its `---` line, if any).
    * Returns the root, null for an empty document, or undefined to hand the document to `yaml`.
    */
-  read(lineStarts: readonly number[], lineEnds: readonly number[], from: number, to: number): YNode | null | undefined {
+  read(lineStarts: readonly number[], lineEnds: readonly number[], from: number, to: number, keepAll = true): YNode | null | undefined {
     this.lines = [];
+    this.keep = this.skim && !keepAll ? 1 : 2;
     // Tabs separate and end values in ways this reader does not model: yaml reads such documents.
-    if (to > from && this.text.slice(lineStarts[from]!, lineEnds[to - 1]!).includes('\t')) return undefined;
+    if (to > from) {
+      const tab = this.text.indexOf('\t', lineStarts[from]!);
+      if (tab >= 0 && tab < lineEnds[to - 1]!) return undefined;
+    }
     for (let k = from; k < to; k++) {
       const start = lineStarts[k]!;
       const end = lineEnds[k]!;
@@ -175,8 +201,10 @@ export class FastDocumentReader {
   private blockMap(at: number): MapNode {
     const first = this.lines[this.i]!;
     const indent = at - first.start;
+    const mine = this.keep;
     const entries = new Map<string, YNode>();
     const keySpans = new Map<string, Span>();
+    const seen = mine === 0 ? new Set<string>() : undefined;
     let keyAt = at;
     this.count();
     for (;;) {
@@ -184,18 +212,23 @@ export class FastDocumentReader {
       const colon = this.keyEnd(keyAt, line.end);
       if (colon < 0) giveUp();
       const key = this.keyScalar(keyAt, colon);
-      if (key.value === '<<' || entries.has(key.text)) giveUp(); // merge keys and duplicates: yaml decides
+      if (key.value === '<<' || entries.has(key.text) || seen?.has(key.text)) giveUp(); // merge keys and duplicates: yaml decides
       let p = colon + 1;
       while (p < line.end && this.text[p] === ' ') p++;
       let value: YNode;
+      this.keep = this.childKeep(key.text);
       if (p === line.end || this.text[p] === '#') {
         this.i++;
         value = this.nestedValue(indent, p, true);
       } else {
         value = this.inlineValue(p, line, indent);
       }
-      entries.set(key.text, value);
-      keySpans.set(key.text, key.span);
+      this.keep = mine;
+      if (seen) seen.add(key.text);
+      else {
+        entries.set(key.text, value);
+        keySpans.set(key.text, key.span);
+      }
       this.skipBlank();
       if (this.i >= this.lines.length) break;
       const next = this.lines[this.i]!;
@@ -204,6 +237,7 @@ export class FastDocumentReader {
       keyAt = next.start + next.indent;
       if (this.text[keyAt] === '-' && (keyAt + 1 === next.end || this.text[keyAt + 1] === ' ')) break; // a sequence at this indent ends the map
     }
+    if (seen) return skipped as unknown as MapNode;
     return { kind: 'map', entries, keySpans, span: { start: at, end: this.endOfPrevious() } };
   }
 
@@ -257,7 +291,7 @@ export class FastDocumentReader {
         this.i++;
         items.push(this.nestedValue(indent, p, false));
       } else if (this.text[p] === '-' && (p + 1 === line.end || this.text[p + 1] === ' ')) {
-        giveUp(); // `- - x`
+        items.push(this.blockSeq(p)); // `- - x`: a sequence in a sequence, at the inner dash's column
       } else if (this.keyEnd(p, line.end) >= 0) {
         items.push(this.blockMap(p));
       } else {
@@ -271,6 +305,7 @@ export class FastDocumentReader {
       dash = next.start + next.indent;
       if (!(this.text[dash] === '-' && (dash + 1 === next.end || this.text[dash + 1] === ' '))) break;
     }
+    if (this.keep === 0) return skipped as unknown as SeqNode;
     return { kind: 'seq', items, span: { start: at, end: this.endOfPrevious() } };
   }
 

@@ -1,8 +1,8 @@
 // A whole check of files on disk, as the CLI reports it (and CI reads it as JSON).
 import * as path from 'node:path';
-import { analyzeText, FileAnalysis, skippedFile } from '../engine/analyze';
-import { checkObjects, CheckOptions, defaultCheckOptions, expansionsFor, imageUses, Severity } from '../engine/check';
-import { buildPolicySet, PolicyObjects, PolicySet } from '../engine/constraints';
+import { analyzeText, FileAnalysis } from '../engine/analyze';
+import { checkObjects, CheckOptions, defaultCheckOptions, expansionsFor, imageUses, Severity, skimFor } from '../engine/check';
+import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects, PolicySet } from '../engine/constraints';
 import { defaultParseLimits, ParseLimits } from '../engine/documents';
 import { defaultExpansions, expand } from '../engine/expansion';
 import { containerFields } from '../engine/policies';
@@ -14,6 +14,8 @@ export interface ReportOptions extends CheckOptions {
   readonly limits: ParseLimits;
   /** Paths in the report are relative to this folder. */
   readonly cwd: string;
+  /** Parse only what the checks read (the default); false parses every value, for tests. */
+  readonly skim?: boolean;
 }
 
 export const defaultReportOptions: ReportOptions = {
@@ -49,11 +51,12 @@ export interface Report {
   skipped: Array<{ file: string; reason: string }>;
 }
 
-function analyzeFile(file: string, options: ReportOptions, isHelmTemplate: (f: string) => boolean): FileAnalysis | { error: string } {
-  if (isHelmTemplate(file)) return skippedFile(file, '', 'template: under a Helm chart\'s templates/ folder');
+/** A file's text, or why it is not read: a skip (not a manifest, too large) or an error. */
+function readInput(file: string, options: ReportOptions, isHelmTemplate: (f: string) => boolean): { text: string } | { skipped: string } | { error: string } {
+  if (isHelmTemplate(file)) return { skipped: "template: under a Helm chart's templates/ folder" };
   const read = readTextFileSync(file, options.maxFileBytes);
-  if (!read.ok) return read.kind === 'skipped' ? skippedFile(file, '', read.reason) : { error: read.reason };
-  return analyzeText(file, read.text, options.limits);
+  if (read.ok) return { text: read.text };
+  return read.kind === 'skipped' ? { skipped: read.reason } : { error: read.reason };
 }
 
 export async function buildReport(roots: readonly string[], options: ReportOptions = defaultReportOptions): Promise<Report> {
@@ -72,29 +75,26 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const extra = await walkYaml(options.constraintPaths);
   for (const p of [...walked.problems, ...extra.problems]) report.errors.push({ file: rel(p.path), line: 1, message: p.message });
 
-  const analyses: FileAnalysis[] = [];
-  const byPath = new Map<string, FileAnalysis>();
-  for (const f of walked.files) {
-    const a = analyzeFile(f.path, options, isHelmTemplate);
-    if ('error' in a) {
-      report.errors.push({ file: rel(f.path), line: 1, message: a.error });
-      continue;
-    }
-    analyses.push(a);
-    byPath.set(f.path, a);
-  }
-  const policyParts: PolicyObjects[] = analyses.map((a) => a.policy);
+  // Pass 1: the policy side. Only files whose text can hold a policy object are parsed now.
+  const inputs: Array<{ path: string; read: ReturnType<typeof readInput> }> = walked.files.map((f) => ({ path: f.path, read: readInput(f.path, options, isHelmTemplate) }));
+  const kept = new Map<string, FileAnalysis>();
+  const policyParts: PolicyObjects[] = [];
+  const policyPass = (file: string, read: ReturnType<typeof readInput>) => {
+    if (!('text' in read) || !mayHoldPolicyObjects(read.text)) return;
+    const a = analyzeText(file, read.text, options.limits);
+    kept.set(file, a);
+    policyParts.push(a.policy);
+  };
+  for (const { path: file, read } of inputs) policyPass(file, read);
+  const seen = new Set(walked.files.map((f) => f.path));
   for (const f of extra.files) {
-    if (byPath.has(f.path)) continue;
-    const a = analyzeFile(f.path, options, isHelmTemplate);
-    if ('error' in a) report.errors.push({ file: rel(f.path), line: 1, message: a.error });
-    else {
-      policyParts.push(a.policy);
-      byPath.set(f.path, a);
-    }
+    if (seen.has(f.path)) continue;
+    const read = readInput(f.path, options, isHelmTemplate);
+    if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: read.error });
+    else policyPass(f.path, read);
   }
   const policy = buildPolicySet(policyParts, defaultExpansions);
-  const lineOf = (file: string, offset: number) => (byPath.get(file)?.lines.position(offset).line ?? 0) + 1;
+  const lineOf = (file: string, offset: number) => (kept.get(file)?.lines.position(offset).line ?? 0) + 1;
 
   for (const c of policy.constraints) {
     report.constraints.push({
@@ -110,14 +110,25 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     (p.severity === 'error' ? report.errors : report.warnings).push({ file: rel(p.file), line: lineOf(p.file, p.span.start), message: p.message });
   }
 
-  for (const a of analyses) {
+  // Pass 2: every file, one at a time; nothing of a file is kept once it is reported.
+  const skim = options.skim === false ? undefined : skimFor(expansionsFor(policy, options));
+  for (const { path: file, read } of inputs) {
+    if ('error' in read) {
+      report.errors.push({ file: rel(file), line: 1, message: read.error });
+      continue;
+    }
     report.summary.files++;
+    if ('skipped' in read) {
+      report.skipped.push({ file: rel(file), reason: read.skipped });
+      continue;
+    }
+    const a = kept.get(file) ?? analyzeText(file, read.text, options.limits, undefined, skim);
     if (a.skipped) {
-      report.skipped.push({ file: rel(a.file), reason: a.skipped });
+      report.skipped.push({ file: rel(file), reason: a.skipped });
       continue;
     }
     for (const e of a.parsed.errors) {
-      report.errors.push({ file: rel(a.file), line: a.lines.position(e.offset).line + 1, message: `document ${e.index + 1}: ${e.message}` });
+      report.errors.push({ file: rel(file), line: a.lines.position(e.offset).line + 1, message: `document ${e.index + 1}: ${e.message}` });
     }
     report.summary.documents += a.parsed.documents.length;
     report.summary.objects += a.objects.length;
