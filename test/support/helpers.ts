@@ -1,7 +1,7 @@
 // Shared test helpers: where ../shared is, and a one-call way to check texts through the real engine.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText } from '../../server/src/engine/analyze';
+import { analyzeText, FileAnalysis } from '../../server/src/engine/analyze';
 import { checkObjects, CheckOptions, defaultCheckOptions, Violation } from '../../server/src/engine/check';
 import { buildPolicySet, PolicySet } from '../../server/src/engine/constraints';
 import { defaultExpansions } from '../../server/src/engine/expansion';
@@ -15,6 +15,7 @@ export function needsShared(sub: string): { skip?: string } {
 }
 
 export interface Checked {
+  analyses: FileAnalysis[];
   violations: Violation[];
   policy: PolicySet;
   messages: string[];
@@ -26,7 +27,7 @@ export function checkTexts(files: Record<string, string>, options: Partial<Check
   const policy = buildPolicySet(analyses.map((a) => a.policy), defaultExpansions);
   const opts = { ...defaultCheckOptions, ...options };
   const violations = analyses.flatMap((a) => checkObjects(a.objects, policy, opts));
-  return { violations, policy, messages: violations.map((v) => v.message).sort() };
+  return { analyses, violations, policy, messages: violations.map((v) => v.message).sort() };
 }
 
 export function constraintYaml(kind: string, name: string, spec: string): string {

@@ -7,13 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { analyzeText } from '../../server/src/engine/analyze';
-import { checkObjects, defaultCheckOptions, imageUses } from '../../server/src/engine/check';
+import { checkObjects, defaultCheckOptions } from '../../server/src/engine/check';
 import { buildPolicySet } from '../../server/src/engine/constraints';
 import { toJS } from '../../server/src/engine/documents';
 import { applyEdits, replaceScalar, TextEdit } from '../../server/src/engine/edits';
-import { defaultExpansions, expand } from '../../server/src/engine/expansion';
+import { defaultExpansions } from '../../server/src/engine/expansion';
 import { explainAt } from '../../server/src/engine/explain';
-import { containerFields } from '../../server/src/engine/policies';
 import { applicableConstraints, rewriteCandidates } from '../../server/src/engine/rewrite';
 import { checkTexts, constraintYaml, needsShared, projectRoot, sharedRoot } from '../support/helpers';
 import { prng } from '../support/synthetic';
@@ -61,8 +60,9 @@ describe('hostile input through the engine', () => {
       const a = analyzeText(name, str);
       const policy = buildPolicySet([analyzeText('c', constraint).policy], defaultExpansions);
       const violations = checkObjects(a.objects, policy, defaultCheckOptions);
-      for (let off = 0; off < Math.min(str.length, 2000); off += 97) explainAt(a.objects, policy, defaultCheckOptions, off);
-      for (const v of violations) if (v.use) rewriteCandidates(v.use.image, applicableConstraints(v.object, v.use.imageNode, policy, defaultCheckOptions), {});
+      const reviews = a.reviews(defaultExpansions)!;
+      for (let off = 0; off < Math.min(str.length, 2000); off += 97) explainAt(reviews, policy, defaultCheckOptions, off);
+      for (const v of violations) if (v.use) rewriteCandidates(v.use.image, applicableConstraints(reviews, v.use.imageNode, policy, defaultCheckOptions), {});
       assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
       if (expect === 'error') assert.ok(a.parsed.errors.length > 0 && !a.skipped, `${name}: ${JSON.stringify(a.parsed.errors)} ${a.skipped}`);
       if (expect === 'skipped' && typeof text === 'string') assert.ok(a.skipped, name);
@@ -159,7 +159,7 @@ describe('quick fixes never corrupt a file', needsShared('corpus/real'), () => {
       const expected = new Map<number, string>();
       for (const v of checkObjects(a.objects, policy, defaultCheckOptions)) {
         if (!v.use) continue;
-        const cand = rewriteCandidates(v.use.image, applicableConstraints(v.object, v.use.imageNode, policy, defaultCheckOptions), {}).candidates[0];
+        const cand = rewriteCandidates(v.use.image, applicableConstraints(a.reviews(defaultExpansions)!, v.use.imageNode, policy, defaultCheckOptions), {}).candidates[0];
         if (!cand) continue;
         const { edit } = replaceScalar(a.text, v.use.imageNode, cand.image);
         edits.set(edit.span.start, edit);
@@ -172,9 +172,9 @@ describe('quick fixes never corrupt a file', needsShared('corpus/real'), () => {
       assert.equal(after.parsed.errors.length, a.parsed.errors.length, f);
       // Put the new image values back to the old ones: the documents must then be identical.
       const newImages = new Map<string, string>();
-      for (const o of after.objects) for (const r of expand(o, defaultExpansions)) for (const fld of containerFields) for (const u of imageUses(r, fld, '')) newImages.set(`${o.documentIndex}:${u.path}:${r.name}`, String(u.image));
-      for (const o of a.objects) for (const r of expand(o, defaultExpansions)) for (const fld of containerFields) for (const u of imageUses(r, fld, '')) {
-        const now = newImages.get(`${o.documentIndex}:${u.path}:${r.name}`);
+      for (const r of after.reviews(defaultExpansions)!) for (const u of r.uses) newImages.set(`${r.origin.documentIndex}:${u.path}:${r.name}`, String(u.image));
+      for (const r of a.reviews(defaultExpansions)!) for (const u of r.uses) {
+        const now = newImages.get(`${r.origin.documentIndex}:${u.path}:${r.name}`);
         const at = (u.imageNode.kind === 'scalar' && u.imageNode.anchor) || u.imageNode.span;
         if (expected.has(at.start)) {
           assert.equal(now, expected.get(at.start), `${f} ${u.path}`);
@@ -207,9 +207,9 @@ describe('engine fuzz (seeded, bounded)', () => {
       }
       const started = performance.now();
       const r = checkTexts({ c: rand() < 0.5 ? constraint : text, f: text });
-      const a = analyzeText('f', text);
-      explainAt(a.objects, r.policy, defaultCheckOptions, Math.floor(rand() * text.length));
-      for (const v of r.violations) if (v.use) rewriteCandidates(v.use.image, applicableConstraints(v.object, v.use.imageNode, r.policy, defaultCheckOptions), { 'docker.io': 'm.example' });
+      const reviews = r.analyses.flatMap((x) => x.reviews(defaultExpansions)!);
+      explainAt(reviews, r.policy, defaultCheckOptions, Math.floor(rand() * text.length));
+      for (const v of r.violations) if (v.use) rewriteCandidates(v.use.image, applicableConstraints(reviews, v.use.imageNode, r.policy, defaultCheckOptions), { 'docker.io': 'm.example' });
       const took = performance.now() - started;
       if (took > 1000) console.log(`slow (${took.toFixed(0)} ms): ${JSON.stringify(text).slice(0, 3000)}`);
       slowest = Math.max(slowest, took);

@@ -150,7 +150,7 @@ describe('no fix yields a violating image', needsShared('conformance/gatekeeper-
       for (const a of analyses) {
         for (const v of checkObjects(a.objects, policy, defaultCheckOptions)) {
           if (!v.use) continue;
-          const cs = applicableConstraints(v.object, v.use.imageNode, policy, defaultCheckOptions);
+          const cs = applicableConstraints(a.reviews(defaultExpansions)!, v.use.imageNode, policy, defaultCheckOptions);
           for (const cand of rewriteCandidates(v.use.image, cs, mirrors).candidates) {
             const { edit } = replaceScalar(a.text, v.use.imageNode, cand.image);
             const after = analyzeText(a.file, applyEdits(a.text, [edit]));

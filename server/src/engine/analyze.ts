@@ -2,17 +2,25 @@
 import { collectPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
 import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, YamlCache } from './documents';
 import { Skim } from './fastYaml';
+import { ExpansionTemplate, Review, reviewsOf, templatesKey } from './expansion';
 import { K8sObject, objectsOf } from './objects';
 
 export interface FileAnalysis {
   readonly file: string;
+  /** The text; '' in a compact analysis (see compact()). */
   readonly text: string;
   readonly parsed: ParsedFile;
+  /** The objects, with their syntax trees; none in a compact analysis. */
   readonly objects: readonly K8sObject[];
   readonly policy: PolicyObjects;
   /** Set when the file is not a manifest (a Helm template, binary data): nothing else is read. */
   readonly skipped: string | undefined;
   readonly lines: LineIndex;
+  /**
+   * The reviews of the objects under these expansion templates (memoised); undefined when this is a
+   * compact analysis made for other templates: the file must then be read again.
+   */
+  reviews(templates: readonly ExpansionTemplate[]): readonly Review[] | undefined;
 }
 
 const BOM = '\uFEFF';
@@ -27,9 +35,43 @@ export function skippedFile(file: string, text: string, reason: string): FileAna
 }
 
 /** Line starts are found when a position is first asked for: most files never need one. */
-function withLazyLines(a: Omit<FileAnalysis, 'lines'>): FileAnalysis {
+function withLazyLines(a: Omit<FileAnalysis, 'lines' | 'reviews'>): FileAnalysis {
   let lines: LineIndex | undefined;
-  return Object.defineProperty(a, 'lines', { get: () => (lines ??= new LineIndex(a.text)), enumerable: false }) as FileAnalysis;
+  const memo = new Map<string, Review[]>();
+  const out = a as FileAnalysis & { reviews: FileAnalysis['reviews'] };
+  out.reviews = (templates) => {
+    const key = templatesKey(templates);
+    let r = memo.get(key);
+    if (!r) memo.set(key, (r = reviewsOf(a.objects, templates)));
+    return r;
+  };
+  return Object.defineProperty(out, 'lines', { get: () => (lines ??= new LineIndex(a.text)), enumerable: false });
+}
+
+/**
+ * What a closed file keeps in the language server: its reviews under `templates`, its errors, policy
+ * objects and line starts, without its text and syntax trees.
+ */
+export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]): FileAnalysis {
+  const key = templatesKey(templates);
+  const reviews = a.skipped ? [] : a.reviews(templates)!;
+  const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicy(a.policy) ? a.lines : undefined;
+  return {
+    file: a.file,
+    text: '',
+    parsed: { documents: [], errors: a.parsed.errors },
+    objects: [],
+    policy: a.policy,
+    skipped: a.skipped,
+    get lines() {
+      return lines ?? new LineIndex('');
+    },
+    reviews: (t) => (templatesKey(t) === key ? reviews : undefined),
+  };
+}
+
+function hasPolicy(p: PolicyObjects): boolean {
+  return p.constraints.length + p.templates.length + p.expansions.length + p.namespaces.length + p.problems.length > 0;
 }
 
 /**

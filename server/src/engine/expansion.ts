@@ -1,6 +1,7 @@
 // Gatekeeper's expansion (pkg/expansion): a workload is also reviewed as the Pod its controller will
 // create, so a Deployment with an untrusted image is flagged before its Pods are refused.
 import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
+import { ImageUse, imageUsesOf } from './images';
 import { GroupVersionKind, K8sObject, stringMap } from './objects';
 
 export interface ExpansionTemplate {
@@ -60,7 +61,34 @@ export function parseExpansionTemplate(o: K8sObject, at: { file: string; span: S
   };
 }
 
-/** An object as one admission review sees it: the object itself, or a resource expanded from it. */
+/** What a report says about the object in the file: enough to name it and point at it. */
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly gvk: GroupVersionKind;
+  readonly name: string;
+  readonly namespace: string | undefined;
+  readonly documentIndex: number;
+  /** The object's `kind` value, where a violation about the whole object is shown. */
+  readonly kindSpan: Span;
+  readonly span: Span;
+}
+
+export function objectRef(o: K8sObject): ObjectRef {
+  return {
+    apiVersion: o.apiVersion,
+    gvk: o.gvk,
+    name: o.name,
+    namespace: o.namespace,
+    documentIndex: o.documentIndex,
+    kindSpan: o.node.entries.get('kind')?.span ?? o.node.span,
+    span: o.node.span,
+  };
+}
+
+/**
+ * An object as one admission review sees it: the object itself, or a resource expanded from it.
+ * It holds only what the checks read, not the syntax tree, so closed files stay small in memory.
+ */
 export interface Review {
   readonly gvk: GroupVersionKind;
   readonly name: string;
@@ -68,29 +96,14 @@ export interface Review {
   /** metadata.namespace of the original object (expanded resources inherit it). */
   readonly namespace: string | undefined;
   readonly labels: Readonly<Record<string, string>>;
-  /** The reviewed object's root; `spec.containers` etc. are read from it. */
-  readonly node: MapNode;
   readonly source: 'Original' | 'Generated';
   /** The object in the file that the results are reported on. */
-  readonly origin: K8sObject;
+  readonly origin: ObjectRef;
   /** The workspace ExpansionTemplate that generated it, for the message prefix. */
   readonly impliedBy: string | undefined;
   readonly actionOverride: 'deny' | 'warn' | 'dryrun' | undefined;
-}
-
-export function originalReview(o: K8sObject): Review {
-  return {
-    gvk: o.gvk,
-    name: o.name,
-    generateName: stringAt(o.node, 'metadata', 'generateName'),
-    namespace: o.namespace,
-    labels: o.labels,
-    node: o.node,
-    source: 'Original',
-    origin: o,
-    impliedBy: undefined,
-    actionOverride: undefined,
-  };
+  /** The images its containers run, with paths from the origin object. */
+  readonly uses: readonly ImageUse[];
 }
 
 function applies(t: ExpansionTemplate, gvk: GroupVersionKind): boolean {
@@ -102,12 +115,13 @@ const maxExpansionDepth = 8;
 /** The object and everything expansion generates from it, recursively (CronJob -> Job -> Pod). */
 export function expand(o: K8sObject, templates: readonly ExpansionTemplate[]): Review[] {
   const out: Review[] = [];
-  const visit = (r: Review, depth: number) => {
-    out.push(r);
+  const origin = objectRef(o);
+  const visit = (r: Omit<Review, 'uses'>, node: MapNode, prefix: string, depth: number) => {
+    out.push({ ...r, uses: imageUsesOf(node, prefix) });
     if (depth >= maxExpansionDepth) return;
     for (const t of templates) {
       if (!applies(t, r.gvk)) continue;
-      const src: YNode | undefined = getPath(r.node, ...t.templateSource);
+      const src: YNode | undefined = getPath(node, ...t.templateSource);
       if (!src || src.kind !== 'map') continue;
       visit(
         {
@@ -116,16 +130,44 @@ export function expand(o: K8sObject, templates: readonly ExpansionTemplate[]): R
           generateName: undefined,
           namespace: r.namespace,
           labels: stringMap(getPath(src, 'metadata', 'labels')),
-          node: src,
           source: 'Generated',
-          origin: r.origin,
+          origin,
           impliedBy: t.builtIn ? undefined : t.name,
           actionOverride: t.enforcementAction ?? r.actionOverride,
         },
+        src,
+        `${prefix}${t.templateSource.join('.')}.`,
         depth + 1,
       );
     }
   };
-  visit(originalReview(o), 0);
+  visit(
+    {
+      gvk: o.gvk,
+      name: o.name,
+      generateName: stringAt(o.node, 'metadata', 'generateName'),
+      namespace: o.namespace,
+      labels: o.labels,
+      source: 'Original',
+      origin,
+      impliedBy: undefined,
+      actionOverride: undefined,
+    },
+    o.node,
+    '',
+    0,
+  );
+  return out;
+}
+
+/** Equal keys expand equally (where templates are defined does not matter). */
+export function templatesKey(templates: readonly ExpansionTemplate[]): string {
+  return JSON.stringify(templates.map((t) => [t.name, t.applyTo, t.templateSource, t.generatedGVK, t.enforcementAction ?? null, t.builtIn]));
+}
+
+/** Every review of a file's objects. */
+export function reviewsOf(objects: readonly K8sObject[], templates: readonly ExpansionTemplate[]): Review[] {
+  const out: Review[] = [];
+  for (const o of objects) out.push(...expand(o, templates));
   return out;
 }

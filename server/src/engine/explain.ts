@@ -1,10 +1,10 @@
 // Why an image is allowed or refused: every constraint's verdict on one image, for hovers.
-import { CheckOptions, evaluatePolicy, expansionsFor, ImageUse, imageUses, matchableOf } from './check';
+import { CheckOptions, evaluatePolicy, matchableOf } from './check';
 import { Constraint, PolicySet, variantFor } from './constraints';
-import { expand } from './expansion';
+import { ObjectRef, Review } from './expansion';
+import { ImageUse } from './images';
 import { matches } from './match';
-import { K8sObject } from './objects';
-import { containerFields, decidingEntry } from './policies';
+import { decidingEntry } from './policies';
 
 export type VerdictStatus = 'allowed' | 'refused' | 'not-matched' | 'match-error' | 'not-enforced' | 'not-evaluated';
 
@@ -18,19 +18,18 @@ export interface ConstraintVerdict {
 }
 
 export interface ImageExplanation {
-  readonly object: K8sObject;
+  readonly object: ObjectRef;
   readonly use: ImageUse;
   readonly verdicts: ConstraintVerdict[];
 }
 
 /** The image whose value covers `offset`, and every constraint's verdict on it. */
-export function explainAt(objects: readonly K8sObject[], policy: PolicySet, options: CheckOptions, offset: number): ImageExplanation | undefined {
-  const templates = expansionsFor(policy, options);
-  for (const object of objects) {
-    if (offset < object.node.span.start || offset > object.node.span.end) continue;
-    for (const review of expand(object, templates)) {
-      const use = containerFields.flatMap((f) => imageUses(review, f, '')).find((u) => offset >= u.imageNode.span.start && offset <= u.imageNode.span.end);
+export function explainAt(reviews: readonly Review[], policy: PolicySet, options: CheckOptions, offset: number): ImageExplanation | undefined {
+  for (const review of reviews) {
+    {
+      const use = review.uses.find((u) => offset >= u.imageNode.span.start && offset <= u.imageNode.span.end);
       if (!use) continue;
+      const object = review.origin;
       const matchable = matchableOf(review, policy, options);
       const verdicts: ConstraintVerdict[] = policy.constraints.map((c) => {
         if (c.actions.length === 0) return { constraint: c, status: 'not-enforced', detail: 'no enforcement action applies at admission', message: undefined };

@@ -1,12 +1,12 @@
 // Rewrites of an untrusted image to a trusted one: mirrors first, then the constraints' own allowed
 // prefixes. A candidate is kept only when every constraint that applies to the object allows it.
-import { CheckOptions, expansionsFor, ImageUse, imageUses, matchableOf } from './check';
+import { CheckOptions, matchableOf } from './check';
 import { Constraint, PolicySet } from './constraints';
-import { expand, Review } from './expansion';
+import { Review } from './expansion';
+import { ImageUse } from './images';
 import { parseImageRef, repository, underPrefix } from './imageRef';
 import { matches } from './match';
-import { K8sObject } from './objects';
-import { containerFields, violates } from './policies';
+import { violates } from './policies';
 
 /** Source registry -> trusted prefix, e.g. {"docker.io": "registry.corp.example/dockerhub"}. */
 export type Mirrors = Readonly<Record<string, string>>;
@@ -24,20 +24,17 @@ export interface RewriteResult {
   readonly reason: string | undefined;
 }
 
-/** The constraints that apply to an image use: those that match every review the image is part of. */
-export function applicableConstraints(object: K8sObject, imageNode: ImageUse['imageNode'], policy: PolicySet, options: CheckOptions): Constraint[] {
+/** The constraints that apply to an image: those matching any review (of a file) that runs it. */
+export function applicableConstraints(reviews: readonly Review[], imageNode: ImageUse['imageNode'], policy: PolicySet, options: CheckOptions): Constraint[] {
   const out = new Set<Constraint>();
-  for (const review of reviewsWith(object, imageNode, policy, options)) {
+  for (const review of reviews) {
+    if (!review.uses.some((u) => u.imageNode === imageNode)) continue;
     const m = matchableOf(review, policy, options);
     for (const c of policy.constraints) {
       if (c.actions.length > 0 && matches(c.match, m).matched === true) out.add(c);
     }
   }
   return [...out];
-}
-
-function reviewsWith(object: K8sObject, imageNode: ImageUse['imageNode'], policy: PolicySet, options: CheckOptions): Review[] {
-  return expand(object, expansionsFor(policy, options)).filter((r) => containerFields.some((f) => imageUses(r, f, '').some((u) => u.imageNode === imageNode)));
 }
 
 /** True when no applicable constraint refuses `image`. */

@@ -12,8 +12,9 @@ import {
   WorkspaceEdit,
 } from 'vscode-languageserver';
 import { FileAnalysis } from '../engine/analyze';
-import { Violation } from '../engine/check';
+import { checkReviews, Violation } from '../engine/check';
 import { Constraint } from '../engine/constraints';
+import { Review } from '../engine/expansion';
 import { appendToList, replaceScalar, TextEdit } from '../engine/edits';
 import { parseImageRef } from '../engine/imageRef';
 import { applicableConstraints, Candidate, Mirrors, rewriteCandidates, RewriteResult, satisfiesAll } from '../engine/rewrite';
@@ -31,9 +32,9 @@ export interface ResolveData {
 }
 
 /** The candidates for one violating image, and what applies them. */
-export function fixesFor(index: WorkspaceIndex, v: Violation, mirrors: Mirrors): RewriteResult {
+export function fixesFor(index: WorkspaceIndex, reviews: readonly Review[], v: Violation, mirrors: Mirrors): RewriteResult {
   if (!v.use) return { candidates: [], reason: 'the violation is about the object, not an image' };
-  const constraints = applicableConstraints(v.object, v.use.imageNode, index.policy(), index.checkOptions);
+  const constraints = applicableConstraints(reviews, v.use.imageNode, index.policy(), index.checkOptions);
   return rewriteCandidates(v.use.image, constraints, mirrors);
 }
 
@@ -49,14 +50,17 @@ function documentEdit(uri: string, version: number | null, a: FileAnalysis, edit
   };
 }
 
-/** One edit per image value (aliases share their anchor's edit): the preferred candidate of each. */
-export function fixAllEdits(index: WorkspaceIndex, uri: string, mirrors: Mirrors): TextEdit[] {
-  const a = index.analysis(uri);
-  if (!a || a.skipped) return [];
+/**
+ * One edit per image value (aliases share their anchor's edit): the preferred candidate of each.
+ * `a` is a full analysis (with its text), of an open document or of a file read again from disk.
+ */
+export function fixAllEdits(index: WorkspaceIndex, a: FileAnalysis | undefined, mirrors: Mirrors): TextEdit[] {
+  if (!a || a.skipped || a.text === '') return [];
+  const reviews = a.reviews(index.templates()) ?? [];
   const bySpan = new Map<number, TextEdit>();
-  for (const v of index.violations(uri)) {
+  for (const v of checkReviews(reviews, index.policy(), index.checkOptions)) {
     if (!v.use) continue;
-    const best = fixesFor(index, v, mirrors).candidates.find((c) => c.preferred);
+    const best = fixesFor(index, reviews, v, mirrors).candidates.find((c) => c.preferred);
     if (!best) continue;
     const { edit } = replaceScalar(a.text, v.use.imageNode, best.image);
     if (!bySpan.has(edit.span.start)) bySpan.set(edit.span.start, edit);
@@ -84,7 +88,14 @@ export class CodeActions {
     private readonly mirrors: () => Mirrors,
     private readonly openVersion: (uri: string) => number | undefined,
     private readonly resolveSupport: () => boolean,
+    /** A full analysis of a closed file, read again from disk (the index keeps closed files compact). */
+    private readonly readFromDisk: (uri: string) => FileAnalysis | undefined,
   ) {}
+
+  /** The file's full analysis: the open document's, or the file read again from disk. */
+  private full(uri: string): FileAnalysis | undefined {
+    return this.openVersion(uri) !== undefined ? this.index.analysis(uri) : this.readFromDisk(uri);
+  }
 
   provide(p: CodeActionParams): CodeAction[] {
     const uri = p.textDocument.uri;
@@ -108,7 +119,7 @@ export class CodeActions {
         if (seenImages.has(use.imageNode)) continue;
         seenImages.add(use.imageNode);
         const diagnostics = matchingDiagnostics(p.context.diagnostics, rangeOf(a.lines, use.imageNode.span));
-        const { candidates } = fixesFor(this.index, x, mirrors);
+        const { candidates } = fixesFor(this.index, this.index.reviews(uri), x, mirrors);
         for (const cand of candidates) actions.push(this.rewriteAction(uri, v, a, use.imageNode, cand, diagnostics));
         // The policy side: allow this image's registry in each constraint it violates.
         const violated = inRange.filter((y) => y.use?.imageNode === use.imageNode).map((y) => y.constraint);
@@ -125,7 +136,7 @@ export class CodeActions {
           policyActions.push(this.resolveSupport() ? action : this.resolve(action));
         }
       }
-      const fileEdits = fixAllEdits(this.index, uri, mirrors);
+      const fileEdits = fixAllEdits(this.index, a, mirrors);
       if (fileEdits.length > 0 && inRange.length > 0) {
         actions.push({
           title: 'Fix all untrusted images in this file',
@@ -136,7 +147,7 @@ export class CodeActions {
       actions.push(...policyActions);
     }
     if (wantsFixAll) {
-      const fileEdits = fixAllEdits(this.index, uri, mirrors);
+      const fileEdits = fixAllEdits(this.index, a, mirrors);
       if (fileEdits.length > 0) {
         actions.push({ title: 'Fix all untrusted images in this file', kind: fixAllKind, edit: { documentChanges: [documentEdit(uri, v, a, fileEdits)] } });
       }
@@ -160,8 +171,8 @@ export class CodeActions {
   resolve(action: CodeAction): CodeAction {
     const data = action.data as ResolveData | undefined;
     if (!data || action.edit) return action;
-    const a = this.index.analysis(data.uri);
-    const c = this.index.policy().constraints.find((x) => x.file === data.uri && x.kind === data.constraint.kind && x.name === data.constraint.name);
+    const a = this.full(data.uri);
+    const c = a?.policy.constraints.find((x) => x.kind === data.constraint.kind && x.name === data.constraint.name);
     const current = this.openVersion(data.uri) ?? null;
     if (!a || !c?.listNode || current !== data.version) return action; // the constraint changed: no edit
     const e = appendToList(a.text, c.listNode, data.entry);
@@ -174,16 +185,17 @@ export class CodeActions {
     return { ...action, edit: { documentChanges: [documentEdit(data.uri, data.version, a, [e], confirm)], changeAnnotations: { [confirm]: annotation } } };
   }
 
-  /** One WorkspaceEdit over every file, to be confirmed in a preview. */
+  /** One WorkspaceEdit over every file, to be confirmed in a preview. Closed files are read again. */
   workspaceFixAll(): WorkspaceEdit | undefined {
     const mirrors = this.mirrors();
     const changes: TextDocumentEdit[] = [];
     for (const uri of this.index.uris()) {
-      const a = this.index.analysis(uri);
-      if (!a) continue;
+      if (!this.index.violations(uri).some((v) => v.use)) continue;
       const version = this.openVersion(uri);
       if (version !== undefined && this.index.version(uri) !== version) continue;
-      const edits = fixAllEdits(this.index, uri, mirrors);
+      const a = this.full(uri);
+      if (!a) continue;
+      const edits = fixAllEdits(this.index, a, mirrors);
       if (edits.length > 0) changes.push(documentEdit(uri, version ?? null, a, edits, confirm));
     }
     if (changes.length === 0) return undefined;

@@ -29,7 +29,7 @@ export function constraintLocation(c: Constraint, linesOf: LinesOf): { uri: stri
 }
 
 function violationDiagnostic(a: FileAnalysis, v: Violation, linesOf: LinesOf): Diagnostic {
-  const span = v.use ? v.use.imageNode.span : (v.object.node.entries.get('kind')?.span ?? v.object.node.span);
+  const span = v.use ? v.use.imageNode.span : v.object.kindSpan;
   const where = constraintLocation(v.constraint, linesOf);
   const param = v.constraint.kind === 'K8sAllowedReposv2' ? 'allowedImages' : 'repos';
   const related: DiagnosticRelatedInformation[] = [

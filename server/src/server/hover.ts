@@ -22,7 +22,8 @@ function escape(s: string): string {
 
 export function hoverAt(a: FileAnalysis, offset: number, index: WorkspaceIndex, mirrors: Mirrors, linesOf: LinesOf): Hover | null {
   const policy = index.policy();
-  const ex = explainAt(a.objects, policy, index.checkOptions, offset);
+  const reviews = index.reviews(a.file);
+  const ex = explainAt(reviews, policy, index.checkOptions, offset);
   if (!ex) return null;
   const image = typeof ex.use.image === 'string' ? ex.use.image : opaString(ex.use.image);
   const lines: string[] = [`**Trusted Images**: \`${image.replace(/`/g, "'")}\``, ''];
@@ -44,7 +45,7 @@ export function hoverAt(a: FileAnalysis, offset: number, index: WorkspaceIndex, 
     lines.push('', 'No constraint applies to this image.');
   }
   if (ex.verdicts.some((v) => v.status === 'refused')) {
-    const constraints = applicableConstraints(ex.object, ex.use.imageNode, policy, index.checkOptions);
+    const constraints = applicableConstraints(reviews, ex.use.imageNode, policy, index.checkOptions);
     const fixes = rewriteCandidates(ex.use.image, constraints, mirrors);
     lines.push(
       '',

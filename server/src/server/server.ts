@@ -15,8 +15,8 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { analyzeText, FileAnalysis, skippedFile } from '../engine/analyze';
-import { CheckOptions } from '../engine/check';
+import { analyzeText, compact, FileAnalysis, skippedFile } from '../engine/analyze';
+import { CheckOptions, skimFor } from '../engine/check';
 import { YamlCache } from '../engine/documents';
 import { collectPolicyObjects, PolicyObjects } from '../engine/constraints';
 import {
@@ -30,7 +30,7 @@ import {
   StatusNotification,
   StatusRequest,
 } from '../shared/protocol';
-import { helmTemplateTest, isInside, isYamlName, readTextFile, walkYaml } from '../workspace/files';
+import { helmTemplateTest, isInside, isYamlName, readTextFileSync, walkYaml } from '../workspace/files';
 import { globMatcher } from '../workspace/glob';
 import { WorkspaceIndex } from '../workspace/index';
 import { CodeActions } from './codeActions';
@@ -55,6 +55,11 @@ export class TrustedImagesServer {
     () => this.settings.mirrors,
     (uri) => this.documents.get(uri)?.version,
     () => this.capabilities.codeActionResolve,
+    (uri) => {
+      if (!uri.startsWith('file:')) return undefined;
+      const read = readTextFileSync(URI.parse(uri).fsPath, this.maxBytes());
+      return read.ok ? analyzeText(uri, read.text) : undefined;
+    },
   );
   private readonly published = new Map<string, string>();
   private readonly pendingDocuments = new Set<string>();
@@ -210,11 +215,28 @@ export class TrustedImagesServer {
     return Math.floor(this.settings.maxFileSizeMB * 1024 * 1024);
   }
 
+  /**
+   * A file on disk, as the index keeps closed files: compact (reviews, errors, policy objects and
+   * line starts), parsed with a skim that keeps only what the checks read.
+   */
   private async analyzeDisk(file: string, uri: string): Promise<FileAnalysis> {
     if (this.isHelmTemplate(file)) return skippedFile(uri, '', "template: under a Helm chart's templates/ folder");
-    const read = await readTextFile(file, this.maxBytes());
+    const read = readTextFileSync(file, this.maxBytes());
     if (!read.ok) return skippedFile(uri, '', read.reason);
-    return analyzeText(uri, read.text);
+    const templates = this.index.templates();
+    return compact(analyzeText(uri, read.text, undefined, undefined, skimFor(templates)), templates);
+  }
+
+  /** Closed files read for other expansion templates than those now in force are read again. */
+  private async refreshStale(): Promise<void> {
+    for (let round = 0; round < 3 && this.index.stale.size > 0; round++) {
+      const uris = [...this.index.stale];
+      this.index.stale.clear();
+      for (const uri of uris) {
+        if (!uri.startsWith('file:') || this.index.isOpen(uri)) continue;
+        this.index.setDisk(uri, await this.analyzeDisk(URI.parse(uri).fsPath, uri));
+      }
+    }
   }
 
   /** The workspace pass: reads every YAML file of the folders, then publishes every file. */
@@ -311,6 +333,10 @@ export class TrustedImagesServer {
   }
 
   private async publishAll(generation: number): Promise<void> {
+    // Files read before the expansion templates were all known are read again first.
+    for (const uri of this.index.uris()) this.index.reviews(uri);
+    if (this.index.stale.size > 0) await this.refreshStale();
+    if (generation !== this.scanGeneration) return;
     // Open documents first: they are what the user is looking at.
     const uris = this.index.uris().sort((a, b) => Number(this.index.isOpen(b)) - Number(this.index.isOpen(a)));
     let lastYield = Date.now();

@@ -2,9 +2,9 @@
 // editor's unsaved text while it is open), the merged policy, and the violations of each file.
 // No protocol here: the server only connects this to LSP messages.
 import { FileAnalysis } from '../engine/analyze';
-import { checkObjects, CheckOptions, Violation } from '../engine/check';
+import { checkReviews, CheckOptions, expansionsFor, Violation } from '../engine/check';
 import { buildPolicySet, PolicyObjects, PolicySet } from '../engine/constraints';
-import { defaultExpansions } from '../engine/expansion';
+import { defaultExpansions, ExpansionTemplate, Review } from '../engine/expansion';
 
 interface OpenDocument {
   readonly analysis: FileAnalysis;
@@ -69,6 +69,7 @@ export class WorkspaceIndex {
   }
 
   setDisk(uri: string, analysis: FileAnalysis): Change {
+    this.stale.delete(uri);
     const before = this.analysis(uri)?.policy;
     this.disk.set(uri, analysis);
     return this.open.has(uri) ? { policyChanged: false } : this.replace(before, analysis.policy);
@@ -127,13 +128,34 @@ export class WorkspaceIndex {
     return this.cached;
   }
 
+  /** The expansion templates in force: the workspace's, or the defaults (unless switched off). */
+  templates(): readonly ExpansionTemplate[] {
+    return expansionsFor(this.policy(), this.options);
+  }
+
+  /**
+   * The reviews of a file under the templates in force. A closed file keeps them only for the
+   * templates it was read with: when those change, it is listed in `stale` and must be read again.
+   */
+  reviews(uri: string): readonly Review[] {
+    const analysis = this.analysis(uri);
+    if (!analysis || analysis.skipped) return [];
+    const r = analysis.reviews(this.templates());
+    if (r) return r;
+    this.stale.add(uri);
+    return [];
+  }
+
+  /** Closed files whose reviews were made for other expansion templates. */
+  readonly stale = new Set<string>();
+
   violations(uri: string): Violation[] {
     const analysis = this.analysis(uri);
     if (!analysis) return [];
     const policy = this.policy();
     const hit = this.violationCache.get(uri);
     if (hit && hit.analysis === analysis && hit.policy === policy) return hit.violations;
-    const violations = checkObjects(analysis.objects, policy, this.options);
+    const violations = checkReviews(this.reviews(uri), policy, this.options);
     this.violationCache.set(uri, { analysis, policy, violations });
     return violations;
   }

@@ -1,11 +1,10 @@
 // A whole check of files on disk, as the CLI reports it (and CI reads it as JSON).
 import * as path from 'node:path';
 import { analyzeText, FileAnalysis } from '../engine/analyze';
-import { checkObjects, CheckOptions, defaultCheckOptions, expansionsFor, imageUses, Severity, skimFor } from '../engine/check';
-import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects, PolicySet } from '../engine/constraints';
+import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation } from '../engine/check';
+import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects } from '../engine/constraints';
 import { defaultParseLimits, ParseLimits } from '../engine/documents';
-import { defaultExpansions, expand } from '../engine/expansion';
-import { containerFields } from '../engine/policies';
+import { defaultExpansions } from '../engine/expansion';
 import { helmTemplateTest, readTextFileSync, walkYaml } from './files';
 
 export interface ReportOptions extends CheckOptions {
@@ -132,8 +131,9 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     }
     report.summary.documents += a.parsed.documents.length;
     report.summary.objects += a.objects.length;
-    report.summary.images += countImages(a, policy, options);
-    for (const v of checkObjects(a.objects, policy, options)) report.violations.push(toReportViolation(a, v, options, rel));
+    const reviews = a.reviews(expansionsFor(policy, options))!;
+    report.summary.images += new Set(reviews.flatMap((r) => r.uses.map((u) => u.imageNode))).size;
+    for (const v of checkReviews(reviews, policy, options)) report.violations.push(toReportViolation(a, v, options, rel));
   }
   const byPlace = (x: { file: string; line: number }, y: { file: string; line: number }) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line);
   report.violations.sort((x, y) => byPlace(x, y) || x.column - y.column || (x.constraint.name < y.constraint.name ? -1 : x.constraint.name > y.constraint.name ? 1 : 0));
@@ -144,23 +144,13 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   return report;
 }
 
-function countImages(a: FileAnalysis, policy: PolicySet, options: CheckOptions): number {
-  const seen = new Set<object>();
-  for (const o of a.objects) {
-    for (const r of expand(o, expansionsFor(policy, options))) {
-      for (const f of containerFields) for (const u of imageUses(r, f, '')) seen.add(u.imageNode);
-    }
-  }
-  return seen.size;
-}
-
 function toReportViolation(
   a: FileAnalysis,
-  v: ReturnType<typeof checkObjects>[number],
+  v: Violation,
   options: CheckOptions,
   rel: (p: string) => string,
 ): ReportViolation {
-  const span = v.use ? v.use.imageNode.span : (v.object.node.entries.get('kind')?.span ?? v.object.node.span);
+  const span = v.use ? v.use.imageNode.span : v.object.kindSpan;
   const start = a.lines.position(span.start);
   const end = a.lines.position(span.end);
   return {
