@@ -37,7 +37,8 @@ export function hoverAt(a: FileAnalysis, offset: number, index: WorkspaceIndex, 
     const status = statusText[v.status];
     lines.push(
       `- ${status}: **${v.constraint.kind} ${escape(v.constraint.name)}** (${action}), ${escape(v.detail)}. ` +
-        `[${escape(file)}:${where.line + 1}](${where.uri}#L${where.line + 1})`,
+        `[${escape(file)}:${where.line + 1}](${where.uri}#L${where.line + 1})` +
+        (v.message ? '  ' : ''), // a hard line break before Gatekeeper's message
     );
     if (v.message) lines.push(`  \`${v.message.replace(/`/g, "'")}\``);
   }
