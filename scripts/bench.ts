@@ -13,12 +13,15 @@ const root = path.resolve(__dirname, '..');
 const benchDir = path.join(root, '.bench');
 const shared = path.resolve(root, '..', 'shared');
 const quick = process.argv.includes('quick');
+/** `npm run bench -- server`: the language server's figures only, on the 10,000-file workspace. */
+const serverOnly = process.argv.includes('server');
 const runs = quick ? 3 : 5;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 function yamlFiles(dir: string): string[] {
+  if (fs.statSync(dir).isFile()) return [dir];
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
@@ -163,6 +166,16 @@ async function main(): Promise<void> {
   fs.mkdirSync(benchDir, { recursive: true });
   if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   console.log(`node ${process.version}, ${runs} runs each, medians\n`);
+  if (serverOnly) {
+    const dir = path.join(benchDir, 'synthetic-10000');
+    if (!fs.existsSync(path.join(dir, 'policy'))) writeSyntheticWorkspace(dir, 10000);
+    console.log('synthetic 10000:');
+    await serverPass('synthetic 10000', dir);
+    await hoverDuringPass(dir);
+    const big = path.join(shared, 'corpus', 'real', 'argo-cd', 'manifests', 'install.yaml');
+    if (fs.existsSync(big)) await keystrokes(big);
+    return;
+  }
   const sizes = quick ? [2000] : [2000, 10000];
   const workspaces: string[] = [];
   for (const n of sizes) {
@@ -178,7 +191,7 @@ async function main(): Promise<void> {
     await serverPass('corpus/real', corpus);
     const big = path.join(corpus, 'argo-cd', 'manifests', 'install.yaml');
     if (fs.existsSync(big)) {
-      cliFigures('argo-cd install.yaml', path.dirname(big));
+      cliFigures('argo-cd install.yaml', big);
       await keystrokes(big);
     }
   } else console.log('(../shared/corpus/real is not beside this checkout: corpus figures skipped)');

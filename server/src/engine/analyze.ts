@@ -1,8 +1,8 @@
 // One file's text -> everything the checks need from it, computed once and cached by the front ends.
 import { collectPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
-import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, YamlCache } from './documents';
+import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, YamlCache, YNode } from './documents';
 import { Skim } from './fastYaml';
-import { ExpansionTemplate, Review, reviewsOf, templatesKey } from './expansion';
+import { ExpansionTemplate, ObjectRef, Review, reviewsOf, templatesKey } from './expansion';
 import { K8sObject, objectsOf } from './objects';
 
 export interface FileAnalysis {
@@ -54,7 +54,7 @@ function withLazyLines(a: Omit<FileAnalysis, 'lines' | 'reviews'>): FileAnalysis
  */
 export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]): FileAnalysis {
   const key = templatesKey(templates);
-  const reviews = a.skipped ? [] : a.reviews(templates)!;
+  const reviews = a.skipped ? [] : detachReviews(a.reviews(templates)!);
   const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicy(a.policy) ? a.lines : undefined;
   return {
     file: a.file,
@@ -68,6 +68,42 @@ export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]
     },
     reviews: (t) => (templatesKey(t) === key ? reviews : undefined),
   };
+}
+
+/**
+ * V8 keeps a substring as a window on its whole source text: a review that keeps an image string
+ * would keep the file's text alive. Copies of the strings (and of the image nodes, shared where the
+ * originals were) let the text go.
+ */
+function detachReviews(reviews: readonly Review[]): Review[] {
+  const nodes = new Map<YNode, YNode>();
+  const str = (s: string): string => (s.length > 12 ? (' ' + s).slice(1) : s);
+  const plain = (v: unknown): unknown =>
+    typeof v === 'string' ? str(v) : Array.isArray(v) ? v.map(plain) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [str(k), plain(x)])) : v;
+  const node = (n: YNode): YNode => {
+    let c = nodes.get(n);
+    if (!c) {
+      c = n.kind === 'scalar' ? { ...n, value: typeof n.value === 'string' ? str(n.value) : n.value } : ({ kind: 'scalar', value: null, span: n.span, style: 'plain' } as YNode);
+      nodes.set(n, c);
+    }
+    return c;
+  };
+  const origins = new Map<ObjectRef, ObjectRef>();
+  const origin = (o: ObjectRef): ObjectRef => {
+    let c = origins.get(o);
+    if (!c) origins.set(o, (c = { ...o, apiVersion: str(o.apiVersion), name: str(o.name), namespace: o.namespace === undefined ? undefined : str(o.namespace), gvk: { group: str(o.gvk.group), version: str(o.gvk.version), kind: str(o.gvk.kind) } }));
+    return c;
+  };
+  return reviews.map((r) => ({
+    ...r,
+    gvk: { group: str(r.gvk.group), version: str(r.gvk.version), kind: str(r.gvk.kind) },
+    name: str(r.name),
+    generateName: r.generateName === undefined ? undefined : str(r.generateName),
+    namespace: r.namespace === undefined ? undefined : str(r.namespace),
+    labels: plain(r.labels) as Record<string, string>,
+    origin: origin(r.origin),
+    uses: r.uses.map((u) => ({ ...u, path: str(u.path), name: plain(u.name), image: plain(u.image), imageNode: node(u.imageNode) })),
+  }));
 }
 
 function hasPolicy(p: PolicyObjects): boolean {

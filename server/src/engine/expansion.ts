@@ -162,8 +162,15 @@ export function expand(o: K8sObject, templates: readonly ExpansionTemplate[]): R
 
 /** Equal keys expand equally (where templates are defined does not matter). */
 export function templatesKey(templates: readonly ExpansionTemplate[]): string {
-  return JSON.stringify(templates.map((t) => [t.name, t.applyTo, t.templateSource, t.generatedGVK, t.enforcementAction ?? null, t.builtIn]));
+  let key = keys.get(templates);
+  if (key === undefined) {
+    key = JSON.stringify(templates.map((t) => [t.name, t.applyTo, t.templateSource, t.generatedGVK, t.enforcementAction ?? null, t.builtIn]));
+    keys.set(templates, key);
+  }
+  return key;
 }
+
+const keys = new WeakMap<readonly ExpansionTemplate[], string>();
 
 /** Every review of a file's objects. */
 export function reviewsOf(objects: readonly K8sObject[], templates: readonly ExpansionTemplate[]): Review[] {

@@ -90,34 +90,35 @@ export function opaV(v: unknown): string {
 
 /** A subset of Go's fmt.Sprintf as OPA's sprintf uses it: %v, %s, %d, %%, with Go's error artefacts. */
 export function sprintf(format: string, args: readonly unknown[]): string {
-  let out = '';
+  // Built as parts and joined: one flat string, not a chain of pieces that messages would keep.
+  const out: string[] = [];
   let argi = 0;
   for (let i = 0; i < format.length; i++) {
     const c = format[i];
     if (c !== '%') {
-      out += c;
+      out.push(c!);
       continue;
     }
     const verb = format[++i];
     if (verb === undefined) {
-      out += '%!(NOVERB)';
+      out.push('%!(NOVERB)');
       break;
     }
     if (verb === '%') {
-      out += '%';
+      out.push('%');
       continue;
     }
     if (argi >= args.length) {
-      out += `%!${verb}(MISSING)`;
+      out.push(`%!${verb}(MISSING)`);
       continue;
     }
     const a = args[argi++];
-    out += verb === 'd' && typeof a !== 'number' && typeof a !== 'bigint' ? `%!d(${goTypeName(a)}=${opaV(a)})` : opaV(a);
+    out.push(verb === 'd' && typeof a !== 'number' && typeof a !== 'bigint' ? `%!d(${goTypeName(a)}=${opaV(a)})` : opaV(a));
   }
   if (argi < args.length) {
-    out += '%!(EXTRA ' + args.slice(argi).map((a) => `${goTypeName(a)}=${opaV(a)}`).join(', ') + ')';
+    out.push('%!(EXTRA ' + args.slice(argi).map((a) => `${goTypeName(a)}=${opaV(a)}`).join(', ') + ')');
   }
-  return out;
+  return out.join('');
 }
 
 function goTypeName(v: unknown): string {

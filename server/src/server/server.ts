@@ -38,6 +38,19 @@ import { diagnosticsFor, LinesOf } from './diagnostics';
 import { hoverAt } from './hover';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const maxBacklog = 64 * 1024;
+
+/** Two 32-bit FNV-1a hashes (different seeds) of a string: equal texts, equal fingerprints. */
+function fingerprint(s: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${s.length}`;
+}
 
 function checkOptionsOf(s: Settings): CheckOptions {
   return { namespace: s.defaultNamespace || 'default', checkPodTemplates: s.checkPodTemplates };
@@ -62,6 +75,8 @@ export class TrustedImagesServer {
     },
   );
   private readonly published = new Map<string, string>();
+  /** Violations per file by severity (error, warning, info), as last published: the status counts. */
+  private readonly counts = new Map<string, [number, number, number]>();
   private readonly pendingDocuments = new Set<string>();
   /** Per open document: its documents' nodes from the last keystroke, re-used by the next. */
   private readonly yamlCaches = new Map<string, YamlCache>();
@@ -74,7 +89,22 @@ export class TrustedImagesServer {
   private resolveFirstScan: () => void = () => undefined;
   private isHelmTemplate = helmTemplateTest();
 
-  constructor(private readonly connection: Connection) {
+  /**
+   * Lets requests in: a turn of the event loop, and, while more than maxBacklog bytes of our own
+   * messages wait to be written, until they are (an answer queues behind every publish before it).
+   */
+  private async pause(): Promise<void> {
+    await yieldToEventLoop();
+    for (let waited = 0; this.backlog() > maxBacklog && waited < 2000; waited += 2) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  constructor(
+    private readonly connection: Connection,
+    /** Bytes written to the client but not yet taken by it (0 where the transport does not tell). */
+    private readonly backlog: () => number = () => 0,
+  ) {
     this.scanDone = new Promise((resolve) => (this.resolveFirstScan = resolve));
   }
 
@@ -266,9 +296,9 @@ export class TrustedImagesServer {
           seen.add(uri);
           this.index.setDisk(uri, await this.analyzeDisk(f.path, uri));
           done++;
-          if (Date.now() - lastYield > 20) {
+          if (Date.now() - lastYield > 10) {
             progress?.report(Math.round((done / walked.files.length) * 100), `${done}/${walked.files.length} files`);
-            await yieldToEventLoop();
+            await this.pause();
             lastYield = Date.now();
           }
         }
@@ -343,8 +373,8 @@ export class TrustedImagesServer {
     for (const uri of uris) {
       if (generation !== this.scanGeneration) return;
       this.publishNow(uri);
-      if (Date.now() - lastYield > 20) {
-        await yieldToEventLoop();
+      if (Date.now() - lastYield > 10 || this.backlog() > maxBacklog) {
+        await this.pause();
         lastYield = Date.now();
       }
     }
@@ -363,10 +393,16 @@ export class TrustedImagesServer {
 
   private publishNow(uri: string): void {
     const analysis = this.index.analysis(uri);
-    let diagnostics = analysis ? diagnosticsFor(analysis, this.index.violations(uri), this.index.policy(), this.linesOf) : [];
+    const violations = analysis && this.settings.enable ? this.index.violations(uri) : [];
+    const counts: [number, number, number] = [0, 0, 0];
+    for (const v of violations) counts[v.severity === 'error' ? 0 : v.severity === 'warning' ? 1 : 2]++;
+    if (violations.length > 0) this.counts.set(uri, counts);
+    else this.counts.delete(uri);
+    let diagnostics = analysis ? diagnosticsFor(analysis, violations, this.index.policy(), this.linesOf) : [];
     if (!this.settings.enable) diagnostics = [];
     const version = this.index.version(uri);
-    const key = JSON.stringify([version, diagnostics]);
+    // A fingerprint of what was sent, not the text of it: 10,000 files' diagnostics stay out of memory.
+    const key = fingerprint(JSON.stringify([version, diagnostics]));
     if (this.published.get(uri) === key) return;
     if (diagnostics.length === 0 && !this.published.has(uri) && version === undefined) return;
     this.published.set(uri, key);
@@ -459,7 +495,12 @@ export class TrustedImagesServer {
   status(): Status {
     const policy = this.index.policy();
     const violations = { error: 0, warning: 0, info: 0 };
-    for (const uri of this.index.uris()) for (const v of this.index.violations(uri)) violations[v.severity]++;
+    for (const [uri, c] of this.counts) {
+      if (!this.index.analysis(uri)) continue;
+      violations.error += c[0];
+      violations.warning += c[1];
+      violations.info += c[2];
+    }
     return {
       constraints: policy.constraints.map((c) => ({
         kind: c.kind,

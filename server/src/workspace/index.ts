@@ -156,7 +156,8 @@ export class WorkspaceIndex {
     const hit = this.violationCache.get(uri);
     if (hit && hit.analysis === analysis && hit.policy === policy) return hit.violations;
     const violations = checkReviews(this.reviews(uri), policy, this.options);
-    this.violationCache.set(uri, { analysis, policy, violations });
+    // Open documents are asked again on every hover and code action; closed files only when published.
+    if (this.open.has(uri)) this.violationCache.set(uri, { analysis, policy, violations });
     return violations;
   }
 }
