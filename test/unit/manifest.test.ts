@@ -34,3 +34,13 @@ test('engines.vscode is what vscode-languageclient needs', () => {
   const lc = JSON.parse(fs.readFileSync(path.join(projectRoot, 'node_modules', 'vscode-languageclient', 'package.json'), 'utf8'));
   assert.equal(pkg.engines.vscode, lc.engines.vscode);
 });
+
+test('the Rego grammars are contributed and injected into YAML', () => {
+  const grammars = pkg.contributes.grammars as Array<{ scopeName: string; path: string; injectTo?: string[] }>;
+  const injection = grammars.find((g) => g.scopeName === 'rego.injection.yaml')!;
+  assert.deepEqual(injection.injectTo, ['source.yaml']);
+  for (const g of grammars) {
+    const grammar = JSON.parse(fs.readFileSync(path.join(projectRoot, g.path), 'utf8'));
+    assert.equal(grammar.scopeName, g.scopeName, g.path);
+  }
+});
