@@ -1,5 +1,5 @@
 // One file's text -> everything the checks need from it, computed once and cached by the front ends.
-import { collectPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
+import { collectPolicyObjects, hasPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
 import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, YamlCache, YNode } from './documents';
 import { Skim } from './fastYaml';
 import { ExpansionTemplate, ObjectRef, Review, reviewsOf, templatesKey } from './expansion';
@@ -55,7 +55,7 @@ function withLazyLines(a: Omit<FileAnalysis, 'lines' | 'reviews'>): FileAnalysis
 export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]): FileAnalysis {
   const key = templatesKey(templates);
   const reviews = a.skipped ? [] : detachReviews(a.reviews(templates)!);
-  const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicy(a.policy) ? a.lines : undefined;
+  const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicyObjects(a.policy) ? a.lines : undefined;
   return {
     file: a.file,
     text: '',
@@ -106,9 +106,6 @@ function detachReviews(reviews: readonly Review[]): Review[] {
   }));
 }
 
-function hasPolicy(p: PolicyObjects): boolean {
-  return p.constraints.length + p.templates.length + p.expansions.length + p.namespaces.length + p.problems.length > 0;
-}
 
 /**
  * `cache` (kept per editor document) lets a keystroke re-read only the document it changed; `skim`

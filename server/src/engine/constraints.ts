@@ -5,6 +5,7 @@ import { parseExpansionTemplate, ExpansionTemplate } from './expansion';
 import { Match, parseMatch } from './match';
 import { K8sObject } from './objects';
 import { isPolicyKind, libraryVariants, listParameter, PolicyKind, PolicyVariant, recognizeVariant } from './policies';
+import { Fix, lintEntries, lintMatch, validateSchema } from './policyLint';
 
 export type Action = 'deny' | 'warn' | 'dryrun';
 const actionRank: Record<Action, number> = { deny: 0, warn: 1, dryrun: 2 };
@@ -27,6 +28,7 @@ export interface Constraint extends Located {
   /** `repos` or `allowedImages`; undefined when the constraint has none. */
   readonly list: readonly string[] | undefined;
   readonly listNode: YNode | undefined;
+  readonly parametersNode: YNode | undefined;
 }
 
 export interface Template extends Located {
@@ -34,6 +36,8 @@ export interface Template extends Located {
   readonly kind: string;
   /** The image policy it implements, when its Rego is one Trusted Images knows. */
   readonly variant: PolicyVariant | undefined;
+  /** spec.crd.spec.validation.openAPIV3Schema, for the parameters of its constraints. */
+  readonly schema: unknown;
 }
 
 export interface NamespaceObject extends Located {
@@ -44,6 +48,15 @@ export interface NamespaceObject extends Located {
 export interface PolicyProblem extends Located {
   readonly message: string;
   readonly severity: 'error' | 'warning' | 'info';
+  /** An edit that fixes it, when there is an obvious one. */
+  readonly fix?: Fix;
+}
+
+/** A constraint of a kind Trusted Images does not evaluate (yet): checked as written only. */
+export interface OtherConstraint extends Located {
+  readonly kind: string;
+  readonly name: string;
+  readonly parametersNode: YNode | undefined;
 }
 
 /** What one file contributes to the policy side. */
@@ -53,9 +66,15 @@ export interface PolicyObjects {
   readonly expansions: readonly ExpansionTemplate[];
   readonly namespaces: readonly NamespaceObject[];
   readonly problems: readonly PolicyProblem[];
+  readonly others: readonly OtherConstraint[];
 }
 
-export const noPolicyObjects: PolicyObjects = { constraints: [], templates: [], expansions: [], namespaces: [], problems: [] };
+/** Whether a file contributes anything to the policy side. */
+export function hasPolicyObjects(p: PolicyObjects): boolean {
+  return p !== noPolicyObjects && p.constraints.length + p.templates.length + p.expansions.length + p.namespaces.length + p.problems.length + p.others.length > 0;
+}
+
+export const noPolicyObjects: PolicyObjects = { constraints: [], templates: [], expansions: [], namespaces: [], problems: [], others: [] };
 
 export function isPolicyObject(o: K8sObject): boolean {
   const g = o.gvk.group;
@@ -88,15 +107,24 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
   const expansions: ExpansionTemplate[] = [];
   const namespaces: NamespaceObject[] = [];
   const problems: PolicyProblem[] = [];
+  const others: OtherConstraint[] = [];
   for (const o of objects) {
     if (!isPolicyObject(o)) continue;
     const at = { file, span: nameSpan(o) };
     const problem = (message: string, severity: PolicyProblem['severity'] = 'error') => problems.push({ ...at, message, severity });
     try {
       if (o.gvk.group === 'constraints.gatekeeper.sh') {
-        if (!isPolicyKind(o.gvk.kind)) continue; // other policies need their Rego evaluated (not yet)
+        problems.push(...lintMatch(getPath(o.node, 'spec', 'match'), file));
+        if (!isPolicyKind(o.gvk.kind)) {
+          // Other policies need their Rego evaluated (not yet): only checked as written.
+          others.push({ ...at, kind: o.gvk.kind, name: o.name, parametersNode: getPath(o.node, 'spec', 'parameters') });
+          continue;
+        }
         const c = readConstraint(o, at, problem);
-        if (c) constraints.push(c);
+        if (c) {
+          constraints.push(c);
+          problems.push(...lintEntries(c));
+        }
       } else if (o.gvk.kind === 'ConstraintTemplate') {
         const t = readTemplate(o, at, problem);
         if (t) templates.push(t);
@@ -110,7 +138,8 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
       problem(`${o.gvk.kind} ${o.name || '(unnamed)'}: ${e instanceof Error ? e.message : String(e)}; Gatekeeper would refuse it, so it is not applied`);
     }
   }
-  return { constraints, templates, expansions, namespaces, problems };
+  if (constraints.length + templates.length + expansions.length + namespaces.length + problems.length + others.length === 0) return noPolicyObjects;
+  return { constraints, templates, expansions, namespaces, problems, others };
 }
 
 function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: PolicyProblem['severity']) => void): Constraint | undefined {
@@ -150,7 +179,7 @@ function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: Poli
   } else {
     throw new Error(`unrecognized enforcementAction: ${JSON.stringify(enforcementAction)} is not within the supported list [deny dryrun warn scoped]`);
   }
-  return { ...at, kind, name: o.name, enforcementAction, actions, match, list, listNode };
+  return { ...at, kind, name: o.name, enforcementAction, actions, match, list, listNode, parametersNode: paramsNode };
 }
 
 const enforcementPoints = new Set(['validation.gatekeeper.sh', 'audit.gatekeeper.sh', 'gator.gatekeeper.sh', 'vap.k8s.io', '*']);
@@ -195,7 +224,8 @@ function readTemplate(o: K8sObject, at: Located, problem: (m: string, s?: Policy
       );
     }
   }
-  return { ...at, name: o.name, kind, variant };
+  const schemaNode = getPath(o.node, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema');
+  return { ...at, name: o.name, kind, variant, schema: schemaNode ? toJS(schemaNode) : undefined };
 }
 
 /** The Rego source of the template's first target: `rego`, or a `code` entry of engine Rego. */
@@ -252,8 +282,23 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     }
   }
   const variants = new Map<PolicyKind, PolicyVariant>();
+  const templateOf = new Map<string, Template>();
   for (const t of templates) {
     if (t.variant && !variants.has(t.variant.kind)) variants.set(t.variant.kind, t.variant);
+    if (!templateOf.has(t.kind)) templateOf.set(t.kind, t);
+  }
+  // Parameters against the workspace template's schema; kinds no template defines.
+  for (const c of constraints) {
+    const t = templateOf.get(c.kind);
+    if (t?.schema) problems.push(...validateSchema(c.parametersNode, t.schema, 'spec.parameters', c.file));
+  }
+  for (const p of parts) {
+    for (const o of p.others) {
+      const t = templateOf.get(o.kind);
+      if (!t) {
+        problems.push({ file: o.file, span: o.span, severity: 'info', message: `${o.kind} ${o.name}: no ConstraintTemplate in the workspace defines the kind ${o.kind}` });
+      } else if (t.schema) problems.push(...validateSchema(o.parametersNode, t.schema, 'spec.parameters', o.file));
+    }
   }
   const workspaceExpansions = expansions.length > 0;
   return {

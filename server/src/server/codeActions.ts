@@ -145,6 +145,17 @@ export class CodeActions {
         });
       }
       actions.push(...policyActions);
+      // Fixes of the policy side as written (a prefix without its trailing "/").
+      for (const problem of this.index.policy().problems) {
+        if (problem.file !== uri || !problem.fix || !overlaps(rangeOf(a.lines, problem.span), p.range)) continue;
+        actions.push({
+          title: problem.fix.title,
+          kind: CodeActionKind.QuickFix,
+          isPreferred: true,
+          diagnostics: p.context.diagnostics.filter((d) => d.source === source && d.message === problem.message),
+          edit: { documentChanges: [documentEdit(uri, v, a, [{ span: problem.fix.span, newText: problem.fix.newText }])] },
+        });
+      }
     }
     if (wantsFixAll) {
       const fileEdits = fixAllEdits(this.index, a, mirrors);

@@ -3,6 +3,7 @@ import { Hover, MarkupKind } from 'vscode-languageserver';
 import { FileAnalysis } from '../engine/analyze';
 import { applicableConstraints, Mirrors, rewriteCandidates } from '../engine/rewrite';
 import { WorkspaceIndex } from '../workspace/index';
+import { constraintStats, entryStats } from '../workspace/policyStats';
 import { explainAt, VerdictStatus } from '../engine/explain';
 import { opaString } from '../engine/gofmt';
 import { constraintLocation, LinesOf, rangeOf } from './diagnostics';
@@ -20,11 +21,49 @@ function escape(s: string): string {
   return s.replace(/[\\`*_[\]<>]/g, '\\$&');
 }
 
+/** On the policy side: an entry of a constraint's list, or the constraint's name. */
+function policyHover(a: FileAnalysis, offset: number, index: WorkspaceIndex): Hover | null {
+  const inside = (s: { start: number; end: number }) => offset >= s.start && offset <= s.end;
+  for (const c of index.policy().constraints) {
+    if (c.file !== a.file) continue;
+    if (inside(c.span)) {
+      const s = constraintStats(index, c);
+      const param = c.kind === 'K8sAllowedReposv2' ? 'allowedImages' : 'repos';
+      const value =
+        `**${c.kind} ${escape(c.name)}** (${c.actions.join(', ') || `${c.enforcementAction}, not enforced at admission`}): ` +
+        `${s.violations} violation${s.violations === 1 ? '' : 's'} in ${s.files} file${s.files === 1 ? '' : 's'} of the workspace` +
+        (c.list ? `, ${c.list.length} ${param} entr${c.list.length === 1 ? 'y' : 'ies'}.` : `, no ${param}.`) +
+        (s.violations > 0 ? ` Filter the Problems panel by \`${escape(c.name)}\` to see them.` : '');
+      return { contents: { kind: MarkupKind.Markdown, value }, range: rangeOf(a.lines, c.span) };
+    }
+    const list = c.listNode;
+    if (list?.kind !== 'seq' || !c.list) continue;
+    const i = list.items.findIndex((item) => inside(item.span));
+    if (i < 0) continue;
+    const entry = c.list[i]!;
+    const s = entryStats(index, c, entry);
+    const verb = c.kind === 'K8sDisallowedRepos' ? 'refuses' : 'admits';
+    const lines = [
+      `**${escape(entry)}** in ${c.kind} ${escape(c.name)} ${verb} ${s.images} image${s.images === 1 ? '' : 's'} in ${s.files} file${s.files === 1 ? '' : 's'} of the workspace.`,
+    ];
+    if (c.kind !== 'K8sDisallowedRepos') {
+      lines.push(
+        '',
+        s.onlyThis.length === 0
+          ? 'No image depends on this entry alone: every one it admits is admitted by another entry too.'
+          : `The only entry that admits ${s.onlyThis.length}: ${s.onlyThis.slice(0, 8).map((x) => `\`${x.replace(/`/g, "'")}\``).join(', ')}${s.onlyThis.length > 8 ? ', …' : ''}.`,
+      );
+    }
+    return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(a.lines, list.items[i]!.span) };
+  }
+  return null;
+}
+
 export function hoverAt(a: FileAnalysis, offset: number, index: WorkspaceIndex, mirrors: Mirrors, linesOf: LinesOf): Hover | null {
   const policy = index.policy();
   const reviews = index.reviews(a.file);
   const ex = explainAt(reviews, policy, index.checkOptions, offset);
-  if (!ex) return null;
+  if (!ex) return policyHover(a, offset, index);
   const image = typeof ex.use.image === 'string' ? ex.use.image : opaString(ex.use.image);
   const lines: string[] = [`**Trusted Images**: \`${image.replace(/`/g, "'")}\``, ''];
   if (ex.verdicts.length === 0) {

@@ -3,7 +3,7 @@
 // No protocol here: the server only connects this to LSP messages.
 import { FileAnalysis } from '../engine/analyze';
 import { checkReviews, CheckOptions, expansionsFor, Violation } from '../engine/check';
-import { buildPolicySet, PolicyObjects, PolicySet } from '../engine/constraints';
+import { buildPolicySet, hasPolicyObjects, PolicyObjects, PolicySet } from '../engine/constraints';
 import { defaultExpansions, ExpansionTemplate, Review } from '../engine/expansion';
 
 interface OpenDocument {
@@ -18,7 +18,7 @@ export interface Change {
 
 /** A fingerprint of what a file contributes to the policy; equal fingerprints check equally. */
 function policyKey(p: PolicyObjects | undefined): string {
-  if (!p || (p.constraints.length + p.templates.length + p.expansions.length + p.namespaces.length + p.problems.length === 0)) return '';
+  if (!p || !hasPolicyObjects(p)) return '';
   return JSON.stringify(p, (k, v) => (k === 'listNode' ? v?.span : typeof v === 'bigint' ? v.toString() : v));
 }
 
@@ -118,7 +118,7 @@ export class WorkspaceIndex {
       const parts: PolicyObjects[] = [];
       for (const uri of this.uris()) {
         const a = this.analysis(uri);
-        if (a && a.policy.constraints.length + a.policy.templates.length + a.policy.expansions.length + a.policy.namespaces.length + a.policy.problems.length > 0) {
+        if (a && hasPolicyObjects(a.policy)) {
           parts.push(a.policy);
         }
       }

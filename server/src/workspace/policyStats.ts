@@ -1,0 +1,57 @@
+// What a constraint does across the workspace: the images each entry admits (and which it alone
+// admits), and the violations the constraint causes. For hovers on the policy side.
+import { matchableOf } from '../engine/check';
+import { Constraint } from '../engine/constraints';
+import { matches } from '../engine/match';
+import { WorkspaceIndex } from './index';
+
+export interface EntryStats {
+  readonly images: number;
+  readonly files: number;
+  /** Images no other entry of the list admits. */
+  readonly onlyThis: string[];
+}
+
+function admits(c: Constraint, entry: string, image: string): boolean {
+  if (c.kind === 'K8sAllowedReposv2') return entry.endsWith('*') ? image.startsWith(entry.slice(0, -1)) : image === entry;
+  return image.startsWith(entry);
+}
+
+/** The images (in objects the constraint applies to) that an entry of its list matches. */
+export function entryStats(index: WorkspaceIndex, c: Constraint, entry: string): EntryStats {
+  const policy = index.policy();
+  const others = (c.list ?? []).filter((e) => e !== entry);
+  let images = 0;
+  const files = new Set<string>();
+  const onlyThis = new Set<string>();
+  for (const uri of index.uris()) {
+    for (const r of index.reviews(uri)) {
+      if (r.uses.length === 0 || matches(c.match, matchableOf(r, policy, index.checkOptions)).matched !== true) continue;
+      for (const u of r.uses) {
+        if (typeof u.image !== 'string' || !admits(c, entry, u.image)) continue;
+        images++;
+        files.add(uri);
+        if (!others.some((e) => admits(c, e, u.image as string))) onlyThis.add(u.image);
+      }
+    }
+  }
+  return { images, files: files.size, onlyThis: [...onlyThis].sort() };
+}
+
+export interface ConstraintStats {
+  readonly violations: number;
+  readonly files: number;
+}
+
+export function constraintStats(index: WorkspaceIndex, c: Constraint): ConstraintStats {
+  let violations = 0;
+  const files = new Set<string>();
+  for (const uri of index.uris()) {
+    for (const v of index.violations(uri)) {
+      if (v.constraint.kind !== c.kind || v.constraint.name !== c.name) continue;
+      violations++;
+      files.add(uri);
+    }
+  }
+  return { violations, files: files.size };
+}

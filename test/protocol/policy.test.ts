@@ -1,0 +1,65 @@
+// The policy side in the editor: lint diagnostics with their fix, and hovers on constraints.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { applyTextEdits, LspTextEdit, TestClient, uriOf } from './lspClient';
+
+const constraint = `apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sAllowedRepos
+metadata:
+  name: corp-only
+spec:
+  parameters:
+    repos:
+      - "corp.io/team"
+      - "registry.corp.example/"
+`;
+const pod = (name: string, image: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c\n    image: ${image}\n`;
+
+describe('policy files in the editor', () => {
+  const clients: TestClient[] = [];
+  after(() => clients.forEach((c) => c.process.exitCode === null && c.process.kill()));
+
+  test('a prefix without "/" is flagged with a fix; hovers count what an entry admits and what a constraint refuses', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-policy-'));
+    fs.writeFileSync(path.join(dir, 'constraint.yaml'), constraint);
+    fs.writeFileSync(path.join(dir, 'a.yaml'), pod('a', 'corp.io/team/api:1'));
+    fs.writeFileSync(path.join(dir, 'b.yaml'), pod('b', 'corp.io/team-evil/x:1'));
+    fs.writeFileSync(path.join(dir, 'c.yaml'), pod('c', 'registry.corp.example/web:2'));
+    fs.writeFileSync(path.join(dir, 'd.yaml'), pod('d', 'nginx'));
+    const client = await TestClient.start({ folder: dir });
+    clients.push(client);
+    await client.scanned();
+    const uri = uriOf(path.join(dir, 'constraint.yaml'));
+    const diags = (await client.waitFor(uri, (d) => d.length === 1)).diagnostics;
+    assert.equal(diags[0]!.severity, 2);
+    assert.match(String(diags[0]!.message), /"corp.io\/team" has no trailing "\/"/);
+    client.open(uri, constraint, 1);
+    await client.waitFor(uri, (_d, p) => p.version === 1);
+
+    // Hover on the entry: both look-alike and real images are admitted, and only by this entry.
+    const entry = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 12 } })) as { contents: { value: string } };
+    assert.match(entry.contents.value, /\*\*corp\.io\/team\*\* in K8sAllowedRepos corp-only admits 2 images in 2 files/);
+    assert.match(entry.contents.value, /The only entry that admits 2: `corp\.io\/team-evil\/x:1`, `corp\.io\/team\/api:1`/);
+    // Hover on the name: the violations it causes across the workspace.
+    const name = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 9 } })) as { contents: { value: string } };
+    assert.match(name.contents.value, /\*\*K8sAllowedRepos corp-only\*\* \(deny\): 1 violation in 1 file of the workspace, 2 repos entries/);
+
+    // The fix, then the look-alike is refused and the warning is gone.
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: diags[0]!.range,
+      context: { diagnostics: diags },
+    })) as Array<{ title: string; edit: { documentChanges: Array<{ edits: LspTextEdit[] }> } }>;
+    assert.equal(actions[0]!.title, 'Use "corp.io/team/"');
+    const fixed = applyTextEdits(constraint, actions[0]!.edit.documentChanges[0]!.edits);
+    assert.match(fixed, /- "corp\.io\/team\/"\n/);
+    client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+    await client.waitFor(uri, (d, p) => p.version === 2 && d.length === 0);
+    const evil = await client.waitFor(uriOf(path.join(dir, 'b.yaml')), (d) => d.length === 1);
+    assert.match(String(evil.diagnostics[0]!.message), /<corp\.io\/team-evil\/x:1>/);
+    await client.stop();
+  });
+});
