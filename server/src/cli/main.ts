@@ -129,7 +129,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
   }
   switch (args.format) {
     case 'json':
-      out(JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2) + '\n');
+      out(JSON.stringify(report, null, 2) + '\n');
       break;
     case 'sarif':
       out(JSON.stringify(toSarif(report), null, 2) + '\n');

@@ -159,7 +159,8 @@ function toReportViolation(
     column: start.character + 1,
     endLine: end.line + 1,
     endColumn: end.character + 1,
-    image: v.use ? v.use.image : null,
+    // JSON has no big integers: an image written as one is reported as a number.
+    image: v.use ? jsonSafe(v.use.image) : null,
     message: v.message,
     severity: v.severity,
     enforcementAction: v.action,
@@ -170,6 +171,13 @@ function toReportViolation(
       name: v.object.name,
       namespace: v.object.namespace ?? (options.namespace === '*' ? '' : options.namespace),
     },
-    container: v.use ? { name: v.use.name ?? null, path: v.use.path } : null,
+    container: v.use ? { name: jsonSafe(v.use.name) ?? null, path: v.use.path } : null,
   };
+}
+
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]));
+  return v;
 }
