@@ -394,6 +394,55 @@ async function uiChecks(base, workspace) {
       await until('the squiggle to go', 20_000, async () => (await page.locator('.monaco-editor .squiggly-error').count()) === 0);
       await shot('after-fix.png');
     });
+
+    const open = async (name) => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(name);
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+      await row.waitFor();
+      await row.click();
+      await page.locator('.tab.active', { hasText: name }).waitFor();
+    };
+
+    await check('policy authoring: the Rego of the template is highlighted as Rego', async () => {
+      await open('template.yaml');
+      // Without the injection grammar the block is one YAML string per line; with it, Rego tokens.
+      const lines = page.locator('.monaco-editor .view-lines');
+      const packageLine = lines.locator('.view-line', { hasText: 'package k8sallowedrepos' }).first();
+      await packageLine.waitFor({ timeout: 20_000 });
+      await until('the Rego tokens', 20_000, async () => (await packageLine.locator('span span').count()) >= 3).catch(async (e) => {
+        throw new Error(`${e.message}; the line renders as ${await packageLine.innerHTML()}`);
+      });
+      const tokens = await packageLine.locator('span span').evaluateAll((spans) => spans.map((x) => [x.textContent.trim(), x.className]));
+      const cls = (word) => tokens.find(([t]) => t === word)?.[1];
+      const classes = [cls('package'), cls('k8sallowedrepos')];
+      if (!classes[0] || !classes[1] || classes[0] === classes[1]) throw new Error(`"package" and the package name look alike: ${JSON.stringify(tokens)}`);
+      // Show the Rego: hide the panel, go to the block.
+      await page.keyboard.press('Control+J');
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type('30');
+      await page.keyboard.press('Enter');
+      await shot('rego.png');
+      return `package ${classes[0]}, name ${classes[1]}`;
+    });
+
+    await check('policy authoring: the look-alike prefix of the constraint is a warning, with its hover', async () => {
+      await open('constraint.yaml');
+      const warning = page.locator('.monaco-editor .squiggly-warning').first();
+      await warning.waitFor({ timeout: 20_000 });
+      const box = await warning.boundingBox();
+      if (!box) throw new Error('no warning squiggle on screen');
+      await page.mouse.move(10, 10);
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 - 3, { steps: 4 });
+      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'no trailing' }).first();
+      await hover.waitFor();
+      const text = await hover.innerText();
+      if (!/admits \d+ images? in \d+ files?/.test(text)) throw new Error(`hover says: ${text}`);
+      await shot('policy-lint.png');
+    });
   } finally {
     await shot('ui-end.png').catch(() => undefined);
     await context.close();

@@ -9,23 +9,39 @@ import { IGrammar, INITIAL, parseRawGrammar, Registry, StateStack } from 'vscode
 import { getPath, LineIndex, parseYaml, YNode } from '../../server/src/engine/documents';
 import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
 
-const grammars: Record<string, string> = {
-  'source.yaml': path.join(projectRoot, 'node_modules', 'tm-grammars', 'grammars', 'yaml.json'),
+const ours: Record<string, string> = {
   'source.rego.trusted-images': path.join(projectRoot, 'syntaxes', 'rego.tmLanguage.json'),
   'rego.injection.yaml': path.join(projectRoot, 'syntaxes', 'rego-in-yaml.tmLanguage.json'),
 };
 
+/**
+ * Two YAML grammars: the classic one (tm-grammars), and the one VS Code 1.100 ships (RedCMD's, whose
+ * `while` rules consume indentation level by level), read from the code-server that the editor
+ * suite installs. Both must leave the injection working.
+ */
+const vscodeYaml = path.join(projectRoot, '.vscode-test', 'tools', 'node_modules', 'code-server', 'lib', 'vscode', 'extensions', 'yaml', 'syntaxes');
+const hosts: Array<{ name: string; files: Record<string, string> | undefined; skip?: string }> = [
+  { name: 'classic YAML grammar', files: { 'source.yaml': path.join(projectRoot, 'node_modules', 'tm-grammars', 'grammars', 'yaml.json') } },
+  fs.existsSync(vscodeYaml)
+    ? { name: "VS Code 1.100's YAML grammar", files: Object.fromEntries(fs.readdirSync(vscodeYaml).map((f) => [JSON.parse(fs.readFileSync(path.join(vscodeYaml, f), 'utf8')).scopeName, path.join(vscodeYaml, f)])) }
+    : { name: "VS Code 1.100's YAML grammar", files: undefined, skip: 'code-server is not installed (npm run test:e2e installs it)' },
+];
+
 let yaml: IGrammar;
 
-before(async () => {
-  const wasm = fs.readFileSync(path.join(projectRoot, 'node_modules', 'vscode-oniguruma', 'release', 'onig.wasm'));
-  await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer);
+async function load(files: Record<string, string>): Promise<IGrammar> {
+  const grammars = { ...files, ...ours };
   const registry = new Registry({
     onigLib: Promise.resolve({ createOnigScanner: (s) => new oniguruma.OnigScanner(s), createOnigString: (s) => new oniguruma.OnigString(s) }),
     loadGrammar: async (scope) => (grammars[scope] ? parseRawGrammar(fs.readFileSync(grammars[scope]!, 'utf8'), grammars[scope]) : null),
     getInjections: (scope) => (scope === 'source.yaml' ? ['rego.injection.yaml'] : undefined),
   });
-  yaml = (await registry.loadGrammar('source.yaml'))!;
+  return (await registry.loadGrammar('source.yaml'))!;
+}
+
+before(async () => {
+  const wasm = fs.readFileSync(path.join(projectRoot, 'node_modules', 'vscode-oniguruma', 'release', 'onig.wasm'));
+  await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer);
 });
 
 interface Token {
@@ -67,7 +83,11 @@ function regoLines(text: string): Array<[number, number]> {
   return blocks.map((b) => [lines.position(b.span.start).line + 1, lines.position(Math.max(b.span.start, b.span.end - 1)).line]);
 }
 
-describe('Rego in ConstraintTemplates', needsShared('conformance/gatekeeper-library'), () => {
+for (const host of hosts) describe(`Rego in ConstraintTemplates (${host.name})`, host.skip ? { skip: host.skip } : needsShared('conformance/gatekeeper-library'), () => {
+  before(async () => {
+    yaml = await load(host.files!);
+  });
+
   const lib = path.join(sharedRoot, 'conformance', 'gatekeeper-library');
   const templates = new Map<string, string>();
   if (fs.existsSync(lib)) {
