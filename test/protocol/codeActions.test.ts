@@ -129,6 +129,25 @@ describe('quick fixes over the protocol', () => {
     await client.stop();
   });
 
+  test('with resolve support, the policy-side edit is computed only when the action is resolved', async () => {
+    const dir = fixture();
+    const client = await TestClient.start({ folder: dir, settings: {}, codeActionResolve: true });
+    clients.push(client);
+    await client.scanned();
+    const uri = uriOf(path.join(dir, 'pod.yaml'));
+    client.open(uri, pod, 1);
+    const diag = (await client.waitFor(uri, (d, p) => p.version === 1 && d.length === 2)).diagnostics.find((d) => d.range.start.line === 9)!;
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } })) as Action[];
+    const allow = actions.find((a) => a.title.startsWith('Allow'))!;
+    assert.equal(allow.edit, undefined);
+    assert.ok(allow.data);
+    const resolved = (await client.connection.sendRequest('codeAction/resolve', allow)) as Action;
+    const change = resolved.edit!.documentChanges[0]!;
+    assert.equal(change.textDocument.uri, uriOf(path.join(dir, 'constraint.yaml')));
+    assert.equal(applyTextEdits(constraint, change.edits), constraint.replace('# the only trusted registry\n', '# the only trusted registry\n      - "ghcr.io/"\n'));
+    await client.stop();
+  });
+
   test('fix all in the workspace: one WorkspaceEdit across files, annotated for a preview', async () => {
     const dir = fixture();
     fs.writeFileSync(path.join(dir, 'other.yaml'), pod.replace('name: web ', 'name: other '));

@@ -22,6 +22,8 @@ export interface StartOptions {
   /** Leave capabilities out, as a minimal editor would. */
   minimal?: boolean;
   initializationOptions?: unknown;
+  /** Announce codeAction/resolve support for `edit`, as VS Code does. */
+  codeActionResolve?: boolean;
 }
 
 type Waiter = { test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
@@ -77,7 +79,11 @@ export class TestClient {
         : {
             workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true },
             window: { workDoneProgress: true },
-            textDocument: { publishDiagnostics: { versionSupport: true, relatedInformation: true }, hover: { contentFormat: ['markdown', 'plaintext'] } },
+            textDocument: {
+              publishDiagnostics: { versionSupport: true, relatedInformation: true },
+              hover: { contentFormat: ['markdown', 'plaintext'] },
+              ...(options.codeActionResolve ? { codeAction: { resolveSupport: { properties: ['edit'] }, dataSupport: true } } : {}),
+            },
           },
     };
     await connection.sendRequest('initialize', params);

@@ -147,6 +147,22 @@ describe('language server over stdio', () => {
     assert.equal(await client.stop(), 0);
   });
 
+  test('workspace folders added are scanned, removed ones cleared', async () => {
+    const first = fixture();
+    const second = fixture();
+    const client = await start({ folder: first });
+    await client.scanned();
+    const firstBad = uriOf(path.join(first, 'bad.yaml'));
+    const secondBad = uriOf(path.join(second, 'bad.yaml'));
+    await client.waitFor(firstBad, (d) => d.length === 1);
+    client.connection.sendNotification('workspace/didChangeWorkspaceFolders', {
+      event: { added: [{ uri: uriOf(second), name: 'second' }], removed: [{ uri: uriOf(first), name: 'first' }] },
+    });
+    await client.waitFor(secondBad, (d) => d.length === 1);
+    await client.waitFor(firstBad, (d) => d.length === 0);
+    await client.stop();
+  });
+
   test('a minimal client (no configuration, no dynamic registration) still gets workspace diagnostics', async () => {
     const dir = fixture();
     const client = await start({ folder: dir, minimal: true });
