@@ -1,6 +1,6 @@
 // The images an object runs: the containers its Rego walks (`spec.containers[_]` and the init and
 // ephemeral lists), with where each image value is written.
-import { getPath, YNode } from './documents';
+import { getPath, toJS, YNode } from './documents';
 import { ContainerField, containerFields } from './policies';
 
 export interface ImageUse {
@@ -32,25 +32,11 @@ export function imageUsesOf(node: YNode, pathPrefix: string): ImageUse[] {
         field,
         key,
         path: `${pathPrefix}spec.${field}${typeof key === 'number' ? `[${key}]` : `.${key}`}`,
-        name: nameNode ? toPlain(nameNode) : undefined,
-        image: toPlain(imageNode),
+        name: nameNode ? toJS(nameNode) : undefined,
+        image: toJS(imageNode),
         imageNode,
       });
     }
   }
   return out;
-}
-
-function toPlain(n: YNode): unknown {
-  switch (n.kind) {
-    case 'scalar':
-      return n.value;
-    case 'seq':
-      return n.items.map(toPlain);
-    case 'map': {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of n.entries) out[k] = toPlain(v);
-      return out;
-    }
-  }
 }
