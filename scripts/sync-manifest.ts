@@ -19,6 +19,7 @@ for (const [k, spec] of Object.entries(settingsSchema)) {
 const titles: Record<keyof typeof commands, string> = {
   showConstraints: 'Show Constraints',
   fixAllInWorkspace: 'Fix All in Workspace',
+  showViolations: "Show a Constraint's Violations",
   restartServer: 'Restart Server',
   showOutput: 'Show Output',
 };

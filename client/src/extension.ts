@@ -13,7 +13,16 @@ import {
   ServerOptions,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { commands, InitializationOptions, Status, StatusNotification, StatusRequest } from '../../server/src/shared/protocol';
+import {
+  commands,
+  InitializationOptions,
+  Status,
+  StatusNotification,
+  StatusRequest,
+  ViolationLocation,
+  ViolationsParams,
+  ViolationsRequest,
+} from '../../server/src/shared/protocol';
 
 let client: LanguageClient | undefined;
 let log: vscode.LogOutputChannel;
@@ -66,6 +75,8 @@ function createClient(context: vscode.ExtensionContext, traceChannel: vscode.Log
     traceOutputChannel: traceChannel,
     initializationOptions,
     errorHandler: new RestartingErrorHandler(),
+    // Hovers link to one command of ours (show a constraint's violations); nothing else runs from them.
+    markdown: { isTrusted: { enabledCommands: [commands.showViolations] } },
   };
   return new LanguageClient('trustedImages', 'Trusted Images', serverOptions, clientOptions);
 }
@@ -87,6 +98,34 @@ async function startClient(context: vscode.ExtensionContext, traceChannel: vscod
   } catch (e) {
     log.error(`The Trusted Images server did not start: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+async function showViolations(kind?: string, name?: string): Promise<void> {
+  if (!client?.isRunning()) return;
+  if (!kind || !name) {
+    // From the command palette: which constraint?
+    const status = await client.sendRequest<Status>(StatusRequest, {});
+    const pick = await vscode.window.showQuickPick(
+      status.constraints.map((c) => ({ label: `${c.kind} ${c.name}`, description: c.enforcementAction, c })),
+      { placeHolder: 'Show the violations of which constraint?' },
+    );
+    if (!pick) return;
+    kind = pick.c.kind;
+    name = pick.c.name;
+  }
+  const params: ViolationsParams = { kind, name };
+  const found = await client.sendRequest<ViolationLocation[]>(ViolationsRequest, params);
+  if (found.length === 0) {
+    void vscode.window.showInformationMessage(`${kind} ${name} causes no violation in the workspace.`);
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(
+    found.map((v) => ({ label: v.message, detail: `${vscode.workspace.asRelativePath(vscode.Uri.parse(v.uri))}:${v.line + 1}`, v })),
+    { placeHolder: `${found.length} violation${found.length === 1 ? '' : 's'} of ${kind} ${name}`, matchOnDetail: true },
+  );
+  if (!picked) return;
+  const pos = new vscode.Position(picked.v.line, picked.v.character);
+  await vscode.window.showTextDocument(vscode.Uri.parse(picked.v.uri), { selection: new vscode.Range(pos, pos) });
 }
 
 async function showConstraints(): Promise<void> {
@@ -128,6 +167,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusItem,
     vscode.commands.registerCommand(commands.showConstraints, showConstraints),
     vscode.commands.registerCommand(commands.showOutput, () => log.show()),
+    vscode.commands.registerCommand(commands.showViolations, (kind?: string, name?: string) => showViolations(kind, name)),
     vscode.commands.registerCommand(commands.restartServer, async () => {
       log.info('Restarting the Trusted Images server.');
       await client?.stop().catch(() => undefined);

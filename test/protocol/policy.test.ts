@@ -46,6 +46,11 @@ describe('policy files in the editor', () => {
     // Hover on the name: the violations it causes across the workspace.
     const name = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 9 } })) as { contents: { value: string } };
     assert.match(name.contents.value, /\*\*K8sAllowedRepos corp-only\*\* \(deny\): 1 violation in 1 file of the workspace, 2 repos entries/);
+    assert.match(name.contents.value, /\[Show them\]\(command:trustedImages\.showViolations\?%5B%22K8sAllowedRepos%22%2C%22corp-only%22%5D/);
+    // What that command asks the server for: where the violations are.
+    const where = (await client.connection.sendRequest('trustedImages/violations', { kind: 'K8sAllowedRepos', name: 'corp-only' })) as Array<{ uri: string; line: number; character: number; message: string }>;
+    assert.deepEqual(where.map((w) => [path.basename(w.uri), w.line, w.character]), [['d.yaml', 7, 11]]);
+    assert.match(where[0]!.message, /<nginx>/);
 
     // The fix, then the look-alike is refused and the warning is gone.
     const actions = (await client.connection.sendRequest('textDocument/codeAction', {

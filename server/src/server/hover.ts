@@ -4,6 +4,7 @@ import { FileAnalysis } from '../engine/analyze';
 import { applicableConstraints, Mirrors, rewriteCandidates } from '../engine/rewrite';
 import { WorkspaceIndex } from '../workspace/index';
 import { constraintStats, entryStats } from '../workspace/policyStats';
+import { commands } from '../shared/protocol';
 import { explainAt, VerdictStatus } from '../engine/explain';
 import { opaString } from '../engine/gofmt';
 import { constraintLocation, LinesOf, rangeOf } from './diagnostics';
@@ -33,7 +34,9 @@ function policyHover(a: FileAnalysis, offset: number, index: WorkspaceIndex): Ho
         `**${c.kind} ${escape(c.name)}** (${c.actions.join(', ') || `${c.enforcementAction}, not enforced at admission`}): ` +
         `${s.violations} violation${s.violations === 1 ? '' : 's'} in ${s.files} file${s.files === 1 ? '' : 's'} of the workspace` +
         (c.list ? `, ${c.list.length} ${param} entr${c.list.length === 1 ? 'y' : 'ies'}.` : `, no ${param}.`) +
-        (s.violations > 0 ? ` Filter the Problems panel by \`${escape(c.name)}\` to see them.` : '');
+        (s.violations > 0
+          ? ` [Show them](command:${commands.showViolations}?${encodeURIComponent(JSON.stringify([c.kind, c.name]))} "Pick one of the violations") (or filter the Problems panel by \`${escape(c.name)}\`).`
+          : '');
       return { contents: { kind: MarkupKind.Markdown, value }, range: rangeOf(a.lines, c.span) };
     }
     const list = c.listNode;

@@ -29,10 +29,14 @@ import {
   Status,
   StatusNotification,
   StatusRequest,
+  ViolationLocation,
+  ViolationsParams,
+  ViolationsRequest,
 } from '../shared/protocol';
 import { helmTemplateTest, isInside, isYamlName, readTextFileSync, walkYaml } from '../workspace/files';
 import { globMatcher } from '../workspace/glob';
 import { WorkspaceIndex } from '../workspace/index';
+import { constraintViolations } from '../workspace/policyStats';
 import { CodeActions } from './codeActions';
 import { diagnosticsFor, LinesOf } from './diagnostics';
 import { hoverAt } from './hover';
@@ -151,6 +155,12 @@ export class TrustedImagesServer {
       if (params?.waitForScan) await this.scansSettled();
       return this.status();
     });
+    c.onRequest(ViolationsRequest, (p: ViolationsParams): ViolationLocation[] =>
+      constraintViolations(this.index, p.kind, p.name).map((v) => {
+        const pos = this.linesOf(v.uri)?.position(v.offset) ?? { line: 0, character: 0 };
+        return { uri: v.uri, line: pos.line, character: pos.character, message: v.message };
+      }),
+    );
     c.onShutdown(() => {
       this.scanGeneration++;
     });

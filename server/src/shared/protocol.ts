@@ -119,6 +119,19 @@ export interface Status {
 }
 
 export const StatusRequest = 'trustedImages/status';
+
+/** The violations one constraint causes across the workspace (for a quick pick). */
+export const ViolationsRequest = 'trustedImages/violations';
+export interface ViolationsParams {
+  kind: string;
+  name: string;
+}
+export interface ViolationLocation {
+  uri: string;
+  line: number;
+  character: number;
+  message: string;
+}
 /** Sent by the server whenever the status changes. */
 export const StatusNotification = 'trustedImages/statusChanged';
 
@@ -133,6 +146,7 @@ export interface InitializationOptions {
 export const commands = {
   showConstraints: 'trustedImages.showConstraints',
   fixAllInWorkspace: 'trustedImages.fixAllInWorkspace',
+  showViolations: 'trustedImages.showViolations',
   restartServer: 'trustedImages.restartServer',
   showOutput: 'trustedImages.showOutput',
 } as const;

@@ -38,6 +38,18 @@ export function entryStats(index: WorkspaceIndex, c: Constraint, entry: string):
   return { images, files: files.size, onlyThis: [...onlyThis].sort() };
 }
 
+/** Every violation a constraint causes, where it is. */
+export function constraintViolations(index: WorkspaceIndex, kind: string, name: string): Array<{ uri: string; offset: number; message: string }> {
+  const out: Array<{ uri: string; offset: number; message: string }> = [];
+  for (const uri of index.uris()) {
+    for (const v of index.violations(uri)) {
+      if (v.constraint.kind !== kind || v.constraint.name !== name) continue;
+      out.push({ uri, offset: v.use ? v.use.imageNode.span.start : v.object.kindSpan.start, message: v.message });
+    }
+  }
+  return out;
+}
+
 export interface ConstraintStats {
   readonly violations: number;
   readonly files: number;
