@@ -92,7 +92,7 @@ describe('Trusted Images in VS Code', () => {
   it('contributes and registers its commands', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const contributed = (ext.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command);
-    const expected = ['trustedImages.showConstraints', 'trustedImages.restartServer', 'trustedImages.showOutput', 'trustedImages.fixAllInWorkspace'];
+    const expected = ['trustedImages.showConstraints', 'trustedImages.restartServer', 'trustedImages.showOutput', 'trustedImages.fixAllInWorkspace', 'trustedImages.showViolations'];
     assert.deepEqual([...contributed].sort(), [...expected].sort());
     // fixAllInWorkspace is the server's executeCommand: registered once the client has started.
     await count(file('pods/denied.yaml'), 1, 30_000);
