@@ -42,7 +42,7 @@ import { diagnosticsFor, LinesOf } from './diagnostics';
 import { hoverAt } from './hover';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-const maxBacklog = 64 * 1024;
+const maxBacklog = 8 * 1024;
 
 /** Two 32-bit FNV-1a hashes (different seeds) of a string: equal texts, equal fingerprints. */
 function fingerprint(s: string): string {
@@ -306,7 +306,7 @@ export class TrustedImagesServer {
           seen.add(uri);
           this.index.setDisk(uri, await this.analyzeDisk(f.path, uri));
           done++;
-          if (Date.now() - lastYield > 10) {
+          if (Date.now() - lastYield > 2) {
             progress?.report(Math.round((done / walked.files.length) * 100), `${done}/${walked.files.length} files`);
             await this.pause();
             lastYield = Date.now();
@@ -383,7 +383,7 @@ export class TrustedImagesServer {
     for (const uri of uris) {
       if (generation !== this.scanGeneration) return;
       this.publishNow(uri);
-      if (Date.now() - lastYield > 10 || this.backlog() > maxBacklog) {
+      if (Date.now() - lastYield > 2 || this.backlog() > maxBacklog) {
         await this.pause();
         lastYield = Date.now();
       }
