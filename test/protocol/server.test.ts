@@ -147,6 +147,22 @@ describe('language server over stdio', () => {
     assert.equal(await client.stop(), 0);
   });
 
+  test('a namespaceSelector constraint added later reaches objects that run no image (closed files read again)', async () => {
+    const dir = fixture();
+    fs.writeFileSync(path.join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: apps\ndata: {a: b}\n');
+    const client = await start({ folder: dir });
+    await client.scanned();
+    const cm = uriOf(path.join(dir, 'cm.yaml'));
+    assert.deepEqual(client.diagnostics.get(cm)?.diagnostics ?? [], []);
+    const sel = path.join(dir, 'policy', 'selector.yaml');
+    fs.writeFileSync(sel, 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nmetadata:\n  name: by-team\nspec:\n  match:\n    namespaceSelector:\n      matchLabels: {team: a}\n  parameters:\n    repos: ["corp/"]\n');
+    client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(sel), type: 1 }] });
+    const d = await client.waitFor(cm, (x) => x.length === 1);
+    assert.equal(d.diagnostics[0]!.message, 'unable to match constraints: error matching the requested object: settings :failed to run Match criteria: namespace selector for namespace-scoped object but missing Namespace');
+    assert.equal(d.diagnostics[0]!.range.start.line, 1);
+    await client.stop();
+  });
+
   test('workspace folders added are scanned, removed ones cleared', async () => {
     const first = fixture();
     const second = fixture();

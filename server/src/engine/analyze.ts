@@ -20,7 +20,7 @@ export interface FileAnalysis {
    * The reviews of the objects under these expansion templates (memoised); undefined when this is a
    * compact analysis made for other templates: the file must then be read again.
    */
-  reviews(templates: readonly ExpansionTemplate[]): readonly Review[] | undefined;
+  reviews(templates: readonly ExpansionTemplate[], all?: boolean): readonly Review[] | undefined;
 }
 
 const BOM = '\uFEFF';
@@ -52,9 +52,11 @@ function withLazyLines(a: Omit<FileAnalysis, 'lines' | 'reviews'>): FileAnalysis
  * What a closed file keeps in the language server: its reviews under `templates`, its errors, policy
  * objects and line starts, without its text and syntax trees.
  */
-export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]): FileAnalysis {
+export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[], all = true): FileAnalysis {
   const key = templatesKey(templates);
-  const reviews = a.skipped ? [] : detachReviews(a.reviews(templates)!);
+  // Without `all`, only reviews that run images are kept: the others can fail only a namespaceSelector
+  // (Gatekeeper's match error), and the caller asks for them again when a constraint has one.
+  const reviews = a.skipped ? [] : detachReviews(a.reviews(templates)!.filter((r) => all || r.uses.length > 0));
   const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicyObjects(a.policy) ? a.lines : undefined;
   return {
     file: a.file,
@@ -66,7 +68,7 @@ export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]
     get lines() {
       return lines ?? new LineIndex('');
     },
-    reviews: (t) => (templatesKey(t) === key ? reviews : undefined),
+    reviews: (t, wantAll = true) => (templatesKey(t) === key && (all || !wantAll) ? reviews : undefined),
   };
 }
 

@@ -264,7 +264,7 @@ export class TrustedImagesServer {
     const read = readTextFileSync(file, this.maxBytes());
     if (!read.ok) return skippedFile(uri, '', read.reason);
     const templates = this.index.templates();
-    return compact(analyzeText(uri, read.text, undefined, undefined, skimFor(templates)), templates);
+    return compact(analyzeText(uri, read.text, undefined, undefined, skimFor(templates)), templates, this.index.needsAllReviews());
   }
 
   /** Closed files read for other expansion templates than those now in force are read again. */

@@ -140,10 +140,18 @@ export class WorkspaceIndex {
   reviews(uri: string): readonly Review[] {
     const analysis = this.analysis(uri);
     if (!analysis || analysis.skipped) return [];
-    const r = analysis.reviews(this.templates());
+    const r = analysis.reviews(this.templates(), this.needsAllReviews());
     if (r) return r;
     this.stale.add(uri);
     return [];
+  }
+
+  /**
+   * Whether a review that runs no image can still be refused: only by a match error, which only a
+   * namespaceSelector gives. Closed files keep such reviews only while a constraint has one.
+   */
+  needsAllReviews(): boolean {
+    return this.policy().constraints.some((c) => c.match.namespaceSelector !== undefined);
   }
 
   /** Closed files whose reviews were made for other expansion templates. */
