@@ -60,6 +60,9 @@ export interface Skim {
   readonly all: ReadonlySet<string>;
 }
 
+/** Shared by the maps of skimmed documents. */
+const noKeySpans: ReadonlyMap<string, Span> = new Map();
+
 /** 0: read and dropped; 1: kept, children chosen by key; 2: kept whole. */
 type Keep = 0 | 1 | 2;
 
@@ -71,6 +74,8 @@ export class FastDocumentReader {
   private i = 0;
   private nodes = 0;
   private keep: Keep = 2;
+  /** A skimmed document (not a policy object): nothing asks where its keys are. */
+  private skimmedDocument = false;
 
   constructor(
     private readonly text: string,
@@ -90,6 +95,7 @@ export class FastDocumentReader {
   read(lineStarts: readonly number[], lineEnds: readonly number[], from: number, to: number, keepAll = true): YNode | null | undefined {
     this.lines = [];
     this.keep = this.skim && !keepAll ? 1 : 2;
+    this.skimmedDocument = this.keep === 1;
     // Tabs separate and end values in ways this reader does not model: yaml reads such documents.
     if (to > from) {
       const tab = this.text.indexOf('\t', lineStarts[from]!);
@@ -203,7 +209,7 @@ export class FastDocumentReader {
     const indent = at - first.start;
     const mine = this.keep;
     const entries = new Map<string, YNode>();
-    const keySpans = new Map<string, Span>();
+    const keySpans = this.skimmedDocument ? noKeySpans : new Map<string, Span>();
     const seen = mine === 0 ? new Set<string>() : undefined;
     let keyAt = at;
     this.count();
@@ -227,7 +233,7 @@ export class FastDocumentReader {
       if (seen) seen.add(key.text);
       else {
         entries.set(key.text, value);
-        keySpans.set(key.text, key.span);
+        if (keySpans !== noKeySpans) (keySpans as Map<string, Span>).set(key.text, key.span);
       }
       this.skipBlank();
       if (this.i >= this.lines.length) break;

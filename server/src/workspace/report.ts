@@ -59,7 +59,12 @@ function readInput(file: string, options: ReportOptions, isHelmTemplate: (f: str
 }
 
 export async function buildReport(roots: readonly string[], options: ReportOptions = defaultReportOptions): Promise<Report> {
-  const rel = (p: string) => (path.relative(options.cwd, p) || '.').split(path.sep).join('/');
+  const relCache = new Map<string, string>();
+  const rel = (p: string) => {
+    let r = relCache.get(p);
+    if (r === undefined) relCache.set(p, (r = (path.relative(options.cwd, p) || '.').split(path.sep).join('/')));
+    return r;
+  };
   const report: Report = {
     version: 1,
     constraints: [],
