@@ -99,6 +99,21 @@ describe('hostile input and protocol faults', () => {
     await client.stop();
   });
 
+  test('constraintPaths outside an untrusted workspace are ignored; in a trusted one they are read', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-outside-'));
+    fs.writeFileSync(path.join(outside, 'c.yaml'), constraint.replace('name: corp', 'name: outside').replace('["corp/"]', '["elsewhere/"]'));
+    const settings = { constraintPaths: [outside] };
+    const untrusted = await start({ folder: fixture(), settings, initializationOptions: { trusted: false } });
+    const s1 = (await untrusted.scanned()) as { constraints: Array<{ name: string }> };
+    assert.deepEqual(s1.constraints.map((c) => c.name), ['corp']);
+    assert.ok(untrusted.log.some((l) => /outside the workspace, which is not trusted; ignored/.test(l)));
+    await untrusted.stop();
+    const trusted = await start({ folder: fixture(), settings });
+    const s2 = (await trusted.scanned()) as { constraints: Array<{ name: string }> };
+    assert.deepEqual(s2.constraints.map((c) => c.name).sort(), ['corp', 'outside']);
+    await trusted.stop();
+  });
+
   test('exit without shutdown ends the process (code 1, as the protocol says)', async () => {
     const client = await start({ folder: fixture() });
     await client.scanned();
