@@ -234,9 +234,11 @@ export class TrustedImagesServer {
   }
 
   private async configurationChanged(pushed: unknown): Promise<void> {
-    const before = JSON.stringify(this.settings);
+    // The client applies trace.server itself: only the other settings change what is checked.
+    const checked = (s: Settings) => JSON.stringify({ ...s, 'trace.server': undefined });
+    const before = checked(this.settings);
     await this.loadSettings(pushed);
-    if (JSON.stringify(this.settings) === before) return;
+    if (checked(this.settings) === before) return;
     await this.rescan();
   }
 
