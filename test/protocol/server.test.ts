@@ -94,6 +94,15 @@ describe('language server over stdio', () => {
     fs.rmSync(deployFile);
     client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(deployFile), type: 3 }] });
     await client.waitFor(uriOf(deployFile), (d) => d.length === 0);
+    // Delete a folder: the watcher reports the folder only; its files are cleared all the same.
+    const sub = path.join(dir, 'sub');
+    fs.mkdirSync(sub);
+    fs.writeFileSync(path.join(sub, 'inner.yaml'), pod('inner', 'docker.io/x'));
+    client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(sub, 'inner.yaml')), type: 1 }] });
+    await client.waitFor(uriOf(path.join(sub, 'inner.yaml')), (d) => d.length === 1);
+    fs.rmSync(sub, { recursive: true });
+    client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(sub), type: 3 }] });
+    await client.waitFor(uriOf(path.join(sub, 'inner.yaml')), (d) => d.length === 0);
     await client.stop();
   });
 

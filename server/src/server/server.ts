@@ -11,6 +11,7 @@ import {
   InitializeResult,
   TextDocuments,
   TextDocumentSyncKind,
+  WatchKind,
   WorkDoneProgressReporter,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -196,7 +197,13 @@ export class TrustedImagesServer {
   private async initialized(): Promise<void> {
     const c = this.connection;
     if (this.capabilities.watchedFilesDynamic) {
-      void c.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml}' }] });
+      void c.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [
+          { globPattern: '**/*.{yaml,yml}' },
+          // A deleted folder is reported as the folder only: its files' diagnostics must go too.
+          { globPattern: '**/*', kind: WatchKind.Delete },
+        ],
+      });
     }
     if (this.capabilities.configuration) {
       void c.client.register(DidChangeConfigurationNotification.type, { section: configurationSection });
