@@ -182,8 +182,3 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 export async function deactivate(): Promise<void> {
   await client?.stop();
 }
-
-/** For the end-to-end tests: the running client. */
-export function languageClient(): LanguageClient | undefined {
-  return client;
-}

@@ -122,30 +122,10 @@ export type ReadResult = { readonly ok: true; readonly text: string } | { readon
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads a file as UTF-8 text, refusing what is not a regular file, too large, binary or not UTF-8. */
-export async function readTextFile(file: string, maxBytes: number): Promise<ReadResult> {
-  let handle: fs.promises.FileHandle | undefined;
-  try {
-    // O_NONBLOCK: opening a FIFO named *.yaml must not wait for a writer.
-    handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-    const st = await handle.stat();
-    if (!st.isFile()) return { ok: false, kind: 'skipped', reason: 'not a regular file' };
-    if (st.size > maxBytes) {
-      return { ok: false, kind: 'skipped', reason: `too large: ${formatMB(st.size)} MB is over the ${formatMB(maxBytes)} MB limit (maxFileSizeMB)` };
-    }
-    const bytes = await handle.readFile();
-    if (bytes.length > maxBytes) return { ok: false, kind: 'skipped', reason: `too large: over the ${formatMB(maxBytes)} MB limit (maxFileSizeMB)` };
-    return decodeText(bytes);
-  } catch (e) {
-    return { ok: false, kind: 'error', reason: describeFsError(e) };
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
 /**
- * The same, synchronously: a whole-workspace pass reads thousands of small files, and four
- * thread-pool round trips per file cost more than the reads themselves.
+ * Reads a file as UTF-8 text, refusing what is not a regular file, too large, binary or not UTF-8.
+ * Synchronously: a whole-workspace pass reads thousands of small files, and four thread-pool round
+ * trips per file cost more than the reads themselves.
  */
 export function readTextFileSync(file: string, maxBytes: number): ReadResult {
   let fd: number | undefined;
