@@ -141,9 +141,7 @@ export class FastDocumentReader {
     const line = this.lines[this.i]!;
     const col = at - line.start;
     if (col <= parent) giveUp();
-    const t = this.text;
-    const c = t[at];
-    if (c === '-' && (at + 1 === line.end || t[at + 1] === ' ')) return this.blockSeq(at);
+    if (this.isDash(at, line.end)) return this.blockSeq(at);
     if (this.keyEnd(at, line.end) >= 0) return this.blockMap(at);
     // A scalar or flow value standing alone (a document that is just a value).
     return this.inlineValue(at, line, parent);
@@ -170,6 +168,11 @@ export class FastDocumentReader {
       if (ch === 35 /* # */ && t.charCodeAt(p - 1) === 32) return -1;
     }
     return -1;
+  }
+
+  /** A block sequence's `-` at `at`: followed by a space or the end of the line. */
+  private isDash(at: number, end: number): boolean {
+    return this.text.charCodeAt(at) === 45 && (at + 1 === end || this.text.charCodeAt(at + 1) === 32);
   }
 
   /** Whether a plain scalar may start at `at`: not with an indicator, nor `- `, `? `, `: `. */
@@ -241,7 +244,7 @@ export class FastDocumentReader {
       if (next.indent < indent) break;
       if (next.indent > indent) giveUp();
       keyAt = next.start + next.indent;
-      if (this.text[keyAt] === '-' && (keyAt + 1 === next.end || this.text[keyAt + 1] === ' ')) break; // a sequence at this indent ends the map
+      if (this.isDash(keyAt, next.end)) break; // a sequence at this indent ends the map
     }
     if (seen) return skipped as unknown as MapNode;
     return { kind: 'map', entries, keySpans, span: { start: at, end: this.endOfPrevious() } };
@@ -276,7 +279,7 @@ export class FastDocumentReader {
       const next = this.lines[this.i]!;
       const at = next.start + next.indent;
       if (next.indent > indent) return this.blockNode(at, indent);
-      if (allowSameIndentSeq && next.indent === indent && this.text[at] === '-' && (at + 1 === next.end || this.text[at + 1] === ' ')) {
+      if (allowSameIndentSeq && next.indent === indent && this.isDash(at, next.end)) {
         return this.blockSeq(at);
       }
     }
@@ -296,7 +299,7 @@ export class FastDocumentReader {
       if (p === line.end || this.text[p] === '#') {
         this.i++;
         items.push(this.nestedValue(indent, p, false));
-      } else if (this.text[p] === '-' && (p + 1 === line.end || this.text[p + 1] === ' ')) {
+      } else if (this.isDash(p, line.end)) {
         items.push(this.blockSeq(p)); // `- - x`: a sequence in a sequence, at the inner dash's column
       } else if (this.keyEnd(p, line.end) >= 0) {
         items.push(this.blockMap(p));
@@ -309,7 +312,7 @@ export class FastDocumentReader {
       if (next.indent < indent) break;
       if (next.indent > indent) giveUp();
       dash = next.start + next.indent;
-      if (!(this.text[dash] === '-' && (dash + 1 === next.end || this.text[dash + 1] === ' '))) break;
+      if (!this.isDash(dash, next.end)) break;
     }
     if (this.keep === 0) return skipped as unknown as SeqNode;
     return { kind: 'seq', items, span: { start: at, end: this.endOfPrevious() } };

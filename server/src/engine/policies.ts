@@ -65,22 +65,30 @@ export function violates(kind: PolicyKind, image: unknown, list: readonly string
     case 'K8sAllowedRepos':
       // not strings.any_prefix_match(image, repos): a non-string image is a type error, so `not` holds.
       if (list === undefined) return undefined; // sprintf over an undefined list is undefined
-      return typeof image !== 'string' || !list.some((p) => image.startsWith(p));
+      return typeof image !== 'string' || decidingEntry(kind, image, list) === undefined;
     case 'K8sAllowedReposv2':
       if (list === undefined) return undefined;
       if (typeof image !== 'string') return true; // no string entry equals it, and startswith is a type error
-      return !list.some((entry) => (entry.endsWith('*') ? image.startsWith(entry.slice(0, -1)) : entry === image));
+      return decidingEntry(kind, image, list) === undefined;
     case 'K8sDisallowedRepos':
       // startswith(image, repos[_]) is undefined for a non-string image: no violation.
       if (list === undefined || typeof image !== 'string') return false;
-      return list.some((p) => image.startsWith(p));
+      return decidingEntry(kind, image, list) !== undefined;
   }
 }
 
-/** The entry of the list that decides, for explanations: the matching prefix, if any. */
+/**
+ * Whether one entry of a policy's list matches an image: a prefix of the raw string, or for v2 an
+ * exact image, or a prefix when it ends in `*`.
+ */
+export function entryMatches(kind: PolicyKind, entry: string, image: string): boolean {
+  if (kind === 'K8sAllowedReposv2') return entry.endsWith('*') ? image.startsWith(entry.slice(0, -1)) : entry === image;
+  return image.startsWith(entry);
+}
+
+/** The first entry of the list that matches the image, if any. */
 export function decidingEntry(kind: PolicyKind, image: string, list: readonly string[]): string | undefined {
-  if (kind === 'K8sAllowedReposv2') return list.find((e) => (e.endsWith('*') ? image.startsWith(e.slice(0, -1)) : e === image));
-  return list.find((p) => image.startsWith(p));
+  return list.find((e) => entryMatches(kind, e, image));
 }
 
 export function policyMessage(rule: PolicyRule, name: unknown, image: unknown, list: readonly string[] | undefined): string {

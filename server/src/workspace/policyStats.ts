@@ -3,6 +3,7 @@
 import { matchableOf } from '../engine/check';
 import { Constraint } from '../engine/constraints';
 import { matches } from '../engine/match';
+import { entryMatches } from '../engine/policies';
 import { WorkspaceIndex } from './index';
 
 export interface EntryStats {
@@ -10,11 +11,6 @@ export interface EntryStats {
   readonly files: number;
   /** Images no other entry of the list admits. */
   readonly onlyThis: string[];
-}
-
-function admits(c: Constraint, entry: string, image: string): boolean {
-  if (c.kind === 'K8sAllowedReposv2') return entry.endsWith('*') ? image.startsWith(entry.slice(0, -1)) : image === entry;
-  return image.startsWith(entry);
 }
 
 /** The images (in objects the constraint applies to) that an entry of its list matches. */
@@ -28,10 +24,10 @@ export function entryStats(index: WorkspaceIndex, c: Constraint, entry: string):
     for (const r of index.reviews(uri)) {
       if (r.uses.length === 0 || matches(c.match, matchableOf(r, policy, index.checkOptions)).matched !== true) continue;
       for (const u of r.uses) {
-        if (typeof u.image !== 'string' || !admits(c, entry, u.image)) continue;
+        if (typeof u.image !== 'string' || !entryMatches(c.kind, entry, u.image)) continue;
         images++;
         files.add(uri);
-        if (!others.some((e) => admits(c, e, u.image as string))) onlyThis.add(u.image);
+        if (!others.some((e) => entryMatches(c.kind, e, u.image as string))) onlyThis.add(u.image);
       }
     }
   }
