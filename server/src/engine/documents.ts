@@ -163,7 +163,6 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   const documents: ParsedDocument[] = [];
   const errors: DocumentError[] = [];
   const contentEnd = contentEndOf(text);
-  const policyWords = new PolicyWords(text);
   let index = 0;
   for (const seg of segments) {
     let hasContent = false;
@@ -193,9 +192,10 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
       const at = starts[seg.marker]! + 3;
       root = { kind: 'scalar', value: null, span: { start: at, end: at }, style: 'plain' };
     } else {
-      // Policy objects are kept whole; a skimming read keeps only what the checks read of the rest.
-      const keepAll = !skim || policyWords.within(sliceStart, sliceEnd);
-      root = reader.read(starts, ends, seg.from, seg.to, keepAll);
+      // A skimming read keeps only what the checks read of objects; a policy object (known by its
+      // apiVersion and kind, which every read keeps exactly) is read again, whole.
+      root = reader.read(starts, ends, seg.from, seg.to, !skim);
+      if (skim && root && mayBePolicyObject(root)) root = reader.read(starts, ends, seg.from, seg.to, true);
     }
     if (root !== undefined && root !== null) {
       next?.set(key, { start: sliceStart, root });
@@ -218,21 +218,16 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   return { documents, errors };
 }
 
-/** The same test as constraints.mayHoldPolicyObjects, on parts of the text taken in order. */
-class PolicyWords {
-  private readonly next = new Map<string, number>();
-  constructor(private readonly text: string) {}
-  within(start: number, end: number): boolean {
-    for (const word of ['gatekeeper.sh', 'Namespace', '\\']) {
-      let at = this.next.get(word);
-      if (at === undefined || (at >= 0 && at < start)) {
-        at = this.text.indexOf(word, start);
-        this.next.set(word, at);
-      }
-      if (at >= 0 && at < end) return true;
-    }
-    return false;
-  }
+/**
+ * Whether a document's root may be one of the objects constraints.isPolicyObject takes (constraints,
+ * templates, ExpansionTemplates, Namespaces), which are read whole. The items of a List are kept whole
+ * by every skim.
+ */
+function mayBePolicyObject(root: YNode): boolean {
+  if (root.kind !== 'map') return false;
+  const apiVersion = root.entries.get('apiVersion');
+  const kind = root.entries.get('kind');
+  return (apiVersion?.kind === 'scalar' && typeof apiVersion.value === 'string' && apiVersion.value.includes('gatekeeper.sh')) || (kind?.kind === 'scalar' && kind.value === 'Namespace');
 }
 
 /** The end of the text without its trailing white space (no copy). */

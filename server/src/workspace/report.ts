@@ -83,9 +83,12 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const inputs: Array<{ path: string; read: ReturnType<typeof readInput> }> = walked.files.map((f) => ({ path: f.path, read: readInput(f.path, options, isHelmTemplate) }));
   const kept = new Map<string, FileAnalysis>();
   const policyParts: PolicyObjects[] = [];
+  // Policy objects are read whole; the other documents of these files are skimmed as pass 2 would
+  // with the standard expansions (big CRD bundles hold a Namespace and need not be kept whole).
+  const pass1Skim = options.skim === false ? undefined : skimFor(defaultExpansions);
   const policyPass = (file: string, read: ReturnType<typeof readInput>) => {
     if (!('text' in read) || !mayHoldPolicyObjects(read.text)) return;
-    const a = analyzeText(file, read.text, options.limits);
+    const a = analyzeText(file, read.text, options.limits, undefined, pass1Skim);
     kept.set(file, a);
     policyParts.push(a.policy);
   };
@@ -116,6 +119,9 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
 
   // Pass 2: every file, one at a time; nothing of a file is kept once it is reported.
   const skim = options.skim === false ? undefined : skimFor(expansionsFor(policy, options));
+  // Pass 1's analyses serve when they kept all that this skim keeps (not when the workspace's own
+  // ExpansionTemplates walk other keys).
+  const reuse = !skim || [...skim.some].every((k) => pass1Skim!.some.has(k));
   for (const { path: file, read } of inputs) {
     if ('error' in read) {
       report.errors.push({ file: rel(file), line: 1, message: read.error });
@@ -126,7 +132,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
       report.skipped.push({ file: rel(file), reason: read.skipped });
       continue;
     }
-    const a = kept.get(file) ?? analyzeText(file, read.text, options.limits, undefined, skim);
+    const a = (reuse ? kept.get(file) : undefined) ?? analyzeText(file, read.text, options.limits, undefined, skim);
     if (a.skipped) {
       report.skipped.push({ file: rel(file), reason: a.skipped });
       continue;
