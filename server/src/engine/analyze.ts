@@ -34,18 +34,63 @@ export function skippedFile(file: string, text: string, reason: string): FileAna
   return withLazyLines({ file, text, parsed: { documents: [], errors: [] }, objects: [], policy: noPolicyObjects, skipped: reason });
 }
 
-/** Line starts are found when a position is first asked for: most files never need one. */
-function withLazyLines(a: Omit<FileAnalysis, 'lines' | 'reviews'>): FileAnalysis {
-  let lines: LineIndex | undefined;
-  const memo = new Map<string, Review[]>();
-  const out = a as FileAnalysis & { reviews: FileAnalysis['reviews'] };
-  out.reviews = (templates) => {
+/**
+ * Line starts are found when a position is first asked for: most files never need one. A class, not
+ * an object with its own getter: V8 gives an object that gets a closure as accessor a hidden class of
+ * its own, and that class (old, long-lived) keeps the closure, hence the file's whole tree, alive
+ * through every minor GC until the next full one.
+ */
+class Analysis implements FileAnalysis {
+  private lineIndex: LineIndex | undefined;
+  private readonly memo = new Map<string, Review[]>();
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly parsed: ParsedFile,
+    readonly objects: readonly K8sObject[],
+    readonly policy: PolicyObjects,
+    readonly skipped: string | undefined,
+  ) {}
+  get lines(): LineIndex {
+    return (this.lineIndex ??= new LineIndex(this.text));
+  }
+  reviews(templates: readonly ExpansionTemplate[]): readonly Review[] {
     const key = templatesKey(templates);
-    let r = memo.get(key);
-    if (!r) memo.set(key, (r = reviewsOf(a.objects, templates)));
+    let r = this.memo.get(key);
+    if (!r) this.memo.set(key, (r = reviewsOf(this.objects, templates)));
     return r;
-  };
-  return Object.defineProperty(out, 'lines', { get: () => (lines ??= new LineIndex(a.text)), enumerable: false });
+  }
+}
+
+function withLazyLines(a: Omit<FileAnalysis, 'lines' | 'reviews'>): FileAnalysis {
+  return new Analysis(a.file, a.text, a.parsed, a.objects, a.policy, a.skipped);
+}
+
+const emptyLines = new LineIndex('');
+
+/** A closed file in the language server (see compact()). */
+class CompactAnalysis implements FileAnalysis {
+  readonly text = '';
+  readonly objects: readonly K8sObject[] = [];
+  readonly parsed: ParsedFile;
+  constructor(
+    readonly file: string,
+    errors: ParsedFile['errors'],
+    readonly policy: PolicyObjects,
+    readonly skipped: string | undefined,
+    private readonly lineIndex: LineIndex | undefined,
+    private readonly key: string,
+    private readonly all: boolean,
+    private readonly kept: readonly Review[],
+  ) {
+    this.parsed = { documents: [], errors };
+  }
+  get lines(): LineIndex {
+    return this.lineIndex ?? emptyLines;
+  }
+  reviews(templates: readonly ExpansionTemplate[], wantAll = true): readonly Review[] | undefined {
+    return templatesKey(templates) === this.key && (this.all || !wantAll) ? this.kept : undefined;
+  }
 }
 
 /**
@@ -58,18 +103,7 @@ export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]
   // (Gatekeeper's match error), and the caller asks for them again when a constraint has one.
   const reviews = a.skipped ? [] : detachReviews(a.reviews(templates)!.filter((r) => all || r.uses.length > 0));
   const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicyObjects(a.policy) ? a.lines : undefined;
-  return {
-    file: a.file,
-    text: '',
-    parsed: { documents: [], errors: a.parsed.errors },
-    objects: [],
-    policy: a.policy,
-    skipped: a.skipped,
-    get lines() {
-      return lines ?? new LineIndex('');
-    },
-    reviews: (t, wantAll = true) => (templatesKey(t) === key && (all || !wantAll) ? reviews : undefined),
-  };
+  return new CompactAnalysis(a.file, a.parsed.errors, a.policy, a.skipped, lines, key, all, reviews);
 }
 
 /**
