@@ -2,6 +2,7 @@
 // Every later step (objects, constraints, policies, rewrites) reads these nodes, never the
 // `yaml` package's own tree, so a faster scanner can produce the same nodes later.
 import { FastDocumentReader, Skim } from './fastYaml';
+import { QuotedFix, repairQuoted } from './quotedRepair';
 import { Alias, Document, isAlias, isMap, isScalar, isSeq, Node as YamlNode, parseAllDocuments, Scalar, visit } from 'yaml';
 
 /** Offsets into the document text, end exclusive. */
@@ -87,12 +88,26 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
   const documents: ParsedDocument[] = [];
   const errors: DocumentError[] = [];
   let yamlDocs: Document.Parsed[];
+  const fixes: QuotedFix[] = [];
   try {
     yamlDocs = parseAllDocuments(text, { intAsBigInt: true, prettyErrors: false, strict: false }) as Document.Parsed[];
+    if (!Array.isArray(yamlDocs)) yamlDocs = [yamlDocs as unknown as Document.Parsed];
+    // Quoted scalars Go reads and `yaml` refuses (lines indented no deeper than their key): repaired
+    // in a same-length copy, a few at most.
+    for (let tries = 0; tries < 20; tries++) {
+      const err = yamlDocs.flatMap((d) => d.errors).find((e) => e.code === 'MISSING_CHAR' && /quote/.test(e.message));
+      if (!err) break;
+      const repaired = repairQuoted(text, err.pos[0]);
+      if (!repaired) break;
+      const again = parseAllDocuments(repaired.text, { intAsBigInt: true, prettyErrors: false, strict: false }) as Document.Parsed[];
+      if (!Array.isArray(again)) break;
+      text = repaired.text;
+      yamlDocs = again;
+      fixes.push(repaired.fix);
+    }
   } catch (e) {
     return { documents, errors: [{ index: indexBase, offset: base, message: clearParserMessage(messageOf(e)) }] };
   }
-  if (!Array.isArray(yamlDocs)) yamlDocs = [yamlDocs as unknown as Document.Parsed];
   yamlDocs.forEach((doc, i) => {
     const index = indexBase + i;
     const span = { start: base + doc.range[0], end: base + doc.range[2] };
@@ -106,6 +121,7 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
     try {
       const converter = new Converter(doc, limits, base);
       const root = doc.contents ? converter.convert(doc.contents as YamlNode, 0) : null;
+      for (const fix of fixes) setQuotedValue(root, base + fix.start, fix.value);
       documents.push({ index, span, root });
     } catch (e) {
       if (e instanceof LimitExceeded) {
@@ -118,6 +134,18 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
     }
   });
   return { documents, errors };
+}
+
+/** Gives the quoted scalar written at `start` the value Go reads (see quotedRepair). */
+function setQuotedValue(node: YNode | null, start: number, value: string): void {
+  if (node === null) return;
+  if (node.kind === 'scalar') {
+    if (node.span.start === start && (node.style === 'double' || node.style === 'single')) (node as { value: Scalar_ }).value = value;
+    return;
+  }
+  if (node.span.start > start || node.span.end <= start) return;
+  if (node.kind === 'map') for (const v of node.entries.values()) setQuotedValue(v, start, value);
+  else for (const v of node.items) setQuotedValue(v, start, value);
 }
 
 const marker = /^---(?=[ \t]|$)/;
