@@ -1,0 +1,10 @@
+// The ways an evaluation can fail.
+
+/** A builtin's type or domain error: in OPA's default (non-strict) mode the call is undefined. */
+export class BuiltinError extends Error {}
+
+/** Something valid that Trusted Images does not evaluate: the template is reported as not evaluated. */
+export class UnsupportedError extends Error {}
+
+/** The evaluation is in error as a whole (a conflict, a budget spent): no results, a message instead. */
+export class EvalError extends Error {}

@@ -1,0 +1,470 @@
+// Top-down evaluation with backtracking: every enumerating step takes a continuation and calls it once
+// per solution; a continuation returns true to stop the search (a negation needs one solution). Variable
+// bindings are undone when a continuation returns, so a frame always holds exactly the current path.
+import { CExpr, CompiledPolicy, CRule, CTerm, CWith, RuleSet } from './compile';
+import { BuiltinError, EvalError } from './errors';
+import { equal, isArray, isObject, isSet, keyOf, RObject, RSet, Value } from './value';
+
+type Frame = Map<string, Value>;
+type K = () => boolean;
+type KV = (v: Value) => boolean;
+
+export interface EvalLimits {
+  /** Expressions and iteration steps per evaluation. */
+  readonly maxSteps: number;
+  /** Wall time per evaluation. */
+  readonly maxMillis: number;
+}
+
+export const defaultLimits: EvalLimits = { maxSteps: 1_000_000, maxMillis: 1000 };
+
+const UNDEF: unique symbol = Symbol('undefined');
+
+export class Evaluator {
+  private steps = 0;
+  private readonly deadline: number;
+  private cache = new Map<RuleSet, Value | typeof UNDEF>();
+  private fnCache = new Map<string, Value | typeof UNDEF>();
+
+  constructor(
+    private readonly policy: CompiledPolicy,
+    private input: Value | undefined,
+    private data: Value,
+    private readonly limits: EvalLimits = defaultLimits,
+  ) {
+    this.deadline = Date.now() + limits.maxMillis;
+  }
+
+  /** The elements of the entry rule's set, in OPA's order. */
+  violations(): Value[] {
+    const v = this.ruleValue(this.policy.violation);
+    return isSet(v) ? v.sorted() : [];
+  }
+
+  get stepsTaken(): number {
+    return this.steps;
+  }
+
+  private tick(): void {
+    this.steps++;
+    if (this.steps > this.limits.maxSteps) throw new EvalError(`evaluation stopped after ${this.limits.maxSteps} steps (the budget per object)`);
+    if ((this.steps & 1023) === 0 && Date.now() > this.deadline) throw new EvalError(`evaluation stopped after ${this.limits.maxMillis} ms (the budget per object)`);
+  }
+
+  // ---- bodies and expressions
+
+  private body(b: readonly CExpr[], i: number, f: Frame, k: K): boolean {
+    if (i === b.length) return k();
+    this.tick();
+    const e = b[i]!;
+    const next: K = () => this.body(b, i + 1, f, k);
+    if ((e.e === 'term' || e.e === 'unify') && e.withs.length > 0) return this.withExpr(e, f, next);
+    return this.expr(e, f, next);
+  }
+
+  private expr(e: CExpr, f: Frame, k: K): boolean {
+    switch (e.e) {
+      case 'term':
+        if (e.negated) return this.negate((kk) => this.term(e.term, f, (v) => (v === false ? false : kk())), k);
+        return this.term(e.term, f, (v) => (v === false ? false : k()));
+      case 'unify':
+        if (e.negated) return this.negate((kk) => this.unify(e.lhs, e.rhs, f, kk), k);
+        return this.unify(e.lhs, e.rhs, f, k);
+      case 'some': {
+        // Fresh variables: hide any outer binding of the same name while the rest runs.
+        const hidden: [string, Value][] = [];
+        for (const v of e.vars) {
+          const cur = f.get(v);
+          if (cur !== undefined) {
+            hidden.push([v, cur]);
+            f.delete(v);
+          }
+        }
+        const r = k();
+        for (const [v, x] of hidden) f.set(v, x);
+        return r;
+      }
+      case 'somein':
+        return this.term(e.coll, f, (c) =>
+          this.iterate(c, (key, val) => (e.key ? this.unifyValue(e.key, key, f, () => this.unifyValue(e.value, val, f, k)) : this.unifyValue(e.value, val, f, k))),
+        );
+      case 'every':
+        return this.term(e.domain, f, (dom) => {
+          if (!isArray(dom) && !isObject(dom) && !isSet(dom)) return false;
+          let ok = true;
+          this.iterate(dom, (key, val) => {
+            let sat = false;
+            const run: K = () => this.body(e.body, 0, f, () => (sat = true));
+            if (e.key) this.unifyValue(e.key, key, f, () => this.unifyValue(e.value, val, f, run));
+            else this.unifyValue(e.value, val, f, run);
+            if (!sat) ok = false;
+            return !sat;
+          });
+          return ok ? k() : false;
+        });
+    }
+  }
+
+  private negate(run: (kk: K) => boolean, k: K): boolean {
+    let found = false;
+    run(() => (found = true));
+    return found ? false : k();
+  }
+
+  private withExpr(e: CExpr & { withs: readonly CWith[] }, f: Frame, k: K): boolean {
+    const values: Value[] = [];
+    for (const w of e.withs) {
+      let val: Value | undefined;
+      this.term(w.value, f, (v) => {
+        val = v;
+        return true;
+      });
+      if (val === undefined) return false;
+      values.push(val);
+    }
+    const outer = { input: this.input, data: this.data, cache: this.cache, fnCache: this.fnCache };
+    let input = this.input;
+    let data = this.data;
+    e.withs.forEach((w, i) => {
+      if (w.root === 'input') input = setPath(input, w.path, values[i]!);
+      else data = setPath(data, w.path, values[i]!);
+    });
+    const inner = { input, data, cache: new Map<RuleSet, Value | typeof UNDEF>(), fnCache: new Map<string, Value | typeof UNDEF>() };
+    const use = (s: typeof inner): void => {
+      this.input = s.input;
+      this.data = s.data;
+      this.cache = s.cache;
+      this.fnCache = s.fnCache;
+    };
+    use(inner);
+    try {
+      return this.expr({ ...e, withs: [] } as CExpr, f, () => {
+        use(outer);
+        try {
+          return k();
+        } finally {
+          use(inner);
+        }
+      });
+    } finally {
+      use(outer);
+    }
+  }
+
+  // ---- terms
+
+  term(t: CTerm, f: Frame, k: KV): boolean {
+    switch (t.t) {
+      case 'scalar':
+        return k(t.v);
+      case 'undef':
+        return false;
+      case 'local': {
+        const v = f.get(t.name);
+        if (v === undefined) throw new EvalError(`var ${t.name} is unsafe`);
+        return k(v);
+      }
+      case 'input':
+        return this.input === undefined ? false : k(this.input);
+      case 'data':
+        return k(this.data);
+      case 'rule': {
+        const v = this.ruleValue(t.set);
+        return v === undefined ? false : k(v);
+      }
+      case 'ref':
+        return this.term(t.head, f, (hv) => this.walk(hv, t.path, 0, f, k));
+      case 'array':
+        return this.terms(t.items, 0, [], f, (items) => k(items));
+      case 'set':
+        return this.terms(t.items, 0, [], f, (items) => k(RSet.of(items)));
+      case 'object':
+        return this.pairs(t.pairs, 0, new RObject(), f, k);
+      case 'arraycomp': {
+        const out: Value[] = [];
+        this.body(t.body, 0, f, () => this.term(t.head, f, (v) => (out.push(v), false)));
+        return k(out);
+      }
+      case 'setcomp': {
+        const out = new RSet();
+        this.body(t.body, 0, f, () => this.term(t.head, f, (v) => (out.add(v), false)));
+        return k(out);
+      }
+      case 'objcomp': {
+        const out = new RObject();
+        this.body(t.body, 0, f, () =>
+          this.term(t.key, f, (kv) =>
+            this.term(t.value, f, (vv) => {
+              const prev = out.get(kv);
+              if (prev !== undefined && !equal(prev, vv)) throw new EvalError('object keys must be unique');
+              out.set(kv, vv);
+              return false;
+            }),
+          ),
+        );
+        return k(out);
+      }
+      case 'builtin':
+        return this.terms(t.args, 0, [], f, (args) => {
+          this.tick();
+          let r: Value | undefined;
+          try {
+            r = t.def.fn(args);
+          } catch (e) {
+            if (e instanceof BuiltinError) return false;
+            throw e;
+          }
+          if (r === undefined) return false;
+          return t.out ? this.unifyValue(t.out, r, f, () => k(true)) : k(r);
+        });
+      case 'func':
+        return this.terms(t.args, 0, [], f, (args) => {
+          const r = this.call(t.set, args);
+          if (r === undefined) return false;
+          return t.out ? this.unifyValue(t.out, r, f, () => k(true)) : k(r);
+        });
+    }
+  }
+
+  private terms(items: readonly CTerm[], i: number, acc: Value[], f: Frame, k: (vs: Value[]) => boolean): boolean {
+    if (i === items.length) return k(acc.slice());
+    return this.term(items[i]!, f, (v) => {
+      acc[i] = v;
+      return this.terms(items, i + 1, acc, f, k);
+    });
+  }
+
+  private pairs(ps: readonly (readonly [CTerm, CTerm])[], i: number, acc: RObject, f: Frame, k: KV): boolean {
+    if (i === ps.length) return k(RObject.fromEntries(acc.sortedEntries()));
+    const [kt, vt] = ps[i]!;
+    return this.term(kt, f, (kv) =>
+      this.term(vt, f, (vv) => {
+        const copy = RObject.fromEntries(acc.sortedEntries());
+        copy.set(kv, vv);
+        return this.pairs(ps, i + 1, copy, f, k);
+      }),
+    );
+  }
+
+  /** Walks a reference's path: ground steps look up, free steps iterate and bind. */
+  private walk(v: Value, path: readonly CTerm[], i: number, f: Frame, k: KV): boolean {
+    if (i === path.length) return k(v);
+    const p = path[i]!;
+    if (this.ground(p, f)) {
+      return this.term(p, f, (key) => {
+        const child = index(v, key);
+        return child === undefined ? false : this.walk(child, path, i + 1, f, k);
+      });
+    }
+    return this.iterate(v, (key, child) => this.unifyValue(p, key, f, () => this.walk(child, path, i + 1, f, k)));
+  }
+
+  private iterate(v: Value, cb: (key: Value, val: Value) => boolean): boolean {
+    if (isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        this.tick();
+        if (cb(i, v[i]!)) return true;
+      }
+      return false;
+    }
+    if (isObject(v)) {
+      for (const [key, val] of v.sortedEntries()) {
+        this.tick();
+        if (cb(key, val)) return true;
+      }
+      return false;
+    }
+    if (isSet(v)) {
+      for (const x of v.sorted()) {
+        this.tick();
+        if (cb(x, x)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a term has no unbound variables (comprehensions count as ground: they close over). */
+  private ground(t: CTerm, f: Frame): boolean {
+    switch (t.t) {
+      case 'local':
+        return f.has(t.name);
+      case 'ref':
+        return this.ground(t.head, f) && t.path.every((p) => this.ground(p, f));
+      case 'array':
+      case 'set':
+        return t.items.every((x) => this.ground(x, f));
+      case 'object':
+        return t.pairs.every(([a, b]) => this.ground(a, f) && this.ground(b, f));
+      case 'builtin':
+      case 'func':
+        return t.args.every((a) => this.ground(a, f));
+      default:
+        return true;
+    }
+  }
+
+  /** A side of a unification that binds: an unbound variable, or a collection literal holding one. */
+  private isPattern(t: CTerm, f: Frame): boolean {
+    switch (t.t) {
+      case 'local':
+        return !f.has(t.name);
+      case 'array':
+        return t.items.some((x) => this.isPattern(x, f));
+      case 'object':
+        return t.pairs.some(([, v]) => this.isPattern(v, f));
+      default:
+        return false;
+    }
+  }
+
+  private unify(a: CTerm, b: CTerm, f: Frame, k: K): boolean {
+    const ap = this.isPattern(a, f);
+    const bp = this.isPattern(b, f);
+    if (ap && bp && a.t === 'array' && b.t === 'array') {
+      if (a.items.length !== b.items.length) return false;
+      const step = (i: number): boolean => (i === a.items.length ? k() : this.unify(a.items[i]!, b.items[i]!, f, () => step(i + 1)));
+      return step(0);
+    }
+    if (ap) return this.term(b, f, (bv) => this.unifyValue(a, bv, f, k));
+    if (bp) return this.term(a, f, (av) => this.unifyValue(b, av, f, k));
+    return this.term(a, f, (av) => this.term(b, f, (bv) => (equal(av, bv) ? k() : false)));
+  }
+
+  private unifyValue(p: CTerm, v: Value, f: Frame, k: K): boolean {
+    switch (p.t) {
+      case 'local': {
+        const cur = f.get(p.name);
+        if (cur !== undefined) return equal(cur, v) ? k() : false;
+        f.set(p.name, v);
+        try {
+          return k();
+        } finally {
+          f.delete(p.name);
+        }
+      }
+      case 'array': {
+        if (!isArray(v) || v.length !== p.items.length) return false;
+        const step = (i: number): boolean => (i === p.items.length ? k() : this.unifyValue(p.items[i]!, v[i]!, f, () => step(i + 1)));
+        return step(0);
+      }
+      case 'object': {
+        if (!isObject(v) || v.size !== p.pairs.length) return false;
+        const step = (i: number): boolean => {
+          if (i === p.pairs.length) return k();
+          const [kt, vt] = p.pairs[i]!;
+          return this.term(kt, f, (kv) => {
+            const x = v.get(kv);
+            return x === undefined ? false : this.unifyValue(vt, x, f, () => step(i + 1));
+          });
+        };
+        return step(0);
+      }
+      case 'scalar':
+        return equal(p.v, v) ? k() : false;
+      default:
+        return this.term(p, f, (pv) => (equal(pv, v) ? k() : false));
+    }
+  }
+
+  // ---- rules
+
+  private ruleValue(set: RuleSet): Value | undefined {
+    const cached = this.cache.get(set);
+    if (cached !== undefined) return cached === UNDEF ? undefined : cached;
+    let v: Value | undefined;
+    switch (set.kind) {
+      case 'partialset': {
+        const s = new RSet();
+        for (const d of set.defs) {
+          const f: Frame = new Map();
+          this.body(d.body, 0, f, () => this.term(d.key!, f, (kv) => (s.add(kv), false)));
+        }
+        v = s;
+        break;
+      }
+      case 'partialobject': {
+        const o = new RObject();
+        for (const d of set.defs) {
+          const f: Frame = new Map();
+          this.body(d.body, 0, f, () =>
+            this.term(d.key!, f, (kv) =>
+              this.term(d.value!, f, (vv) => {
+                const prev = o.get(kv);
+                if (prev !== undefined && !equal(prev, vv)) throw new EvalError(`object keys must be unique (${set.path})`);
+                o.set(kv, vv);
+                return false;
+              }),
+            ),
+          );
+        }
+        v = o;
+        break;
+      }
+      case 'complete': {
+        let found: Value | undefined;
+        const onValue = (val: Value): void => {
+          if (found !== undefined && !equal(found, val)) throw new EvalError(`complete rules must not produce multiple outputs (${set.path})`);
+          found = val;
+        };
+        for (const d of set.defs) this.definition(d, [], onValue);
+        if (found === undefined && set.defaultValue) this.term(set.defaultValue, new Map(), (dv) => ((found = dv), true));
+        v = found;
+        break;
+      }
+      default:
+        throw new EvalError(`function ${set.path} used as a value`);
+    }
+    this.cache.set(set, v === undefined ? UNDEF : v);
+    return v;
+  }
+
+  /** One definition (and its else chain): each value its body gives; whether it gave any. */
+  private definition(d: CRule, args: readonly Value[], onValue: (v: Value) => void): boolean {
+    const f: Frame = new Map();
+    let any = false;
+    const run: K = () =>
+      this.body(d.body, 0, f, () =>
+        this.term(d.value!, f, (v) => {
+          any = true;
+          onValue(v);
+          return false;
+        }),
+      );
+    const bindArgs = (i: number): boolean => (i === args.length ? run() : this.unifyValue(d.args[i]!, args[i]!, f, () => bindArgs(i + 1)));
+    bindArgs(0);
+    if (!any && d.elseRule) return this.definition(d.elseRule, args, onValue);
+    return any;
+  }
+
+  private call(set: RuleSet, args: readonly Value[]): Value | undefined {
+    this.tick();
+    const key = set.path + '\0' + keyOf(args);
+    const cached = this.fnCache.get(key);
+    if (cached !== undefined) return cached === UNDEF ? undefined : cached;
+    let found: Value | undefined;
+    const onValue = (val: Value): void => {
+      if (found !== undefined && !equal(found, val)) throw new EvalError(`functions must not produce multiple outputs for same inputs (${set.path})`);
+      found = val;
+    };
+    for (const d of set.defs) this.definition(d, args, onValue);
+    if (found === undefined && set.defaultValue) this.term(set.defaultValue, new Map(), (dv) => ((found = dv), true));
+    if (this.fnCache.size > 10_000) this.fnCache.clear();
+    this.fnCache.set(key, found === undefined ? UNDEF : found);
+    return found;
+  }
+}
+
+function index(v: Value, key: Value): Value | undefined {
+  if (isObject(v)) return v.get(key);
+  if (isArray(v)) return typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < v.length ? v[key] : undefined;
+  if (isSet(v)) return v.has(key) ? key : undefined;
+  return undefined;
+}
+
+/** A copy of root with the value at path replaced (objects made along the way). */
+function setPath(root: Value | undefined, path: readonly string[], v: Value): Value {
+  if (path.length === 0) return v;
+  const base = isObject(root) ? RObject.fromEntries(root.sortedEntries()) : new RObject();
+  base.set(path[0]!, setPath(isObject(root) ? root.get(path[0]!) : undefined, path.slice(1), v));
+  return base;
+}

@@ -1,0 +1,277 @@
+// Rego values: JSON scalars as JavaScript scalars, arrays as arrays, and objects and sets keyed by value
+// (composite keys allowed), iterated in OPA's sorted order.
+import { goQuote } from '../engine/gofmt';
+
+export type Value = null | boolean | number | string | readonly Value[] | RObject | RSet;
+
+/** The key a value is stored under: the string itself for strings, a tagged encoding for the rest. */
+export function keyOf(v: Value): string {
+  if (typeof v === 'string') return v.length > 0 && v.charCodeAt(0) === 0 ? '\0s' + v : v;
+  return '\0' + encode(v);
+}
+
+const encoded = new WeakMap<object, string>();
+
+function encode(v: Value): string {
+  if (v === null) return 'n';
+  if (typeof v === 'object') {
+    let e = encoded.get(v);
+    if (e === undefined) {
+      e = encodeComposite(v);
+      encoded.set(v, e);
+    }
+    return e;
+  }
+  switch (typeof v) {
+    case 'boolean':
+      return v ? 't' : 'f';
+    case 'number':
+      return String(v === 0 ? 0 : v);
+    case 'string':
+      return JSON.stringify(v);
+  }
+  return '';
+}
+
+/** Values are never changed once built, so their encodings are kept. */
+function encodeComposite(v: readonly Value[] | RObject | RSet): string {
+  if (Array.isArray(v)) return '[' + (v as Value[]).map(encode).join(',') + ']';
+  if (v instanceof RObject) return '{' + v.sortedEntries().map(([k, x]) => encode(k) + ':' + encode(x)).join(',') + '}';
+  return '<' + (v as RSet).sorted().map(encode).join(',') + '>';
+}
+
+abstract class Keyed<T> {
+  protected readonly m = new Map<string, [Value, T]>();
+  private sortedCache: [Value, T][] | undefined;
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  protected put(k: Value, v: T): void {
+    this.m.set(keyOf(k), [k, v]);
+    this.sortedCache = undefined;
+    encoded.delete(this);
+  }
+
+  /** Entries in OPA's order (sorted by key). */
+  sortedEntries(): [Value, T][] {
+    if (this.sortedCache === undefined) {
+      const entries = [...this.m.values()];
+      let sorted = true;
+      for (let i = 1; i < entries.length && sorted; i++) if (compare(entries[i - 1]![0], entries[i]![0]) > 0) sorted = false;
+      if (!sorted) entries.sort((a, b) => compare(a[0], b[0]));
+      this.sortedCache = entries;
+    }
+    return this.sortedCache;
+  }
+}
+
+export class RObject extends Keyed<Value> {
+  static fromEntries(entries: Iterable<readonly [Value, Value]>): RObject {
+    const o = new RObject();
+    for (const [k, v] of entries) o.put(k, v);
+    return o;
+  }
+
+  get(k: Value): Value | undefined {
+    return this.m.get(keyOf(k))?.[1];
+  }
+
+  has(k: Value): boolean {
+    return this.m.has(keyOf(k));
+  }
+
+  /** For building: objects are immutable once they reach the evaluator. */
+  set(k: Value, v: Value): void {
+    this.put(k, v);
+  }
+
+  keys(): Value[] {
+    return this.sortedEntries().map((e) => e[0]);
+  }
+}
+
+export class RSet extends Keyed<true> {
+  static of(items: Iterable<Value>): RSet {
+    const s = new RSet();
+    for (const v of items) s.add(v);
+    return s;
+  }
+
+  add(v: Value): void {
+    this.put(v, true);
+  }
+
+  has(v: Value): boolean {
+    return this.m.has(keyOf(v));
+  }
+
+  sorted(): Value[] {
+    return this.sortedEntries().map((e) => e[0]);
+  }
+}
+
+export function isObject(v: Value | undefined): v is RObject {
+  return v instanceof RObject;
+}
+export function isSet(v: Value | undefined): v is RSet {
+  return v instanceof RSet;
+}
+export function isArray(v: Value | undefined): v is readonly Value[] {
+  return Array.isArray(v);
+}
+
+/** A JSON value (from YAML) as a Rego value. */
+export function fromJS(v: unknown): Value {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return v;
+    case 'bigint':
+      return Number(v);
+  }
+  if (Array.isArray(v)) return v.map(fromJS);
+  if (v instanceof RObject || v instanceof RSet) return v;
+  const o = new RObject();
+  for (const k of Object.keys(v as object)) o.set(k, fromJS((v as Record<string, unknown>)[k]));
+  return o;
+}
+
+/** A Rego value as JSON (sets as sorted arrays, non-string keys printed). */
+export function toJS(v: Value): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return (v as Value[]).map(toJS);
+  if (v instanceof RSet) return v.sorted().map(toJS);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of (v as RObject).sortedEntries()) out[typeof k === 'string' ? k : opaString(k)] = toJS(x);
+  return out;
+}
+
+const rank = (v: Value): number => {
+  if (v === null) return 0;
+  switch (typeof v) {
+    case 'boolean':
+      return 1;
+    case 'number':
+      return 2;
+    case 'string':
+      return 3;
+  }
+  if (Array.isArray(v)) return 4;
+  return v instanceof RObject ? 5 : 6;
+};
+
+/** Strings compare as Go compares them: by UTF-8 bytes, i.e. by code point. */
+export function compareStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 || y >= 0xd800) {
+      const cx = a.codePointAt(i)!;
+      const cy = b.codePointAt(i)!;
+      if (cx !== cy) return cx < cy ? -1 : 1;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+/** OPA's ordering: null < booleans < numbers < strings < arrays < objects < sets. */
+export function compare(a: Value, b: Value): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 0:
+      return 0;
+    case 1:
+      return a === b ? 0 : a === false ? -1 : 1;
+    case 2:
+      return (a as number) === (b as number) ? 0 : (a as number) < (b as number) ? -1 : 1;
+    case 3:
+      return a === b ? 0 : compareStrings(a as string, b as string);
+    case 4: {
+      const x = a as Value[];
+      const y = b as Value[];
+      const n = Math.min(x.length, y.length);
+      for (let i = 0; i < n; i++) {
+        const c = compare(x[i]!, y[i]!);
+        if (c !== 0) return c;
+      }
+      return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
+    }
+    case 5: {
+      const x = (a as RObject).sortedEntries();
+      const y = (b as RObject).sortedEntries();
+      const n = Math.min(x.length, y.length);
+      for (let i = 0; i < n; i++) {
+        const c = compare(x[i]![0], y[i]![0]);
+        if (c !== 0) return c;
+        const d = compare(x[i]![1], y[i]![1]);
+        if (d !== 0) return d;
+      }
+      return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
+    }
+    default: {
+      const x = (a as RSet).sorted();
+      const y = (b as RSet).sorted();
+      const n = Math.min(x.length, y.length);
+      for (let i = 0; i < n; i++) {
+        const c = compare(x[i]!, y[i]!);
+        if (c !== 0) return c;
+      }
+      return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
+    }
+  }
+}
+
+export function equal(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return compare(a, b) === 0;
+}
+
+/** OPA's type names, as its errors print them. */
+export function typeName(v: Value): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      return 'number';
+    case 'string':
+      return 'string';
+  }
+  if (Array.isArray(v)) return 'array';
+  return v instanceof RObject ? 'object' : 'set';
+}
+
+/** A number as OPA prints it: integers without a fraction, the rest as Go's JSON writes float64. */
+export function numberString(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
+  return String(n);
+}
+
+/** How OPA prints a value (ast.Value.String()): strings quoted Go-style, sets and objects sorted. */
+export function opaString(v: Value): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'number':
+      return numberString(v);
+    case 'string':
+      return goQuote(v);
+  }
+  if (Array.isArray(v)) return '[' + (v as Value[]).map(opaString).join(', ') + ']';
+  if (v instanceof RObject) return '{' + v.sortedEntries().map(([k, x]) => `${opaString(k)}: ${opaString(x)}`).join(', ') + '}';
+  const s = (v as RSet).sorted();
+  return s.length === 0 ? 'set()' : '{' + s.map(opaString).join(', ') + '}';
+}
