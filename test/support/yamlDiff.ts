@@ -52,3 +52,49 @@ export function diffParsed(fast: ParsedFile, slow: ParsedFile): string | undefin
   }
   return undefined;
 }
+
+/**
+ * Compares a skimming parse with a whole one: the same documents and errors (a skim gives up exactly
+ * where a whole read does), and every node the skim kept equal to the whole read's; a value it did not
+ * keep is `dropped` (the shared placeholder). Key spans are not kept in skimmed documents.
+ */
+export function diffSkimmed(skimmed: ParsedFile, whole: ParsedFile, dropped: YNode): string | undefined {
+  if (skimmed.documents.length !== whole.documents.length) return `documents ${skimmed.documents.length} vs ${whole.documents.length}`;
+  if (skimmed.errors.length !== whole.errors.length) return `errors ${skimmed.errors.length} vs ${whole.errors.length}`;
+  for (let i = 0; i < skimmed.errors.length; i++) {
+    const a = skimmed.errors[i]!;
+    const b = whole.errors[i]!;
+    if (a.index !== b.index || a.message !== b.message || a.offset !== b.offset) return `error ${i}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+  }
+  const walk = (a: YNode | null, b: YNode | null, path: string): string | undefined => {
+    if (a === dropped) return undefined;
+    if (a === null || b === null) return a === b ? undefined : `${path}: null vs node`;
+    if (a.kind !== b.kind) return `${path}: kind ${a.kind} vs ${b.kind}`;
+    if (a.span.start !== b.span.start || a.span.end !== b.span.end) return `${path}: span`;
+    if (a.kind === 'scalar' && b.kind === 'scalar') return same(a.value, b.value) && a.style === b.style ? undefined : `${path}: value`;
+    if (a.kind === 'seq' && b.kind === 'seq') {
+      if (a.items.length !== b.items.length) return `${path}: ${a.items.length} vs ${b.items.length} items`;
+      for (let i = 0; i < a.items.length; i++) {
+        const d = walk(a.items[i]!, b.items[i]!, `${path}[${i}]`);
+        if (d) return d;
+      }
+      return undefined;
+    }
+    if (a.kind === 'map' && b.kind === 'map') {
+      const ka = [...a.entries.keys()];
+      const kb = [...b.entries.keys()];
+      if (ka.join('\0') !== kb.join('\0')) return `${path}: keys ${ka} vs ${kb}`;
+      for (const k of ka) {
+        const d = walk(a.entries.get(k)!, b.entries.get(k)!, `${path}.${k}`);
+        if (d) return d;
+      }
+    }
+    return undefined;
+  };
+  for (let i = 0; i < skimmed.documents.length; i++) {
+    if (skimmed.documents[i]!.index !== whole.documents[i]!.index) return `document ${i} index`;
+    const d = walk(skimmed.documents[i]!.root, whole.documents[i]!.root, `doc${i}`);
+    if (d) return d;
+  }
+  return undefined;
+}

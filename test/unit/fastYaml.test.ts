@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseYaml, YamlCache } from '../../server/src/engine/documents';
-import { resolvePlain } from '../../server/src/engine/fastYaml';
+import { resolvePlain, Skim, skipped } from '../../server/src/engine/fastYaml';
 import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
 import { prng, syntheticFile } from '../support/synthetic';
-import { diffParsed } from '../support/yamlDiff';
+import { diffParsed, diffSkimmed } from '../support/yamlDiff';
 
 function yamlFiles(dir: string): string[] {
   const out: string[] = [];
@@ -24,9 +24,21 @@ function yamlFiles(dir: string): string[] {
 const seedOffset = Number(process.env.TI_FUZZ_SEED ?? 0);
 const scale = Number(process.env.TI_FUZZ_SCALE ?? 1);
 
+/** A skim as the checks use one, and one that drops most of the random documents' keys. */
+const skims: Skim[] = [
+  { some: new Set(['spec', 'template']), all: new Set(['apiVersion', 'kind', 'metadata', 'items', 'containers', 'initContainers', 'ephemeralContainers']) },
+  { some: new Set(['a', 'spec']), all: new Set(['name', 'kind']) },
+];
+
 function assertSame(text: string, label: string): void {
-  const d = diffParsed(parseYaml(text), parseYaml(text, undefined, { fast: false }));
+  const whole = parseYaml(text);
+  const d = diffParsed(whole, parseYaml(text, undefined, { fast: false }));
   assert.equal(d, undefined, `${label}: ${d}`);
+  // A skimming read gives up where a whole one does, and keeps what it keeps exactly.
+  for (const skim of skims) {
+    const s = diffSkimmed(parseYaml(text, undefined, { skim }), whole, skipped);
+    assert.equal(s, undefined, `${label} (skimmed): ${s}`);
+  }
 }
 
 describe('fast YAML reader = yaml', () => {

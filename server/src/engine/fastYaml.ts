@@ -37,15 +37,6 @@ export function resolvePlain(s: string): Scalar_ {
   return s;
 }
 
-interface Line {
-  /** Offset of the line's first character. */
-  readonly start: number;
-  /** Offset of its end, before the line break. */
-  readonly end: number;
-  /** Spaces before the first other character; -1 for a blank or comment-only line. */
-  readonly indent: number;
-}
-
 const escapes: Record<string, string> = {
   '0': '\0', a: '\x07', b: '\b', t: '\t', '\t': '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
   N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
@@ -70,12 +61,23 @@ type Keep = 0 | 1 | 2;
 export const skipped: ScalarNode = Object.freeze({ kind: 'scalar', value: null, span: Object.freeze({ start: 0, end: 0 }), style: 'plain' }) as ScalarNode;
 
 export class FastDocumentReader {
-  private lines: Line[] = [];
+  /** Line starts and ends of the whole text, and spaces before each line's first character (-1: blank or comment). */
+  private starts: ArrayLike<number> = [];
+  private ends: ArrayLike<number> = [];
+  private indents: Int32Array = new Int32Array(0);
+  /** The current line, and the document's first and one-past-last lines (indices into the text's lines). */
   private i = 0;
+  private from = 0;
+  private to = 0;
   private nodes = 0;
   private keep: Keep = 2;
   /** A skimmed document (not a policy object): nothing asks where its keys are. */
   private skimmedDocument = false;
+  /** The last key read by keyScalar: its text (as JSON sees it), whether it is `<<`, and where it is. */
+  private keyText = '';
+  private keyMerge = false;
+  private keyStart = 0;
+  private keyEnd_ = 0;
 
   constructor(
     private readonly text: string,
@@ -92,8 +94,7 @@ export class FastDocumentReader {
    * Reads the document whose lines are [from, to) of the text (after its `---` line, if any).
    * Returns the root, null for an empty document, or undefined to hand the document to `yaml`.
    */
-  read(lineStarts: readonly number[], lineEnds: readonly number[], from: number, to: number, keepAll = true): YNode | null | undefined {
-    this.lines = [];
+  read(lineStarts: ArrayLike<number>, lineEnds: ArrayLike<number>, from: number, to: number, keepAll = true): YNode | null | undefined {
     this.keep = this.skim && !keepAll ? 1 : 2;
     this.skimmedDocument = this.keep === 1;
     // Tabs separate and end values in ways this reader does not model: yaml reads such documents.
@@ -101,25 +102,29 @@ export class FastDocumentReader {
       const tab = this.text.indexOf('\t', lineStarts[from]!);
       if (tab >= 0 && tab < lineEnds[to - 1]!) return undefined;
     }
+    this.starts = lineStarts;
+    this.ends = lineEnds;
+    if (this.indents.length < to) this.indents = new Int32Array(Math.max(to, lineStarts.length));
+    const t = this.text;
+    const indents = this.indents;
     for (let k = from; k < to; k++) {
       const start = lineStarts[k]!;
       const end = lineEnds[k]!;
       let p = start;
-      while (p < end && this.text.charCodeAt(p) === 32) p++;
-      const c = this.text.charCodeAt(p);
-      const blank = p === end || c === 35; /* # */
-      this.lines.push({ start, end, indent: blank ? -1 : p - start });
+      while (p < end && t.charCodeAt(p) === 32) p++;
+      indents[k] = p === end || t.charCodeAt(p) === 35 /* # */ ? -1 : p - start;
     }
-    this.i = 0;
+    this.i = from;
+    this.from = from;
+    this.to = to;
     this.nodes = 0;
     try {
       this.skipBlank();
-      if (this.i >= this.lines.length) return null;
-      const first = this.lines[this.i]!;
-      if (first.indent !== 0) return undefined;
-      const root = this.blockNode(first.start + first.indent, -1);
+      if (this.i >= to) return null;
+      if (indents[this.i] !== 0) return undefined;
+      const root = this.blockNode(lineStarts[this.i]!, -1);
       this.skipBlank();
-      if (this.i < this.lines.length) return undefined; // something left that we did not place
+      if (this.i < to) return undefined; // something left that we did not place
       return root;
     } catch (e) {
       // Deep nesting overflows the stack here before it does in yaml: let yaml report it.
@@ -133,18 +138,18 @@ export class FastDocumentReader {
   }
 
   private skipBlank(): void {
-    while (this.i < this.lines.length && this.lines[this.i]!.indent < 0) this.i++;
+    while (this.i < this.to && this.indents[this.i]! < 0) this.i++;
   }
 
   /** A block node starting at offset `at` on the current line; its parent's indentation is `parent`. */
   private blockNode(at: number, parent: number): YNode {
-    const line = this.lines[this.i]!;
-    const col = at - line.start;
+    const end = this.ends[this.i]!;
+    const col = at - this.starts[this.i]!;
     if (col <= parent) giveUp();
-    if (this.isDash(at, line.end)) return this.blockSeq(at);
-    if (this.keyEnd(at, line.end) >= 0) return this.blockMap(at);
+    if (this.isDash(at, end)) return this.blockSeq(at);
+    if (this.keyEnd(at, end) >= 0) return this.blockMap(at);
     // A scalar or flow value standing alone (a document that is just a value).
-    return this.inlineValue(at, line, parent);
+    return this.inlineValue(at, end, parent);
   }
 
   /**
@@ -153,13 +158,13 @@ export class FastDocumentReader {
    */
   private keyEnd(at: number, end: number): number {
     const t = this.text;
-    const c = t[at];
-    if (c === '"' || c === "'") {
+    const c = t.charCodeAt(at);
+    if (c === 34 /* " */ || c === 39 /* ' */) {
       const close = this.quoteEnd(at, end);
       if (close < 0) return -1;
       let p = close;
-      while (p < end && t[p] === ' ') p++;
-      return t[p] === ':' && (p + 1 === end || t[p + 1] === ' ') ? p : -1;
+      while (p < end && t.charCodeAt(p) === 32) p++;
+      return p < end && t.charCodeAt(p) === 58 && (p + 1 === end || t.charCodeAt(p + 1) === 32) ? p : -1;
     }
     if (!this.plainCanStart(at, end)) return -1;
     for (let p = at; p < end; p++) {
@@ -178,173 +183,231 @@ export class FastDocumentReader {
   /** Whether a plain scalar may start at `at`: not with an indicator, nor `- `, `? `, `: `. */
   private plainCanStart(at: number, end: number): boolean {
     const t = this.text;
-    const c = t[at]!;
-    if (',[]{}#&*!|>\'"%@`'.includes(c)) return false;
-    if (c === '-' || c === '?' || c === ':') return at + 1 < end && t[at + 1] !== ' ';
-    return true;
+    const c = t.charCodeAt(at);
+    if (at >= end) return true; // as before: the empty string is not an indicator
+    switch (c) {
+      case 44: // ,
+      case 91: // [
+      case 93: // ]
+      case 123: // {
+      case 125: // }
+      case 35: // #
+      case 38: // &
+      case 42: // *
+      case 33: // !
+      case 124: // |
+      case 62: // >
+      case 39: // '
+      case 34: // "
+      case 37: // %
+      case 64: // @
+      case 96: // `
+        return false;
+      case 45: // -
+      case 63: // ?
+      case 58: // :
+        return at + 1 < end && t.charCodeAt(at + 1) !== 32;
+      default:
+        return true;
+    }
   }
 
   /** Offset just after the closing quote of a one-line quoted scalar, or -1. */
   private quoteEnd(at: number, end: number): number {
     const t = this.text;
-    const q = t[at];
+    if (t.charCodeAt(at) === 39 /* ' */) {
+      for (let p = at + 1; p < end; p++) {
+        if (t.charCodeAt(p) === 39) {
+          if (p + 1 < end && t.charCodeAt(p + 1) === 39) {
+            p++;
+            continue;
+          }
+          return p + 1;
+        }
+      }
+      return -1;
+    }
     for (let p = at + 1; p < end; p++) {
-      if (q === "'" && t[p] === "'") {
-        if (t[p + 1] === "'") {
-          p++;
-          continue;
-        }
-        return p + 1;
+      const ch = t.charCodeAt(p);
+      if (ch === 92 /* \ */) {
+        p++;
+        continue;
       }
-      if (q === '"') {
-        if (t[p] === '\\') {
-          p++;
-          continue;
-        }
-        if (t[p] === '"') return p + 1;
-      }
+      if (ch === 34) return p + 1;
     }
     return -1;
   }
 
   private blockMap(at: number): MapNode {
-    const first = this.lines[this.i]!;
-    const indent = at - first.start;
+    const first = this.i;
+    const indent = at - this.starts[first]!;
     const mine = this.keep;
-    const entries = new Map<string, YNode>();
+    const t = this.text;
+    const entries = mine === 0 ? undefined : new Map<string, YNode>();
     const keySpans = this.skimmedDocument ? noKeySpans : new Map<string, Span>();
     const seen = mine === 0 ? new Set<string>() : undefined;
     let keyAt = at;
     this.count();
     for (;;) {
-      const line = this.lines[this.i]!;
-      const colon = this.keyEnd(keyAt, line.end);
+      const end = this.ends[this.i]!;
+      const colon = this.keyEnd(keyAt, end);
       if (colon < 0) giveUp();
-      const key = this.keyScalar(keyAt, colon);
-      if (key.value === '<<' || entries.has(key.text) || seen?.has(key.text)) giveUp(); // merge keys and duplicates: yaml decides
+      this.keyScalar(keyAt, colon);
+      const key = this.keyText;
+      if (this.keyMerge || (entries ? entries.has(key) : seen!.has(key))) giveUp(); // merge keys and duplicates: yaml decides
+      const keyStart = this.keyStart;
+      const keyEnd = this.keyEnd_;
       let p = colon + 1;
-      while (p < line.end && this.text[p] === ' ') p++;
+      while (p < end && t.charCodeAt(p) === 32) p++;
       let value: YNode;
-      this.keep = this.childKeep(key.text);
-      if (p === line.end || this.text[p] === '#') {
+      this.keep = mine === 1 ? this.childKeep(key) : mine;
+      if (p === end || t.charCodeAt(p) === 35 /* # */) {
         this.i++;
         value = this.nestedValue(indent, p, true);
       } else {
-        value = this.inlineValue(p, line, indent);
+        value = this.inlineValue(p, end, indent);
       }
       this.keep = mine;
-      if (seen) seen.add(key.text);
-      else {
-        entries.set(key.text, value);
-        if (keySpans !== noKeySpans) (keySpans as Map<string, Span>).set(key.text, key.span);
-      }
+      if (entries) {
+        entries.set(key, value);
+        if (keySpans !== noKeySpans) (keySpans as Map<string, Span>).set(key, { start: keyStart, end: keyEnd });
+      } else seen!.add(key);
       this.skipBlank();
-      if (this.i >= this.lines.length) break;
-      const next = this.lines[this.i]!;
-      if (next.indent < indent) break;
-      if (next.indent > indent) giveUp();
-      keyAt = next.start + next.indent;
-      if (this.isDash(keyAt, next.end)) break; // a sequence at this indent ends the map
+      if (this.i >= this.to) break;
+      const next = this.indents[this.i]!;
+      if (next < indent) break;
+      if (next > indent) giveUp();
+      keyAt = this.starts[this.i]! + next;
+      if (this.isDash(keyAt, this.ends[this.i]!)) break; // a sequence at this indent ends the map
     }
-    if (seen) return skipped as unknown as MapNode;
+    if (!entries) return skipped as unknown as MapNode;
     return { kind: 'map', entries, keySpans, span: { start: at, end: this.endOfPrevious() } };
   }
 
   private endOfPrevious(): number {
     let k = this.i - 1;
-    while (k > 0 && this.lines[k]!.indent < 0) k--;
-    const l = this.lines[Math.max(0, k)]!;
-    return l.end;
+    while (k > this.from && this.indents[k]! < 0) k--;
+    return this.ends[Math.max(this.from, k)]!;
   }
 
-  private keyScalar(at: number, colon: number): { text: string; value: Scalar_; span: Span } {
+  /** Reads the key in [at, colon) into keyText, keyMerge, keyStart and keyEnd_. */
+  private keyScalar(at: number, colon: number): void {
     const t = this.text;
-    const c = t[at];
-    if (c === '"' || c === "'") {
+    const c = t.charCodeAt(at);
+    if (c === 34 /* " */ || c === 39 /* ' */) {
       const close = this.quoteEnd(at, colon);
       const s = this.quoted(at, close);
-      return { text: s, value: s, span: { start: at, end: close } };
+      this.keyText = s;
+      this.keyMerge = s === '<<';
+      this.keyStart = at;
+      this.keyEnd_ = close;
+      return;
     }
     let end = colon;
-    while (end > at && t[end - 1] === ' ') end--;
-    const raw = t.slice(at, end);
-    const value = resolvePlain(raw);
-    return { text: value === null ? 'null' : String(value), value, span: { start: at, end } };
+    while (end > at && t.charCodeAt(end - 1) === 32) end--;
+    const value = resolvePlain(t.slice(at, end));
+    this.keyText = value === null ? 'null' : String(value);
+    this.keyMerge = value === '<<';
+    this.keyStart = at;
+    this.keyEnd_ = end;
   }
 
   /** The value of `key:` or `-` with nothing after it on the line: a nested block, or null. */
   private nestedValue(indent: number, nullAt: number, allowSameIndentSeq: boolean): YNode {
     this.skipBlank();
-    if (this.i < this.lines.length) {
-      const next = this.lines[this.i]!;
-      const at = next.start + next.indent;
-      if (next.indent > indent) return this.blockNode(at, indent);
-      if (allowSameIndentSeq && next.indent === indent && this.isDash(at, next.end)) {
+    if (this.i < this.to) {
+      const next = this.indents[this.i]!;
+      const at = this.starts[this.i]! + next;
+      if (next > indent) return this.blockNode(at, indent);
+      if (allowSameIndentSeq && next === indent && this.isDash(at, this.ends[this.i]!)) {
         return this.blockSeq(at);
       }
     }
     this.count();
+    if (this.keep === 0) return skipped;
     return { kind: 'scalar', value: null, span: { start: nullAt, end: nullAt }, style: 'plain' };
   }
 
   private blockSeq(at: number): SeqNode {
-    const indent = at - this.lines[this.i]!.start;
-    const items: YNode[] = [];
+    const indent = at - this.starts[this.i]!;
+    const t = this.text;
+    const items: YNode[] | undefined = this.keep === 0 ? undefined : [];
     let dash = at;
     this.count();
     for (;;) {
-      const line = this.lines[this.i]!;
+      const end = this.ends[this.i]!;
       let p = dash + 1;
-      while (p < line.end && this.text[p] === ' ') p++;
-      if (p === line.end || this.text[p] === '#') {
+      while (p < end && t.charCodeAt(p) === 32) p++;
+      let item: YNode;
+      if (p === end || t.charCodeAt(p) === 35 /* # */) {
         this.i++;
-        items.push(this.nestedValue(indent, p, false));
-      } else if (this.isDash(p, line.end)) {
-        items.push(this.blockSeq(p)); // `- - x`: a sequence in a sequence, at the inner dash's column
-      } else if (this.keyEnd(p, line.end) >= 0) {
-        items.push(this.blockMap(p));
+        item = this.nestedValue(indent, p, false);
+      } else if (this.isDash(p, end)) {
+        item = this.blockSeq(p); // `- - x`: a sequence in a sequence, at the inner dash's column
+      } else if (this.keyEnd(p, end) >= 0) {
+        item = this.blockMap(p);
       } else {
-        items.push(this.inlineValue(p, line, indent));
+        item = this.inlineValue(p, end, indent);
       }
+      items?.push(item);
       this.skipBlank();
-      if (this.i >= this.lines.length) break;
-      const next = this.lines[this.i]!;
-      if (next.indent < indent) break;
-      if (next.indent > indent) giveUp();
-      dash = next.start + next.indent;
-      if (!this.isDash(dash, next.end)) break;
+      if (this.i >= this.to) break;
+      const next = this.indents[this.i]!;
+      if (next < indent) break;
+      if (next > indent) giveUp();
+      dash = this.starts[this.i]! + next;
+      if (!this.isDash(dash, this.ends[this.i]!)) break;
     }
-    if (this.keep === 0) return skipped as unknown as SeqNode;
+    if (!items) return skipped as unknown as SeqNode;
     return { kind: 'seq', items, span: { start: at, end: this.endOfPrevious() } };
   }
 
-  /** A value that starts on the current line at `at`; advances past every line it takes. */
-  private inlineValue(at: number, line: Line, parent: number): YNode {
+  /** A value that starts on the current line (which ends at `end`) at `at`; advances past every line it takes. */
+  private inlineValue(at: number, end: number, parent: number): YNode {
     const t = this.text;
-    const c = t[at];
-    if (c === '&' || c === '*' || c === '!' || c === '%' || c === '@' || c === '`' || c === '?') giveUp();
-    if (c === '|' || c === '>') return this.blockScalar(at, line, parent);
-    if (c === '[' || c === '{') {
-      const r = this.flow(at, line.end);
-      this.endOfValue(r.end, line);
-      return r.node;
+    const c = t.charCodeAt(at);
+    switch (c) {
+      case 38: // &
+      case 42: // *
+      case 33: // !
+      case 37: // %
+      case 64: // @
+      case 96: // `
+      case 63: // ?
+        return giveUp();
+      case 124: // |
+      case 62: // >
+        return this.blockScalar(at, end, parent);
+      case 91: // [
+      case 123: {
+        // {
+        const r = this.flow(at, end);
+        this.endOfValue(r.end, end);
+        return r.node;
+      }
+      case 34: // "
+      case 39: {
+        // '
+        const close = this.quoteEnd(at, end);
+        if (close < 0) return this.multiLineQuoted(at, end, parent);
+        this.endOfValue(close, end);
+        this.count();
+        if (this.keep === 0) {
+          if (c === 34) this.quoted(at, close); // its escapes must be valid
+          return skipped;
+        }
+        return { kind: 'scalar', value: this.quoted(at, close), span: { start: at, end: close }, style: c === 34 ? 'double' : 'single' };
+      }
     }
-    if (c === '"' || c === "'") {
-      const close = this.quoteEnd(at, line.end);
-      if (close < 0) return this.multiLineQuoted(at, line, parent);
-      this.endOfValue(close, line);
-      this.count();
-      return { kind: 'scalar', value: this.quoted(at, close), span: { start: at, end: close }, style: c === '"' ? 'double' : 'single' };
-    }
-    if (!this.plainCanStart(at, line.end)) giveUp();
-    return this.plain(at, line, parent);
+    if (!this.plainCanStart(at, end)) giveUp();
+    return this.plain(at, end, parent);
   }
 
   /**
    * A quoted scalar over several lines, folded as YAML folds flow scalars: a line break is a space,
    * each empty line a newline; in double quotes a `\` at the end of a line joins without a space.
    */
-  private multiLineQuoted(at: number, first: Line, parent: number): ScalarNode {
+  private multiLineQuoted(at: number, firstEnd: number, parent: number): ScalarNode {
     const t = this.text;
     const q = t[at]!;
     const double = q === '"';
@@ -363,7 +426,7 @@ export class FastDocumentReader {
       return -1;
     };
     const escapedBreak = (piece: string) => double && /(^|[^\\])(\\\\)*\\$/.test(piece);
-    let raw = t.slice(at + 1, first.end);
+    let raw = t.slice(at + 1, firstEnd);
     let joinNext: string | undefined;
     let value: string;
     if (escapedBreak(raw)) {
@@ -371,9 +434,10 @@ export class FastDocumentReader {
       joinNext = '';
     } else value = unescape(raw.replace(/ +$/, ''));
     let empties = 0;
-    for (let k = this.i + 1; k < this.lines.length; k++) {
-      const l = this.lines[k]!;
-      raw = t.slice(l.start, l.end);
+    for (let k = this.i + 1; k < this.to; k++) {
+      const lStart = this.starts[k]!;
+      const lEnd = this.ends[k]!;
+      raw = t.slice(lStart, lEnd);
       const s = raw.length - raw.trimStart().length;
       if (s === raw.length) {
         if (joinNext === '') giveUp();
@@ -381,16 +445,17 @@ export class FastDocumentReader {
         continue;
       }
       if (s <= parent) giveUp(); // not indented enough: yaml reports it
-      const from = l.start + s;
-      const close = closing(from, l.end);
-      const piece = close < 0 ? t.slice(from, l.end) : t.slice(from, close);
+      const from = lStart + s;
+      const close = closing(from, lEnd);
+      const piece = close < 0 ? t.slice(from, lEnd) : t.slice(from, close);
       const sep = empties > 0 ? '\n'.repeat(empties) : (joinNext ?? ' ');
       empties = 0;
       if (close >= 0) {
         value += sep + unescape(piece);
         this.i = k;
-        this.endOfValue(close + 1, l);
+        this.endOfValue(close + 1, lEnd);
         this.count();
+        if (this.keep === 0) return skipped;
         return { kind: 'scalar', value, span: { start: at, end: close + 1 }, style: double ? 'double' : 'single' };
       }
       if (escapedBreak(piece)) {
@@ -404,17 +469,18 @@ export class FastDocumentReader {
     return giveUp();
   }
 
-  /** After a one-line value: only spaces and a comment may follow. Moves to the next line. */
-  private endOfValue(p: number, line: Line): void {
-    while (p < line.end && this.text[p] === ' ') p++;
-    if (p < line.end && this.text[p] !== '#') giveUp();
+  /** After a one-line value ending at `p` on the current line (which ends at `end`): only spaces and a comment may follow. Moves to the next line. */
+  private endOfValue(p: number, end: number): void {
+    const t = this.text;
+    while (p < end && t.charCodeAt(p) === 32) p++;
+    if (p < end && t.charCodeAt(p) !== 35 /* # */) giveUp();
     this.i++;
   }
 
   private quoted(at: number, close: number): string {
     const t = this.text;
     const body = t.slice(at + 1, close - 1);
-    if (t[at] === "'") return body.includes("''") ? body.replace(/''/g, "'") : body;
+    if (t.charCodeAt(at) === 39 /* ' */) return body.includes("''") ? body.replace(/''/g, "'") : body;
     return this.unescapeDouble(body);
   }
 
@@ -443,51 +509,63 @@ export class FastDocumentReader {
   }
 
   /** A plain scalar, possibly continued on more-indented lines (folded as YAML folds them). */
-  private plain(at: number, line: Line, parent: number): ScalarNode {
+  private plain(at: number, lineEnd: number, parent: number): ScalarNode {
     const t = this.text;
-    let end = this.plainEnd(at, line.end);
-    let value = t.slice(at, end);
-    const commentAfter = this.hasComment(end, line.end);
+    const keep = this.keep !== 0;
+    let end = this.plainEnd(at, lineEnd);
+    let value = keep ? t.slice(at, end) : '';
+    const commentAfter = this.hasComment(end, lineEnd);
     this.i++;
     let breaks = 0;
-    while (!commentAfter && this.i < this.lines.length) {
-      const l = this.lines[this.i]!;
-      if (l.start === l.end || /^ *$/.test(t.slice(l.start, l.end))) {
+    while (!commentAfter && this.i < this.to) {
+      const k = this.i;
+      const lStart = this.starts[k]!;
+      const lEnd = this.ends[k]!;
+      const indent = this.indents[k]!;
+      if (indent < 0 && this.onlySpaces(lStart, lEnd)) {
         breaks++;
         this.i++;
         continue;
       }
-      if (l.indent < 0) break; // a comment line ends the scalar
-      if (l.indent <= parent) break;
-      const s = l.start + l.indent;
-      const e = this.plainEnd(s, l.end);
-      const c = t[s];
-      if (c === '#') giveUp();
-      if (e !== this.trimmedEnd(l)) giveUp(); // `: ` or ` #` inside a continuation: yaml decides
-      value += breaks === 0 ? ' ' : '\n'.repeat(breaks);
-      value += t.slice(s, e);
+      if (indent < 0) break; // a comment line ends the scalar
+      if (indent <= parent) break;
+      const s = lStart + indent;
+      const e = this.plainEnd(s, lEnd);
+      if (t.charCodeAt(s) === 35 /* # */) giveUp();
+      if (e !== this.trimmedEnd(lStart, lEnd)) giveUp(); // `: ` or ` #` inside a continuation: yaml decides
+      if (keep) {
+        value += breaks === 0 ? ' ' : '\n'.repeat(breaks);
+        value += t.slice(s, e);
+      }
       end = e;
       breaks = 0;
       this.i++;
     }
     // Blank lines taken past the scalar belong to what follows.
-    while (breaks > 0 && this.i > 0 && this.lines[this.i - 1]!.indent < 0) {
+    while (breaks > 0 && this.i > this.from && this.indents[this.i - 1]! < 0) {
       this.i--;
       breaks--;
     }
     this.count();
+    if (!keep) return skipped;
     return { kind: 'scalar', value: resolvePlain(value), span: { start: at, end }, style: 'plain' };
   }
 
-  private trimmedEnd(l: Line): number {
-    let e = l.end;
-    while (e > l.start && this.text[e - 1] === ' ') e--;
+  /** Whether [start, end) holds only spaces (or nothing). */
+  private onlySpaces(start: number, end: number): boolean {
+    for (let p = start; p < end; p++) if (this.text.charCodeAt(p) !== 32) return false;
+    return true;
+  }
+
+  private trimmedEnd(start: number, end: number): number {
+    let e = end;
+    while (e > start && this.text.charCodeAt(e - 1) === 32) e--;
     return e;
   }
 
   private hasComment(p: number, end: number): boolean {
-    while (p < end && this.text[p] === ' ') p++;
-    return p < end && this.text[p] === '#';
+    while (p < end && this.text.charCodeAt(p) === 32) p++;
+    return p < end && this.text.charCodeAt(p) === 35;
   }
 
   /** End of a plain scalar on one line: before ` #`, `: ` or the line's trailing spaces. */
@@ -503,7 +581,7 @@ export class FastDocumentReader {
     return p;
   }
 
-  private blockScalar(at: number, line: Line, parent: number): ScalarNode {
+  private blockScalar(at: number, lineEnd: number, parent: number): ScalarNode {
     const t = this.text;
     const folded = t[at] === '>';
     let p = at + 1;
@@ -514,24 +592,24 @@ export class FastDocumentReader {
     } else if (t[p] === '+') {
       giveUp();
     }
-    if (p < line.end && t[p] !== ' ' && t[p] !== '#') giveUp(); // indentation indicators and the rest
-    while (p < line.end && t[p] === ' ') p++;
-    if (p < line.end && t[p] !== '#') giveUp();
+    if (p < lineEnd && t[p] !== ' ' && t[p] !== '#') giveUp(); // indentation indicators and the rest
+    while (p < lineEnd && t[p] === ' ') p++;
+    if (p < lineEnd && t[p] !== '#') giveUp();
     this.i++;
+    const keep = this.keep !== 0;
     // Content lines: blank ones, and those indented at least as the first content line.
     let contentIndent = -1;
     const body: string[] = [];
     let lastContentLine = -1;
     let k = this.i;
-    for (; k < this.lines.length; k++) {
-      const l = this.lines[k]!;
-      const raw = t.slice(l.start, l.end);
+    for (; k < this.to; k++) {
+      const raw = t.slice(this.starts[k]!, this.ends[k]!);
       const spaces = raw.length - raw.trimStart().length;
       const blank = spaces === raw.length;
       if (blank) {
         if (contentIndent < 0 ? false : spaces > contentIndent) giveUp();
         if (contentIndent < 0 && spaces > parent + 1) giveUp();
-        body.push('');
+        if (keep) body.push('');
         continue;
       }
       if (contentIndent < 0) {
@@ -541,14 +619,16 @@ export class FastDocumentReader {
       if (spaces < contentIndent) break;
       if (folded && spaces > contentIndent) giveUp(); // more-indented lines fold differently
       if (raw[spaces] === '\t') giveUp();
-      body.push(raw.slice(contentIndent));
+      if (keep) body.push(raw.slice(contentIndent));
       lastContentLine = k;
     }
     if (contentIndent < 0) giveUp(); // empty block scalars: rare, leave to yaml
     // Trailing blank lines are not part of the value's span (clip and strip).
     const taken = lastContentLine - this.i + 1;
-    const lines = body.slice(0, taken);
     this.i = lastContentLine + 1;
+    this.count();
+    if (!keep) return skipped;
+    const lines = body.slice(0, taken);
     let value: string;
     if (folded) {
       value = '';
@@ -567,9 +647,8 @@ export class FastDocumentReader {
       }
     } else value = lines.join('\n');
     if (chomp === 'clip') value += '\n';
-    const endLine = this.lines[lastContentLine]!;
-    const end = endLine.end < t.length ? endLine.end + (t[endLine.end] === '\r' ? 2 : 1) : endLine.end;
-    this.count();
+    const endLineEnd = this.ends[lastContentLine]!;
+    const end = endLineEnd < t.length ? endLineEnd + (t[endLineEnd] === '\r' ? 2 : 1) : endLineEnd;
     return { kind: 'scalar', value, span: { start: at, end: Math.min(end, t.length) }, style: 'block' };
   }
 
