@@ -71,6 +71,7 @@ spec:
     - target: admission.k8s.gatekeeper.sh
       rego: |
         package k8srequiredlabels
+        violation[{"msg": "never"}] { false }
 `;
     const c = constraintYaml('K8sRequiredLabels', 'owner', '  parameters:\n    message: 12\n    labels:\n    - key: owner\n      allowedRegex: [x]\n');
     const files = { t: template, c };

@@ -81,3 +81,41 @@ describe('Rego engine: Gatekeeper library conformance', needsShared('conformance
     for (const [p, s] of perPolicy) console.log(`  ${p}: ${s.pass}/${s.total}`);
   });
 });
+
+// The same cases through the engine the CLI and the server use: the template and constraint read as
+// policy objects, the object reviewed with match and expansion, data.inventory from the inventory files.
+import { analyzeText } from '../../server/src/engine/analyze';
+import { checkObjects, isClusterScoped } from '../../server/src/engine/check';
+import { buildPolicySet } from '../../server/src/engine/constraints';
+import { defaultExpansions } from '../../server/src/engine/expansion';
+import { inventoryOf } from '../../server/src/engine/regoCheck';
+
+describe('Rego engine: library conformance through the engine (as gator verify)', needsShared('conformance/gatekeeper-library'), () => {
+  const options = { namespace: '*', checkPodTemplates: true };
+  const perPolicy = new Map<string, { pass: number; total: number }>();
+  for (const c of cases) {
+    test(c.name, () => {
+      const stat = perPolicy.get(c.policy) ?? { pass: 0, total: 0 };
+      perPolicy.set(c.policy, stat);
+      stat.total++;
+      const template = analyzeText('template.yaml', c.read('template.yaml'));
+      const constraint = analyzeText('constraint.yaml', c.read('constraint.yaml'));
+      const object = analyzeText(c.expected.objects[0]!, c.read(c.expected.objects[0]!));
+      const policy = buildPolicySet([template.policy, constraint.policy], defaultExpansions);
+      assert.deepEqual(policy.problems.filter((p) => p.severity === 'error'), []);
+      const inventory = (c.expected.inventory ?? []).flatMap((f) => analyzeText(f, c.read(f)).reviews(defaultExpansions, true, true)!);
+      const data = inventoryOf(inventory.filter((r) => r.source === 'Original'), options, isClusterScoped);
+      // gator verify reviews the object alone, not what expansion makes of it.
+      const policyNoExpansion = { ...policy, expansions: [], workspaceExpansions: true };
+      const violations = checkObjects(object.objects, policyNoExpansion, options, data);
+      const expected = policy.regoConstraints.length > 0 ? c.regoMessages : [...c.expected.messages].sort();
+      assert.deepEqual(violations.filter((v) => v.notEvaluated).map((v) => v.message), []);
+      assert.deepEqual(violations.map((v) => v.message).sort(), expected);
+      stat.pass++;
+    });
+  }
+  test('report', () => {
+    const total = [...perPolicy.values()].reduce((a, s) => a + s.pass, 0);
+    console.log(`  through the engine: ${total}/${cases.length} cases`);
+  });
+});

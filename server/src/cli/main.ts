@@ -5,8 +5,9 @@ import { toText } from './text';
 
 const usage = `Usage: trusted-images check [PATH...] [options]
 
-Checks Kubernetes manifests against the OPA Gatekeeper image constraints
-(K8sAllowedRepos, K8sAllowedReposv2, K8sDisallowedRepos) found in the same files.
+Checks Kubernetes manifests against the OPA Gatekeeper constraints found in the
+same files: the image policies (K8sAllowedRepos, K8sAllowedReposv2,
+K8sDisallowedRepos) and any other constraint, by its ConstraintTemplate's Rego.
 
 Options:
   --format text|json|sarif   output format (default: text)
@@ -15,7 +16,8 @@ Options:
                              '*' makes them match every namespace rule, as gator verify does
   --no-pod-templates         check Pods only, not the Pods that workloads create
   --max-file-size-mb N       skip larger files (default: 10)
-  --inventory PATH           accepted for policies that read data.inventory (not used yet)
+  --inventory PATH           objects for data.inventory (repeatable); they are data
+                             only, not checked. Default: the checked files' objects
   -h, --help                 show this help
 
 Exit status: 0 no deny violation, 1 at least one, 2 bad usage or nothing readable.`;
@@ -39,6 +41,7 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
   }
   const paths: string[] = [];
   const constraintPaths: string[] = [];
+  const inventoryPaths: string[] = [];
   let format: Args['format'] = 'text';
   let namespace = defaultReportOptions.namespace;
   let checkPodTemplates = true;
@@ -78,7 +81,7 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
         namespace = value(flag, inline);
         break;
       case '--inventory':
-        value(flag, inline);
+        inventoryPaths.push(value(flag, inline));
         break;
       case '--no-pod-templates':
         checkPodTemplates = false;
@@ -97,7 +100,7 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
   return {
     paths,
     format,
-    options: { ...defaultReportOptions, cwd, namespace, checkPodTemplates, maxFileBytes, constraintPaths },
+    options: { ...defaultReportOptions, cwd, namespace, checkPodTemplates, maxFileBytes, constraintPaths, inventoryPaths },
   };
 }
 

@@ -4,6 +4,7 @@ import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, Yaml
 import { Skim } from './fastYaml';
 import { ExpansionTemplate, ObjectRef, Review, reviewsOf, templatesKey } from './expansion';
 import { K8sObject, objectsOf } from './objects';
+import type { RegoSubject } from './regoCheck';
 
 export interface FileAnalysis {
   readonly file: string;
@@ -20,7 +21,7 @@ export interface FileAnalysis {
    * The reviews of the objects under these expansion templates (memoised); undefined when this is a
    * compact analysis made for other templates: the file must then be read again.
    */
-  reviews(templates: readonly ExpansionTemplate[], all?: boolean): readonly Review[] | undefined;
+  reviews(templates: readonly ExpansionTemplate[], all?: boolean, withObjects?: boolean): readonly Review[] | undefined;
 }
 
 const BOM = '\uFEFF';
@@ -54,10 +55,10 @@ class Analysis implements FileAnalysis {
   get lines(): LineIndex {
     return (this.lineIndex ??= new LineIndex(this.text));
   }
-  reviews(templates: readonly ExpansionTemplate[]): readonly Review[] {
-    const key = templatesKey(templates);
+  reviews(templates: readonly ExpansionTemplate[], _all?: boolean, withObjects = false): readonly Review[] {
+    const key = templatesKey(templates) + (withObjects ? '|objects' : '');
     let r = this.memo.get(key);
-    if (!r) this.memo.set(key, (r = reviewsOf(this.objects, templates)));
+    if (!r) this.memo.set(key, (r = reviewsOf(this.objects, templates, withObjects)));
     return r;
   }
 }
@@ -81,6 +82,7 @@ class CompactAnalysis implements FileAnalysis {
     private readonly lineIndex: LineIndex | undefined,
     private readonly key: string,
     private readonly all: boolean,
+    private readonly withObjects: boolean,
     private readonly kept: readonly Review[],
   ) {
     this.parsed = { documents: [], errors };
@@ -88,8 +90,8 @@ class CompactAnalysis implements FileAnalysis {
   get lines(): LineIndex {
     return this.lineIndex ?? emptyLines;
   }
-  reviews(templates: readonly ExpansionTemplate[], wantAll = true): readonly Review[] | undefined {
-    return templatesKey(templates) === this.key && (this.all || !wantAll) ? this.kept : undefined;
+  reviews(templates: readonly ExpansionTemplate[], wantAll = true, wantObjects = false): readonly Review[] | undefined {
+    return templatesKey(templates) === this.key && (this.all || !wantAll) && (this.withObjects || !wantObjects) ? this.kept : undefined;
   }
 }
 
@@ -97,13 +99,15 @@ class CompactAnalysis implements FileAnalysis {
  * What a closed file keeps in the language server: its reviews under `templates`, its errors, policy
  * objects and line starts, without its text and syntax trees.
  */
-export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[], all = true): FileAnalysis {
+export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[], all = true, withObjects = false): FileAnalysis {
   const key = templatesKey(templates);
   // Without `all`, only reviews that run images are kept: the others can fail only a namespaceSelector
   // (Gatekeeper's match error), and the caller asks for them again when a constraint has one.
-  const reviews = a.skipped ? [] : detachReviews(a.reviews(templates)!.filter((r) => all || r.uses.length > 0));
+  // withObjects (Rego constraints are evaluated): every review, with the object as JSON.
+  const keepAll = all || withObjects;
+  const reviews = a.skipped ? [] : detachReviews(a.reviews(templates, keepAll, withObjects)!.filter((r) => keepAll || r.uses.length > 0));
   const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicyObjects(a.policy) ? a.lines : undefined;
-  return new CompactAnalysis(a.file, a.parsed.errors, a.policy, a.skipped, lines, key, all, reviews);
+  return new CompactAnalysis(a.file, a.parsed.errors, a.policy, a.skipped, lines, key, keepAll, withObjects, reviews);
 }
 
 /**
@@ -139,9 +143,48 @@ function detachReviews(reviews: readonly Review[]): Review[] {
     labels: plain(r.labels) as Record<string, string>,
     origin: origin(r.origin),
     uses: r.uses.map((u) => ({ ...u, path: str(u.path), name: plain(u.name), image: plain(u.image), imageNode: node(u.imageNode) })),
+    ...(r.rego ? { rego: detachSubject(r.rego) } : {}),
   }));
+
+  function detachSubject(s: RegoSubject): RegoSubject {
+    // One copy of the object, shared by the review and the inventory.
+    const review = plain(s.review) as Record<string, unknown>;
+    return {
+      ...s,
+      review,
+      object: review['object'] as Record<string, unknown> | undefined,
+      fields: { ...s.fields, keys: s.fields.keys.map(str), containers: s.fields.containers.map((c) => ({ ...c, name: str(c.name) })) },
+    };
+  }
 }
 
+
+/** A parse result with one error when `[`/`{` nest deeper than maxDepth (quotes and comments aside). */
+function flowTooDeep(text: string, maxDepth: number): ParsedFile | undefined {
+  if (text.length < maxDepth) return undefined;
+  let depth = 0;
+  let doc = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > maxDepth) return { documents: [], errors: [{ index: doc, offset: i, message: `document nested too deeply to read (limit maxDepth ${maxDepth})` }] };
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      if (depth > 0) depth--;
+    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      // Skip a quoted run on its line (brackets inside quotes do not nest).
+      const end = text.indexOf(text[i]!, i + 1);
+      const nl = text.indexOf('\n', i + 1);
+      if (end > 0 && (nl < 0 || end < nl)) i = end;
+    } else if (c === 35 /* # */ && (i === 0 || text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 10)) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl - 1;
+    } else if (c === 10 && text.startsWith('---', i + 1)) {
+      doc++;
+      depth = 0;
+    }
+  }
+  return undefined;
+}
 
 /**
  * `cache` (kept per editor document) lets a keystroke re-read only the document it changed; `skim`
@@ -158,12 +201,15 @@ export function analyzeText(file: string, rawText: string, limits: ParseLimits =
   // Go's YAML readers (and editors) take a lone CR as a line break; `yaml` does not. Same length,
   // so every offset stays where it was.
   const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
-  const parsed = parseYaml(source, limits, { ...(cache ? { cache } : {}), ...(skim ? { skim } : {}) });
+  // Flow collections nested deeper than the limit are refused before any reader recurses into them:
+  // near a stack overflow V8 can abort the process (a regular expression compiled at that depth).
+  const deep = flowTooDeep(source, limits.maxDepth);
+  const parsed = deep ?? parseYaml(source, limits, { ...(cache ? { cache } : {}), ...(skim ? { skim } : {}) });
   if (parsed.errors.length > 0 && text.includes('{{')) {
     return skippedFile(file, text, 'template: holds {{ }} and is not YAML until rendered (Helm or another template engine)');
   }
   const objects: K8sObject[] = [];
   for (const doc of parsed.documents) objects.push(...objectsOf(doc));
-  const policy = collectPolicyObjects(file, objects);
+  const policy = collectPolicyObjects(file, objects, source);
   return withLazyLines({ file, text, parsed, objects, policy, skipped: undefined });
 }

@@ -1,6 +1,9 @@
 // The verdicts: every reviewed object (and what expansion generates from it) against every image
 // constraint, as Gatekeeper's admission review would decide them.
-import { Action, Constraint, namespaceLabels, PolicySet, variantFor } from './constraints';
+import { Action, Constraint, namespaceLabels, PolicySet, RegoConstraint, variantFor } from './constraints';
+import { Span } from './documents';
+import { emptyData, evaluateConstraint, locate } from './regoCheck';
+import type { Value } from '../rego/value';
 import { ExpansionTemplate, ObjectRef, Review, reviewsOf } from './expansion';
 import { ImageUse } from './images';
 import { autorejectMessage, Matchable, matches, MatchResult } from './match';
@@ -21,13 +24,22 @@ export type Severity = 'error' | 'warning' | 'info';
 export const severityOf: Record<Action, Severity> = { deny: 'error', warn: 'warning', dryrun: 'info' };
 
 export interface Violation {
-  readonly constraint: Constraint;
+  readonly constraint: Constraint | RegoConstraint;
   readonly action: Action;
   readonly severity: Severity;
   readonly message: string;
   readonly object: ObjectRef;
   /** The image use that produced it; undefined for a match error, which is about the whole object. */
   readonly use: ImageUse | undefined;
+  /** Where a Rego policy's message points (the field it quotes, the container it names). */
+  readonly at?: Span;
+  /** The template could not be evaluated for this object: the message says why. */
+  readonly notEvaluated?: boolean;
+}
+
+/** Where a violation is shown in its file. */
+export function violationSpan(v: Violation): Span {
+  return v.use ? v.use.imageNode.span : v.at ?? v.object.kindSpan;
 }
 
 /** Kinds that live outside namespaces; every other kind is namespaced. */
@@ -38,7 +50,7 @@ const clusterScopedKinds = new Set([
   'ValidatingAdmissionPolicyBinding', 'VolumeAttachment', 'CertificateSigningRequest', 'ComponentStatus',
 ]);
 
-function isClusterScoped(r: Review): boolean {
+export function isClusterScoped(r: Review): boolean {
   return clusterScopedKinds.has(r.gvk.kind) || r.gvk.group === 'constraints.gatekeeper.sh' || r.gvk.group === 'mutations.gatekeeper.sh';
 }
 
@@ -100,22 +112,59 @@ export function evaluatePolicy(c: Constraint, variant: PolicyVariant, review: Re
   return out;
 }
 
+/** The Rego constraints on one review: match, evaluate, a violation per distinct message. */
+function checkRego(review: Review, matchable: Matchable, policy: PolicySet, data: Value, out: Violation[]): void {
+  const subject = review.rego!;
+  for (const c of policy.regoConstraints) {
+    if (c.actions.length === 0) continue;
+    const action = review.actionOverride ?? c.actions[0]!;
+    const m: MatchResult = matches(c.match, matchable);
+    if (m.matched === false) continue;
+    const object = review.origin;
+    if (m.matched === 'error') {
+      out.push({ constraint: c, action, severity: severityOf[action], message: autorejectMessage(review.name, m.error), object, use: undefined });
+      continue;
+    }
+    const result = evaluateConstraint(c, subject, matchable.namespace, data, policy);
+    if (!result.ok) {
+      out.push({ constraint: c, action, severity: 'warning', message: result.error, object, use: undefined, at: subject.fields.nameSpan, notEvaluated: true });
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const r of result.results) {
+      const message = prefixed(review, r.msg);
+      if (seen.has(message)) continue;
+      seen.add(message);
+      out.push({ constraint: c, action, severity: severityOf[action], message, object, use: undefined, at: locate(subject.fields, r.msg) });
+    }
+  }
+}
+
 function prefixed(review: Review, message: string): string {
   return review.impliedBy ? `[Implied by ${review.impliedBy}] ${message}` : message;
 }
 
-/** All violations of one file's objects. */
-export function checkObjects(objects: readonly K8sObject[], policy: PolicySet, options: CheckOptions = defaultCheckOptions): Violation[] {
-  if (policy.constraints.length === 0) return [];
-  return checkReviews(reviewsOf(objects, expansionsFor(policy, options)), policy, options);
+/** Whether any constraint is evaluated: with none, nothing can be refused. */
+export function hasConstraints(policy: PolicySet): boolean {
+  return policy.constraints.length + policy.regoConstraints.length > 0;
 }
 
-/** All violations of reviews (a file's objects, expanded with expansionsFor(policy, options)). */
-export function checkReviews(reviews: readonly Review[], policy: PolicySet, options: CheckOptions = defaultCheckOptions): Violation[] {
+/** All violations of one file's objects (data: data.inventory for Rego templates that read it). */
+export function checkObjects(objects: readonly K8sObject[], policy: PolicySet, options: CheckOptions = defaultCheckOptions, data: Value = emptyData): Violation[] {
+  if (!hasConstraints(policy)) return [];
+  return checkReviews(reviewsOf(objects, expansionsFor(policy, options), policy.regoConstraints.length > 0), policy, options, data);
+}
+
+/**
+ * All violations of reviews (a file's objects, expanded with expansionsFor(policy, options), with
+ * objects when the policy has Rego constraints).
+ */
+export function checkReviews(reviews: readonly Review[], policy: PolicySet, options: CheckOptions = defaultCheckOptions, data: Value = emptyData): Violation[] {
   const out: Violation[] = [];
-  if (policy.constraints.length === 0) return out;
+  if (!hasConstraints(policy)) return out;
   for (const review of reviews) {
     const matchable = matchableOf(review, policy, options);
+    if (review.rego) checkRego(review, matchable, policy, data, out);
     for (const c of policy.constraints) {
       if (c.actions.length === 0) continue;
       const action = review.actionOverride ?? c.actions[0]!;

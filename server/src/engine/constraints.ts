@@ -6,6 +6,7 @@ import { Match, parseMatch } from './match';
 import { K8sObject } from './objects';
 import { isPolicyKind, libraryVariants, listParameter, PolicyKind, PolicyVariant, recognizeVariant } from './policies';
 import { Fix, lintEntries, lintMatch, validateSchema } from './policyLint';
+import { compileRego, CompiledPolicy } from '../rego';
 
 export type Action = 'deny' | 'warn' | 'dryrun';
 const actionRank: Record<Action, number> = { deny: 0, warn: 1, dryrun: 2 };
@@ -38,7 +39,14 @@ export interface Template extends Located {
   readonly variant: PolicyVariant | undefined;
   /** spec.crd.spec.validation.openAPIV3Schema, for the parameters of its constraints. */
   readonly schema: unknown;
+  /** Its Rego, compiled; or why its constraints are not evaluated. */
+  readonly rego: RegoProgram;
 }
+
+export type RegoProgram = ({ readonly policy: CompiledPolicy; readonly notEvaluated?: undefined } | { readonly policy?: undefined; readonly notEvaluated: string }) & {
+  /** The sources, for fingerprints (the compiled form is not data). */
+  readonly source: string;
+};
 
 export interface NamespaceObject extends Located {
   readonly name: string;
@@ -52,11 +60,24 @@ export interface PolicyProblem extends Located {
   readonly fix?: Fix;
 }
 
-/** A constraint of a kind Trusted Images does not evaluate (yet): checked as written only. */
+/** A constraint of any other kind: evaluated with its template's Rego. */
 export interface OtherConstraint extends Located {
   readonly kind: string;
   readonly name: string;
+  readonly enforcementAction: string;
+  readonly actions: readonly Action[];
+  readonly match: Match;
   readonly parametersNode: YNode | undefined;
+  /** spec.parameters as JSON ({} when absent), what `input.parameters` holds. */
+  readonly parameters: unknown;
+  /** Never a list: for code that handles both kinds of constraint. */
+  readonly list?: undefined;
+  readonly listNode?: undefined;
+}
+
+/** A constraint whose template's Rego is evaluated, with that template. */
+export interface RegoConstraint extends OtherConstraint {
+  readonly template: Template & { readonly rego: { readonly policy: CompiledPolicy } };
 }
 
 /** What one file contributes to the policy side. */
@@ -101,7 +122,7 @@ export function mayHoldPolicyObjects(text: string): boolean {
 }
 
 /** Reads the policy objects among a file's objects. */
-export function collectPolicyObjects(file: string, objects: readonly K8sObject[]): PolicyObjects {
+export function collectPolicyObjects(file: string, objects: readonly K8sObject[], text?: string): PolicyObjects {
   const constraints: Constraint[] = [];
   const templates: Template[] = [];
   const expansions: ExpansionTemplate[] = [];
@@ -116,8 +137,9 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
       if (o.gvk.group === 'constraints.gatekeeper.sh') {
         problems.push(...lintMatch(getPath(o.node, 'spec', 'match'), file));
         if (!isPolicyKind(o.gvk.kind)) {
-          // Other policies need their Rego evaluated (not yet): only checked as written.
-          others.push({ ...at, kind: o.gvk.kind, name: o.name, parametersNode: getPath(o.node, 'spec', 'parameters') });
+          // Other policies: evaluated with their template's Rego.
+          const common = readCommon(o, problem);
+          others.push({ ...at, kind: o.gvk.kind, name: o.name, ...common });
           continue;
         }
         const c = readConstraint(o, at, problem);
@@ -126,7 +148,7 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
           problems.push(...lintEntries(c));
         }
       } else if (o.gvk.kind === 'ConstraintTemplate') {
-        const t = readTemplate(o, at, problem);
+        const t = readTemplate(o, at, problem, text, file, problems);
         if (t) templates.push(t);
       } else if (o.gvk.kind === 'ExpansionTemplate') {
         expansions.push(parseExpansionTemplate(o, at));
@@ -142,28 +164,19 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
   return { constraints, templates, expansions, namespaces, problems, others };
 }
 
-function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: PolicyProblem['severity']) => void): Constraint | undefined {
-  const kind = o.gvk.kind as PolicyKind;
-  const label = `${kind} ${o.name || '(unnamed)'}`;
+/** What every constraint has: match, enforcement action, parameters. Throws what Gatekeeper refuses. */
+function readCommon(
+  o: K8sObject,
+  problem: (m: string, s?: PolicyProblem['severity']) => void,
+): { enforcementAction: string; actions: Action[]; match: Match; parametersNode: YNode | undefined; parameters: unknown } {
+  const label = `${o.gvk.kind} ${o.name || '(unnamed)'}`;
   if (!o.name) throw new Error('metadata.name is missing');
   const spec = getPath(o.node, 'spec');
   const match = parseMatch(getPath(spec, 'match'));
-
   const paramsNode = getPath(spec, 'parameters');
   if (paramsNode && paramsNode.kind !== 'map' && !(paramsNode.kind === 'scalar' && paramsNode.value === null)) {
     throw new Error('spec.parameters must be an object');
   }
-  const param = listParameter[kind];
-  const listNode = getPath(paramsNode, param);
-  let list: string[] | undefined;
-  if (listNode && !(listNode.kind === 'scalar' && listNode.value === null)) {
-    const v = toJS(listNode);
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-      throw new Error(`spec.parameters.${param} must be a list of strings (the template's schema)`);
-    }
-    list = v as string[];
-  }
-
   const actionNode = getPath(spec, 'enforcementAction');
   const raw = actionNode ? toJS(actionNode) : undefined;
   if (raw !== undefined && raw !== null && typeof raw !== 'string') throw new Error('spec.enforcementAction must be a string');
@@ -178,6 +191,23 @@ function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: Poli
     }
   } else {
     throw new Error(`unrecognized enforcementAction: ${JSON.stringify(enforcementAction)} is not within the supported list [deny dryrun warn scoped]`);
+  }
+  const parameters = paramsNode && paramsNode.kind === 'map' ? toJS(paramsNode) : {};
+  return { enforcementAction, actions, match, parametersNode: paramsNode, parameters };
+}
+
+function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: PolicyProblem['severity']) => void): Constraint | undefined {
+  const kind = o.gvk.kind as PolicyKind;
+  const { enforcementAction, actions, match, parametersNode: paramsNode } = readCommon(o, problem);
+  const param = listParameter[kind];
+  const listNode = getPath(paramsNode, param);
+  let list: string[] | undefined;
+  if (listNode && !(listNode.kind === 'scalar' && listNode.value === null)) {
+    const v = toJS(listNode);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      throw new Error(`spec.parameters.${param} must be a list of strings (the template's schema)`);
+    }
+    list = v as string[];
   }
   return { ...at, kind, name: o.name, enforcementAction, actions, match, list, listNode, parametersNode: paramsNode };
 }
@@ -206,7 +236,14 @@ function scopedActions(node: YNode | undefined): Action[] {
   return [...found].sort((a, b) => actionRank[a] - actionRank[b]);
 }
 
-function readTemplate(o: K8sObject, at: Located, problem: (m: string, s?: PolicyProblem['severity']) => void): Template | undefined {
+function readTemplate(
+  o: K8sObject,
+  at: Located,
+  problem: (m: string, s?: PolicyProblem['severity']) => void,
+  text: string | undefined,
+  file: string,
+  problems: PolicyProblem[],
+): Template | undefined {
   const kind = stringAt(o.node, 'spec', 'crd', 'spec', 'names', 'kind');
   if (!kind) throw new Error('spec.crd.spec.names.kind is missing');
   if (o.name !== kind.toLowerCase()) {
@@ -225,20 +262,92 @@ function readTemplate(o: K8sObject, at: Located, problem: (m: string, s?: Policy
     }
   }
   const schemaNode = getPath(o.node, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema');
-  return { ...at, name: o.name, kind, variant, schema: schemaNode ? toJS(schemaNode) : undefined };
+  const rego = regoProgram(o, text, file, problems);
+  return { ...at, name: o.name, kind, variant, schema: schemaNode ? toJS(schemaNode) : undefined, rego };
 }
 
 /** The Rego source of the template's first target: `rego`, or a `code` entry of engine Rego. */
 function regoOf(node: YNode): string | undefined {
+  return regoSources(node)?.rego.value;
+}
+
+interface RegoSources {
+  readonly rego: { value: string; node: YNode };
+  readonly libs: ReadonlyArray<{ value: string; node: YNode }>;
+  /** Whether the target also carries CEL (K8sNativeValidation), which Gatekeeper prefers. */
+  readonly cel: boolean;
+}
+
+/** The Rego and libs of the template's first target, with their nodes; undefined when it has none. */
+function regoSources(node: YNode): RegoSources | undefined {
   const targets = getPath(node, 'spec', 'targets');
   const target = targets?.kind === 'seq' ? targets.items[0] : undefined;
-  const direct = stringAt(target, 'rego');
-  if (direct !== undefined) return direct;
   const code = getPath(target, 'code');
-  if (code?.kind === 'seq') {
-    for (const c of code.items) if (stringAt(c, 'engine') === 'Rego') return stringAt(c, 'source', 'rego');
+  const codes = code?.kind === 'seq' ? code.items : [];
+  const cel = codes.some((c) => stringAt(c, 'engine') === 'K8sNativeValidation');
+  const strings = (n: YNode | undefined): Array<{ value: string; node: YNode }> =>
+    n?.kind === 'seq' ? n.items.flatMap((x) => (x.kind === 'scalar' && typeof x.value === 'string' ? [{ value: x.value, node: x }] : [])) : [];
+  const direct = getPath(target, 'rego');
+  if (direct?.kind === 'scalar' && typeof direct.value === 'string') return { rego: { value: direct.value, node: direct }, libs: strings(getPath(target, 'libs')), cel };
+  for (const c of codes) {
+    if (stringAt(c, 'engine') !== 'Rego') continue;
+    const r = getPath(c, 'source', 'rego');
+    if (r?.kind === 'scalar' && typeof r.value === 'string') return { rego: { value: r.value, node: r }, libs: strings(getPath(c, 'source', 'libs')), cel };
   }
-  return undefined;
+  return cel ? { rego: { value: '', node }, libs: [], cel: true } : undefined;
+}
+
+const compiledCache = new Map<string, ReturnType<typeof compileRego>>();
+
+/** Compiles the template's Rego once per source; a problem inside the rego block when it does not compile. */
+function regoProgram(o: K8sObject, text: string | undefined, file: string, problems: PolicyProblem[]): RegoProgram {
+  const sources = regoSources(o.node);
+  const label = `ConstraintTemplate ${o.name}`;
+  if (!sources) return { notEvaluated: `${label} has no Rego`, source: '' };
+  if (sources.cel && sources.rego.value === '') return { notEvaluated: `${label} has only CEL (K8sNativeValidation), which Trusted Images does not evaluate`, source: '' };
+  const key = [sources.rego.value, ...sources.libs.map((l) => l.value)].join('\0\0');
+  let out = compiledCache.get(key);
+  if (!out) {
+    out = compileRego(sources.rego.value, sources.libs.map((l) => l.value));
+    if (compiledCache.size > 200) compiledCache.clear();
+    compiledCache.set(key, out);
+  }
+  if (out.ok) return { policy: out.policy, source: key };
+  const p = out.problem;
+  const source = p.module === 0 ? sources.rego : sources.libs[p.module - 1]!;
+  const offset = text === undefined ? undefined : blockOffset(text, source.node, p.line, p.col);
+  const where = offset === undefined ? source.node.span : { start: offset, end: offset + 1 };
+  problems.push({ file, span: where, severity: 'error', message: `${label}: ${p.message} (${p.module === 0 ? 'rego' : `libs[${p.module - 1}]`} line ${p.line + 1})` });
+  return { notEvaluated: `${label} does not compile: ${p.message}`, source: key };
+}
+
+/** The file offset of (line, col) inside a block scalar's content; undefined for other styles. */
+function blockOffset(text: string, node: YNode, line: number, col: number): number | undefined {
+  if (node.kind !== 'scalar') return undefined;
+  if (node.style !== 'block') {
+    return line === 0 ? node.span.start + 1 + col : undefined;
+  }
+  let pos = text.indexOf('\n', node.span.start);
+  if (pos < 0) return undefined;
+  pos++;
+  // The content's indentation: that of its first line that is not empty.
+  let indent = 0;
+  for (let p = pos; p < text.length; ) {
+    const end = text.indexOf('\n', p) < 0 ? text.length : text.indexOf('\n', p);
+    const l = text.slice(p, end);
+    if (l.trim() !== '') {
+      indent = l.length - l.trimStart().length;
+      break;
+    }
+    p = end + 1;
+  }
+  for (let i = 0; i < line; i++) {
+    const next = text.indexOf('\n', pos);
+    if (next < 0) return undefined;
+    pos = next + 1;
+  }
+  const lineEnd = text.indexOf('\n', pos) < 0 ? text.length : text.indexOf('\n', pos);
+  return Math.min(pos + indent + col, Math.max(pos, lineEnd - 1));
 }
 
 /** All files' policy objects, merged. */
@@ -251,6 +360,10 @@ export interface PolicySet {
   readonly variants: ReadonlyMap<PolicyKind, PolicyVariant>;
   readonly templates: readonly Template[];
   readonly problems: readonly PolicyProblem[];
+  /** Constraints evaluated with their template's Rego. */
+  readonly regoConstraints: readonly RegoConstraint[];
+  /** Whether a Rego template reads data.inventory: the workspace's objects are its data. */
+  readonly usesInventory: boolean;
 }
 
 export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansions: readonly ExpansionTemplate[]): PolicySet {
@@ -260,6 +373,7 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
   const templates: Template[] = [];
   const problems: PolicyProblem[] = [];
   const seen = new Map<string, Constraint>();
+  const seenOther = new Map<string, string>();
   for (const p of parts) {
     problems.push(...p.problems);
     templates.push(...p.templates);
@@ -292,12 +406,23 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     const t = templateOf.get(c.kind);
     if (t?.schema) problems.push(...validateSchema(c.parametersNode, t.schema, 'spec.parameters', c.file));
   }
+  const regoConstraints: RegoConstraint[] = [];
   for (const p of parts) {
     for (const o of p.others) {
       const t = templateOf.get(o.kind);
       if (!t) {
-        problems.push({ file: o.file, span: o.span, severity: 'info', message: `${o.kind} ${o.name}: no ConstraintTemplate in the workspace defines the kind ${o.kind}` });
-      } else if (t.schema) problems.push(...validateSchema(o.parametersNode, t.schema, 'spec.parameters', o.file));
+        problems.push({ file: o.file, span: o.span, severity: 'info', message: `${o.kind} ${o.name}: no ConstraintTemplate in the workspace defines the kind ${o.kind}, so it is not evaluated` });
+        continue;
+      }
+      const key = `${o.kind}/${o.name}`;
+      if (seenOther.has(key)) {
+        problems.push({ file: o.file, span: o.span, severity: 'warning', message: `${o.kind} ${o.name} is defined twice (also in ${seenOther.get(key)}); the cluster keeps only the last one applied, so this one is not checked` });
+        continue;
+      }
+      seenOther.set(key, o.file);
+      if (t.schema) problems.push(...validateSchema(o.parametersNode, t.schema, 'spec.parameters', o.file));
+      if (t.rego.policy) regoConstraints.push({ ...o, template: t as RegoConstraint['template'] });
+      else problems.push({ file: o.file, span: o.span, severity: 'warning', message: `${o.kind} ${o.name} is not evaluated: ${t.rego.notEvaluated}` });
     }
   }
   const workspaceExpansions = expansions.length > 0;
@@ -309,6 +434,8 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     variants,
     templates,
     problems,
+    regoConstraints,
+    usesInventory: regoConstraints.some((c) => c.template.rego.policy.usesInventory),
   };
 }
 

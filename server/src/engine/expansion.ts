@@ -3,6 +3,7 @@
 import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
 import { ImageUse, imageUsesOf } from './images';
 import { GroupVersionKind, K8sObject, stringMap } from './objects';
+import { admissionGvk, admissionSubject, isAdmissionReview, RegoSubject, subjectOf } from './regoCheck';
 
 export interface ExpansionTemplate {
   readonly file: string;
@@ -104,6 +105,8 @@ export interface Review {
   readonly actionOverride: 'deny' | 'warn' | 'dryrun' | undefined;
   /** The images its containers run, with paths from the origin object. */
   readonly uses: readonly ImageUse[];
+  /** What Rego evaluation reads; only when asked for (withObjects). */
+  readonly rego?: RegoSubject;
 }
 
 function applies(t: ExpansionTemplate, gvk: GroupVersionKind): boolean {
@@ -112,21 +115,56 @@ function applies(t: ExpansionTemplate, gvk: GroupVersionKind): boolean {
 
 const maxExpansionDepth = 8;
 
-/** The object and everything expansion generates from it, recursively (CronJob -> Job -> Pod). */
-export function expand(o: K8sObject, templates: readonly ExpansionTemplate[]): Review[] {
+/**
+ * The object and everything expansion generates from it, recursively (CronJob -> Job -> Pod).
+ * withObjects: each review also carries what Rego evaluation reads (the object as JSON).
+ */
+export function expand(o: K8sObject, templates: readonly ExpansionTemplate[], withObjects = false): Review[] {
   const out: Review[] = [];
   const origin = objectRef(o);
-  const visit = (r: Omit<Review, 'uses'>, node: MapNode, prefix: string, depth: number) => {
-    out.push({ ...r, uses: imageUsesOf(node, prefix) });
+  // An AdmissionReview is reviewed as its request, as gator does: no expansion.
+  if (isAdmissionReview(o.gvk)) {
+    const request = getPath(o.node, 'request');
+    const object = getPath(request, 'object');
+    if (request?.kind !== 'map' || object?.kind !== 'map') return out;
+    const gvk = admissionGvk(request);
+    out.push({
+      gvk,
+      name: stringAt(request, 'name') ?? stringAt(object, 'metadata', 'name') ?? '',
+      generateName: stringAt(object, 'metadata', 'generateName'),
+      namespace: stringAt(request, 'namespace') || stringAt(object, 'metadata', 'namespace') || undefined,
+      labels: stringMap(getPath(object, 'metadata', 'labels')),
+      source: 'Original',
+      origin,
+      impliedBy: undefined,
+      actionOverride: undefined,
+      uses: imageUsesOf(object, 'request.object.'),
+      ...(withObjects ? { rego: admissionSubject(request, object) } : {}),
+    });
+    return out;
+  }
+  const visit = (r: Omit<Review, 'uses'>, node: MapNode, prefix: string, depth: number, object?: () => Record<string, unknown>) => {
+    const rego = withObjects ? subjectOf(r, node, object ? object() : (toJS(node) as Record<string, unknown>)) : undefined;
+    out.push({ ...r, uses: imageUsesOf(node, prefix), ...(rego ? { rego } : {}) });
     if (depth >= maxExpansionDepth) return;
     for (const t of templates) {
       if (!applies(t, r.gvk)) continue;
       const src: YNode | undefined = getPath(node, ...t.templateSource);
       if (!src || src.kind !== 'map') continue;
+      const name = `${r.name}${t.generatedGVK.kind ? '-' : ''}${t.generatedGVK.kind}`.toLowerCase();
+      // The generated resource: the template source with the generated kind, the parent's namespace.
+      const generated = (): Record<string, unknown> => {
+        const body = toJS(src) as Record<string, unknown>;
+        const metadata = { ...((body['metadata'] as Record<string, unknown> | undefined) ?? {}) };
+        if (metadata['name'] === undefined) metadata['name'] = name;
+        if (r.namespace !== undefined) metadata['namespace'] = r.namespace;
+        const g = t.generatedGVK;
+        return { ...body, apiVersion: g.group ? `${g.group}/${g.version}` : g.version, kind: g.kind, metadata };
+      };
       visit(
         {
           gvk: t.generatedGVK,
-          name: `${r.name}${t.generatedGVK.kind ? '-' : ''}${t.generatedGVK.kind}`.toLowerCase(),
+          name,
           generateName: undefined,
           namespace: r.namespace,
           labels: stringMap(getPath(src, 'metadata', 'labels')),
@@ -138,6 +176,7 @@ export function expand(o: K8sObject, templates: readonly ExpansionTemplate[]): R
         src,
         `${prefix}${t.templateSource.join('.')}.`,
         depth + 1,
+        generated,
       );
     }
   };
@@ -173,8 +212,8 @@ export function templatesKey(templates: readonly ExpansionTemplate[]): string {
 const keys = new WeakMap<readonly ExpansionTemplate[], string>();
 
 /** Every review of a file's objects. */
-export function reviewsOf(objects: readonly K8sObject[], templates: readonly ExpansionTemplate[]): Review[] {
+export function reviewsOf(objects: readonly K8sObject[], templates: readonly ExpansionTemplate[], withObjects = false): Review[] {
   const out: Review[] = [];
-  for (const o of objects) out.push(...expand(o, templates));
+  for (const o of objects) out.push(...expand(o, templates, withObjects));
   return out;
 }

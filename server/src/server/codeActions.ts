@@ -122,7 +122,7 @@ export class CodeActions {
         const { candidates } = fixesFor(this.index, this.index.reviews(uri), x, mirrors);
         for (const cand of candidates) actions.push(this.rewriteAction(uri, v, a, use.imageNode, cand, diagnostics));
         // The policy side: allow this image's registry in each constraint it violates.
-        const violated = inRange.filter((y) => y.use?.imageNode === use.imageNode).map((y) => y.constraint);
+        const violated = inRange.filter((y) => y.use?.imageNode === use.imageNode && !('template' in y.constraint)).map((y) => y.constraint as Constraint);
         for (const c of new Set(violated)) {
           const entry = allowEntryFor(c, use.image);
           if (!entry || !c.listNode || c.listNode.kind !== 'seq') continue;

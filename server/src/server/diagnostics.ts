@@ -1,8 +1,8 @@
 // Engine facts -> LSP diagnostics for one file.
 import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Range } from 'vscode-languageserver';
 import { FileAnalysis } from '../engine/analyze';
-import { Severity, Violation } from '../engine/check';
-import { Constraint, PolicySet } from '../engine/constraints';
+import { Severity, Violation, violationSpan } from '../engine/check';
+import { Constraint, PolicySet, RegoConstraint } from '../engine/constraints';
 import { LineIndex, Span } from '../engine/documents';
 
 export const source = 'trusted-images';
@@ -20,7 +20,7 @@ export function rangeOf(lines: LineIndex, span: Span): Range {
 /** Finds the line index of another file, to point at a constraint from a violation. */
 export type LinesOf = (uri: string) => LineIndex | undefined;
 
-export function constraintLocation(c: Constraint, linesOf: LinesOf): { uri: string; range: Range; line: number } {
+export function constraintLocation(c: Constraint | RegoConstraint, linesOf: LinesOf): { uri: string; range: Range; line: number } {
   const lines = linesOf(c.file);
   const span = c.listNode?.span ?? c.span;
   const range = lines ? rangeOf(lines, span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -29,15 +29,18 @@ export function constraintLocation(c: Constraint, linesOf: LinesOf): { uri: stri
 }
 
 function violationDiagnostic(a: FileAnalysis, v: Violation, linesOf: LinesOf): Diagnostic {
-  const span = v.use ? v.use.imageNode.span : v.object.kindSpan;
+  const span = violationSpan(v);
   const where = constraintLocation(v.constraint, linesOf);
   const param = v.constraint.kind === 'K8sAllowedReposv2' ? 'allowedImages' : 'repos';
+  const rego = 'template' in v.constraint;
   const related: DiagnosticRelatedInformation[] = [
     {
       location: { uri: where.uri, range: where.range },
-      message: v.constraint.listNode
-        ? `${param} of ${v.constraint.kind} ${v.constraint.name}`
-        : `${v.constraint.kind} ${v.constraint.name} (it has no ${param})`,
+      message: rego
+        ? `${v.constraint.kind} ${v.constraint.name} (ConstraintTemplate ${(v.constraint as RegoConstraint).template.name})`
+        : v.constraint.listNode
+          ? `${param} of ${v.constraint.kind} ${v.constraint.name}`
+          : `${v.constraint.kind} ${v.constraint.name} (it has no ${param})`,
     },
   ];
   return {

@@ -273,7 +273,9 @@ export class TrustedImagesServer {
     const read = readTextFileSync(file, this.maxBytes());
     if (!read.ok) return skippedFile(uri, '', read.reason);
     const templates = this.index.templates();
-    return compact(analyzeText(uri, read.text, undefined, undefined, skimFor(templates)), templates, this.index.needsAllReviews());
+    // Rego policies read whole objects: no skim then.
+    const objects = this.index.needsObjects();
+    return compact(analyzeText(uri, read.text, undefined, undefined, objects ? undefined : skimFor(templates)), templates, this.index.needsAllReviews(), objects);
   }
 
   /** Closed files read for other expansion templates than those now in force are read again. */

@@ -2,7 +2,9 @@
 // editor's unsaved text while it is open), the merged policy, and the violations of each file.
 // No protocol here: the server only connects this to LSP messages.
 import { FileAnalysis } from '../engine/analyze';
-import { checkReviews, CheckOptions, expansionsFor, Violation } from '../engine/check';
+import { checkReviews, CheckOptions, expansionsFor, isClusterScoped, Violation } from '../engine/check';
+import { emptyData, inventoryOf } from '../engine/regoCheck';
+import type { Value } from '../rego/value';
 import { buildPolicySet, hasPolicyObjects, PolicyObjects, PolicySet } from '../engine/constraints';
 import { defaultExpansions, ExpansionTemplate, Review } from '../engine/expansion';
 
@@ -19,7 +21,7 @@ export interface Change {
 /** A fingerprint of what a file contributes to the policy; equal fingerprints check equally. */
 function policyKey(p: PolicyObjects | undefined): string {
   if (!p || !hasPolicyObjects(p)) return '';
-  return JSON.stringify(p, (k, v) => (k === 'listNode' ? v?.span : typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(p, (k, v) => (k === 'listNode' ? v?.span : k === 'rego' ? v?.source : k === 'template' ? v?.name : typeof v === 'bigint' ? v.toString() : v));
 }
 
 export class WorkspaceIndex {
@@ -28,7 +30,7 @@ export class WorkspaceIndex {
   /** Policy files from `constraintPaths` outside the workspace folders: read for policy only. */
   private readonly extra = new Map<string, PolicyObjects>();
   private cached: PolicySet | undefined;
-  private readonly violationCache = new Map<string, { analysis: FileAnalysis; policy: PolicySet; violations: Violation[] }>();
+  private readonly violationCache = new Map<string, { analysis: FileAnalysis; policy: PolicySet; violations: Violation[]; generation: number }>();
 
   constructor(private options: CheckOptions) {}
 
@@ -69,6 +71,7 @@ export class WorkspaceIndex {
   }
 
   setDisk(uri: string, analysis: FileAnalysis): Change {
+    this.generation++;
     this.stale.delete(uri);
     const before = this.analysis(uri)?.policy;
     this.disk.set(uri, analysis);
@@ -76,6 +79,7 @@ export class WorkspaceIndex {
   }
 
   removeDisk(uri: string): Change {
+    this.generation++;
     const before = this.disk.get(uri);
     this.disk.delete(uri);
     this.violationCache.delete(uri);
@@ -91,6 +95,7 @@ export class WorkspaceIndex {
   }
 
   setOpen(uri: string, analysis: FileAnalysis, version: number): Change {
+    this.generation++;
     const before = this.analysis(uri)?.policy;
     this.open.set(uri, { analysis, version });
     return this.replace(before, analysis.policy);
@@ -98,6 +103,7 @@ export class WorkspaceIndex {
 
   /** The document closes: its disk version (if any) counts again. */
   close(uri: string): Change {
+    this.generation++;
     const before = this.open.get(uri)?.analysis.policy;
     this.open.delete(uri);
     this.violationCache.delete(uri);
@@ -140,7 +146,7 @@ export class WorkspaceIndex {
   reviews(uri: string): readonly Review[] {
     const analysis = this.analysis(uri);
     if (!analysis || analysis.skipped) return [];
-    const r = analysis.reviews(this.templates(), this.needsAllReviews());
+    const r = analysis.reviews(this.templates(), this.needsAllReviews(), this.needsObjects());
     if (r) return r;
     this.stale.add(uri);
     return [];
@@ -151,7 +157,31 @@ export class WorkspaceIndex {
    * namespaceSelector gives. Closed files keep such reviews only while a constraint has one.
    */
   needsAllReviews(): boolean {
-    return this.policy().constraints.some((c) => c.match.namespaceSelector !== undefined);
+    const p = this.policy();
+    return p.regoConstraints.length > 0 || p.constraints.some((c) => c.match.namespaceSelector !== undefined);
+  }
+
+  /** Whether reviews must carry their objects: Rego constraints are evaluated on them. */
+  needsObjects(): boolean {
+    return this.policy().regoConstraints.length > 0;
+  }
+
+  private inventoryCache: { generation: number; policy: PolicySet; data: Value } | undefined;
+  private generation = 0;
+
+  /** data.inventory: every file's objects, when a Rego template reads it (rebuilt after changes). */
+  data(): Value {
+    const policy = this.policy();
+    if (!policy.usesInventory) return emptyData;
+    const hit = this.inventoryCache;
+    if (hit && hit.generation === this.generation && hit.policy === policy) return hit.data;
+    const self = this;
+    const all = function* () {
+      for (const uri of self.uris()) yield* self.reviews(uri);
+    };
+    const data = inventoryOf(all(), this.options, isClusterScoped);
+    this.inventoryCache = { generation: this.generation, policy, data };
+    return data;
   }
 
   /** Closed files whose reviews were made for other expansion templates. */
@@ -162,10 +192,11 @@ export class WorkspaceIndex {
     if (!analysis) return [];
     const policy = this.policy();
     const hit = this.violationCache.get(uri);
-    if (hit && hit.analysis === analysis && hit.policy === policy) return hit.violations;
-    const violations = checkReviews(this.reviews(uri), policy, this.options);
+    const generation = policy.usesInventory ? this.generation : 0;
+    if (hit && hit.analysis === analysis && hit.policy === policy && hit.generation === generation) return hit.violations;
+    const violations = checkReviews(this.reviews(uri), policy, this.options, this.data());
     // Open documents are asked again on every hover and code action; closed files only when published.
-    if (this.open.has(uri)) this.violationCache.set(uri, { analysis, policy, violations });
+    if (this.open.has(uri)) this.violationCache.set(uri, { analysis, policy, violations, generation });
     return violations;
   }
 }

@@ -1,6 +1,6 @@
 // What a constraint does across the workspace: the images each entry admits (and which it alone
 // admits), and the violations the constraint causes. For hovers on the policy side.
-import { matchableOf } from '../engine/check';
+import { matchableOf, violationSpan } from '../engine/check';
 import { Constraint } from '../engine/constraints';
 import { matches } from '../engine/match';
 import { entryMatches } from '../engine/policies';
@@ -40,7 +40,7 @@ export function constraintViolations(index: WorkspaceIndex, kind: string, name: 
   for (const uri of index.uris()) {
     for (const v of index.violations(uri)) {
       if (v.constraint.kind !== kind || v.constraint.name !== name) continue;
-      out.push({ uri, offset: v.use ? v.use.imageNode.span.start : v.object.kindSpan.start, message: v.message });
+      out.push({ uri, offset: violationSpan(v).start, message: v.message });
     }
   }
   return out;

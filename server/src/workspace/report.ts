@@ -1,14 +1,18 @@
 // A whole check of files on disk, as the CLI reports it (and CI reads it as JSON).
 import * as path from 'node:path';
 import { analyzeText, FileAnalysis } from '../engine/analyze';
-import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation } from '../engine/check';
+import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation, violationSpan } from '../engine/check';
 import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects } from '../engine/constraints';
 import { defaultParseLimits, ParseLimits } from '../engine/documents';
-import { defaultExpansions } from '../engine/expansion';
+import { defaultExpansions, Review } from '../engine/expansion';
+import { emptyData, inventoryOf } from '../engine/regoCheck';
+import { isClusterScoped } from '../engine/check';
 import { helmTemplateTest, readTextFileSync, walkYaml } from './files';
 
 export interface ReportOptions extends CheckOptions {
   readonly constraintPaths: readonly string[];
+  /** Files whose objects are data.inventory (not checked); empty: the checked files' objects. */
+  readonly inventoryPaths?: readonly string[];
   readonly maxFileBytes: number;
   readonly limits: ParseLimits;
   /** Paths in the report are relative to this folder. */
@@ -113,15 +117,41 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
       repos: c.list ?? null,
     });
   }
+  for (const c of policy.regoConstraints) {
+    report.constraints.push({ kind: c.kind, name: c.name, file: rel(c.file), line: lineOf(c.file, c.span.start), enforcementAction: c.enforcementAction, repos: null });
+  }
   for (const p of policy.problems) {
     (p.severity === 'error' ? report.errors : report.warnings).push({ file: rel(p.file), line: lineOf(p.file, p.span.start), message: p.message });
   }
 
   // Pass 2: every file, one at a time; nothing of a file is kept once it is reported.
-  const skim = options.skim === false ? undefined : skimFor(expansionsFor(policy, options));
+  // Rego policies read whole objects: no skim then.
+  const rego = policy.regoConstraints.length > 0;
+  const skim = options.skim === false || rego ? undefined : skimFor(expansionsFor(policy, options));
   // Pass 1's analyses serve when they kept all that this skim keeps (not when the workspace's own
   // ExpansionTemplates walk other keys).
-  const reuse = !skim || [...skim.some].every((k) => pass1Skim!.some.has(k));
+  const reuse = !rego && (!skim || [...skim.some].every((k) => pass1Skim!.some.has(k)));
+  // data.inventory, when a template reads it: the objects of --inventory files, else of the checked files.
+  let data = emptyData;
+  if (policy.usesInventory) {
+    const originals: Review[] = [];
+    const templates = expansionsFor(policy, options);
+    const collect = (file: string, text: string) => {
+      for (const r of analyzeText(file, text, options.limits).reviews(templates, true, true)!) if (r.source === 'Original') originals.push(r);
+    };
+    if (options.inventoryPaths && options.inventoryPaths.length > 0) {
+      const inv = await walkYaml(options.inventoryPaths);
+      for (const p of inv.problems) report.errors.push({ file: rel(p.path), line: 1, message: `inventory: ${p.message}` });
+      for (const f of inv.files) {
+        const read = readInput(f.path, options, isHelmTemplate);
+        if ('text' in read) collect(f.path, read.text);
+        else if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: `inventory: ${read.error}` });
+      }
+    } else {
+      for (const { path: file, read } of inputs) if ('text' in read) collect(file, read.text);
+    }
+    data = inventoryOf(originals, options, isClusterScoped);
+  }
   for (const { path: file, read } of inputs) {
     if ('error' in read) {
       report.errors.push({ file: rel(file), line: 1, message: read.error });
@@ -142,9 +172,9 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     }
     report.summary.documents += a.parsed.documents.length;
     report.summary.objects += a.objects.length;
-    const reviews = a.reviews(expansionsFor(policy, options))!;
+    const reviews = a.reviews(expansionsFor(policy, options), true, rego)!;
     report.summary.images += new Set(reviews.flatMap((r) => r.uses.map((u) => u.imageNode))).size;
-    for (const v of checkReviews(reviews, policy, options)) report.violations.push(toReportViolation(a, v, options, rel));
+    for (const v of checkReviews(reviews, policy, options, data)) report.violations.push(toReportViolation(a, v, options, rel));
   }
   const byPlace = (x: { file: string; line: number }, y: { file: string; line: number }) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line);
   report.violations.sort((x, y) => byPlace(x, y) || x.column - y.column || (x.constraint.name < y.constraint.name ? -1 : x.constraint.name > y.constraint.name ? 1 : 0));
@@ -161,7 +191,7 @@ function toReportViolation(
   options: CheckOptions,
   rel: (p: string) => string,
 ): ReportViolation {
-  const span = v.use ? v.use.imageNode.span : v.object.kindSpan;
+  const span = violationSpan(v);
   const start = a.lines.position(span.start);
   const end = a.lines.position(span.end);
   return {

@@ -1,0 +1,219 @@
+// What the Rego evaluation of a review needs, and what it gives: the admission review Gatekeeper
+// builds (input.review), data.inventory from the workspace's objects, and where a message points.
+import type { CheckOptions } from './check';
+import type { RegoConstraint } from './constraints';
+import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
+import type { Review } from './expansion';
+import { containerFields } from './policies';
+import { dataDocument, defaultLimits, evaluateRego, EvalLimits, fromJS, RegoResult } from '../rego';
+import { RObject, Value } from '../rego/value';
+
+/** Keys of the reviewed object with where they are written: enough to point a message at a field. */
+export interface FieldIndex {
+  readonly keys: readonly string[];
+  /** start, end of each key. */
+  readonly spans: Int32Array;
+  readonly containers: ReadonlyArray<{ readonly name: string; readonly start: number; readonly end: number; readonly nameSpan: Span }>;
+  readonly nameSpan: Span | undefined;
+}
+
+export interface RegoSubject {
+  /** input.review without the namespace the context gives (added at evaluation). */
+  readonly review: Readonly<Record<string, unknown>>;
+  /** The object reviewed (review.object), for the inventory. */
+  readonly object: Record<string, unknown> | undefined;
+  /** An AdmissionReview's request: reviewed as it is. */
+  readonly admission: boolean;
+  readonly fields: FieldIndex;
+}
+
+const maxIndexedKeys = 4000;
+
+export function fieldIndex(node: MapNode): FieldIndex {
+  const keys: string[] = [];
+  const spans: number[] = [];
+  const walk = (n: YNode, depth: number): void => {
+    if (keys.length >= maxIndexedKeys || depth > 40) return;
+    if (n.kind === 'map') {
+      for (const [k, v] of n.entries) {
+        const ks = n.keySpans.get(k);
+        if (ks) {
+          keys.push(k);
+          spans.push(ks.start, ks.end);
+        }
+        walk(v, depth + 1);
+      }
+    } else if (n.kind === 'seq') {
+      for (const v of n.items) walk(v, depth + 1);
+    }
+  };
+  walk(node, 0);
+  const containers: Array<{ name: string; start: number; end: number; nameSpan: Span }> = [];
+  for (const field of containerFields) {
+    const list = getPath(node, 'spec', field);
+    const items = list?.kind === 'seq' ? list.items : list?.kind === 'map' ? [...list.entries.values()] : [];
+    for (const c of items) {
+      const nameNode = c.kind === 'map' ? c.entries.get('name') : undefined;
+      if (nameNode?.kind === 'scalar' && typeof nameNode.value === 'string' && nameNode.value !== '') {
+        containers.push({ name: nameNode.value, start: c.span.start, end: c.span.end, nameSpan: nameNode.span });
+      }
+    }
+  }
+  return { keys, spans: Int32Array.from(spans), containers, nameSpan: getPath(node, 'metadata', 'name')?.span };
+}
+
+/** The review Gatekeeper builds from an object (an AdmissionRequest as JSON). */
+export function subjectOf(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: Record<string, unknown>): RegoSubject {
+  const review: Record<string, unknown> = {
+    uid: '',
+    kind: { group: r.gvk.group, version: r.gvk.version, kind: r.gvk.kind },
+    resource: { group: '', version: '', resource: '' },
+    operation: 'CREATE',
+    userInfo: {},
+    object,
+    oldObject: null,
+    options: null,
+  };
+  if (r.name) review['name'] = r.name;
+  if (r.namespace !== undefined) review['namespace'] = r.namespace;
+  return { review, object, admission: false, fields: fieldIndex(node) };
+}
+
+/** An AdmissionReview file: its request is the review, as gator reviews it. */
+export function admissionSubject(request: MapNode, objectNode: MapNode): RegoSubject {
+  const req = toJS(request) as Record<string, unknown>;
+  const review: Record<string, unknown> = { uid: '', resource: { group: '', version: '', resource: '' }, userInfo: {}, oldObject: null, options: null, ...req };
+  return { review, object: req['object'] as Record<string, unknown>, admission: true, fields: fieldIndex(objectNode) };
+}
+
+export function isAdmissionReview(gvk: { group: string; kind: string }): boolean {
+  return gvk.group === 'admission.k8s.io' && gvk.kind === 'AdmissionReview';
+}
+
+/** The request's kind, from request.kind (else the object's apiVersion and kind). */
+export function admissionGvk(request: MapNode): { group: string; version: string; kind: string } {
+  const group = stringAt(request, 'kind', 'group');
+  const version = stringAt(request, 'kind', 'version');
+  const kind = stringAt(request, 'kind', 'kind');
+  if (kind !== undefined) return { group: group ?? '', version: version ?? '', kind };
+  const av = stringAt(request, 'object', 'apiVersion') ?? '';
+  const i = av.lastIndexOf('/');
+  return { group: i < 0 ? '' : av.slice(0, i), version: i < 0 ? av : av.slice(i + 1), kind: stringAt(request, 'object', 'kind') ?? '' };
+}
+
+/** The review as input, with the namespace the context gives an object that names none. */
+function reviewValue(subject: RegoSubject, namespace: string | undefined): Value {
+  if (subject.admission || namespace === undefined || subject.review['namespace'] !== undefined) return cachedValue(subject.review);
+  const object = subject.object ?? {};
+  const metadata = (object['metadata'] && typeof object['metadata'] === 'object' ? object['metadata'] : {}) as Record<string, unknown>;
+  return fromJS({ ...subject.review, namespace, object: { ...object, metadata: { ...metadata, namespace } } });
+}
+
+const values = new WeakMap<object, Value>();
+function cachedValue(o: object): Value {
+  let v = values.get(o);
+  if (v === undefined) values.set(o, (v = fromJS(o)));
+  return v;
+}
+
+/** Per-evaluation budget in the editor and the CLI: a runaway template costs at most this per object. */
+export const regoLimits: EvalLimits = { maxSteps: 200_000, maxMillis: 250 };
+
+/** After this many objects over budget, a template is not evaluated again in the same policy. */
+const maxBudgetFailures = 3;
+const failures = new WeakMap<object, Map<RegoConstraint['template'], number>>();
+
+export type RegoOutcome = { readonly ok: true; readonly results: readonly RegoResult[] } | { readonly ok: false; readonly error: string };
+
+export function evaluateConstraint(c: RegoConstraint, subject: RegoSubject, namespace: string | undefined, data: Value, scope: object, limits: EvalLimits = regoLimits): RegoOutcome {
+  let perScope = failures.get(scope);
+  if (!perScope) failures.set(scope, (perScope = new Map()));
+  const failed = perScope.get(c.template) ?? 0;
+  if (failed >= maxBudgetFailures) return { ok: false, error: `ConstraintTemplate ${c.template.name} is not evaluated: it ran over its budget on ${failed} objects` };
+  const input = RObject.fromEntries([
+    ['review', reviewValue(subject, namespace)],
+    ['parameters', cachedValue(c.parameters as object)],
+  ]);
+  const out = evaluateRego(c.template.rego.policy, input, data, limits);
+  if (out.ok) return { ok: true, results: out.results };
+  if (/budget/.test(out.error)) perScope.set(c.template, failed + 1);
+  return { ok: false, error: `ConstraintTemplate ${c.template.name} is not evaluated for this object: ${out.error}` };
+}
+
+export { defaultLimits };
+
+function isWordChar(c: string | undefined, extra: string): boolean {
+  return c !== undefined && (/[A-Za-z0-9_]/.test(c) || extra.includes(c));
+}
+
+/** Whether `word` is written in `message` as a whole word. */
+function mentions(message: string, word: string, extra: string): boolean {
+  let i = message.indexOf(word);
+  while (i >= 0) {
+    if (!isWordChar(message[i - 1], extra) && !isWordChar(message[i + word.length], extra)) return true;
+    i = message.indexOf(word, i + 1);
+  }
+  return false;
+}
+
+/** Keys too common to be what a message is about. */
+const genericKeys = new Set(['name', 'spec', 'metadata', 'kind', 'apiVersion', 'containers', 'template', 'items', 'status', 'type', 'value', 'key']);
+
+/**
+ * Where a message points: the field it quotes (inside the container it names, if it names one), else
+ * that container's name, else the object's metadata.name; undefined: the object's kind.
+ */
+export function locate(fields: FieldIndex, message: string): Span | undefined {
+  let container: FieldIndex['containers'][number] | undefined;
+  for (const c of fields.containers) {
+    if (mentions(message, c.name, '.-') && (!container || c.name.length > container.name.length)) container = c;
+  }
+  let best = -1;
+  for (let i = 0; i < fields.keys.length; i++) {
+    const k = fields.keys[i]!;
+    if (k.length < 3 || genericKeys.has(k)) continue;
+    const start = fields.spans[2 * i]!;
+    if (container && (start < container.start || start >= container.end)) continue;
+    if (!mentions(message, k, '')) continue;
+    if (best < 0 || k.length > fields.keys[best]!.length) best = i;
+  }
+  if (best >= 0) return { start: fields.spans[2 * best]!, end: fields.spans[2 * best + 1]! };
+  if (container) return container.nameSpan;
+  return fields.nameSpan;
+}
+
+/** Cluster-scoped kinds, for the inventory's cluster/namespace split. */
+export type ScopeOf = (r: Review) => boolean;
+
+/**
+ * data.inventory from reviewed objects (originals only, not what expansion generates):
+ * namespace[ns][apiVersion][kind][name] and cluster[apiVersion][kind][name], as Gatekeeper syncs them.
+ */
+export function inventoryOf(reviews: Iterable<Review>, options: CheckOptions, clusterScoped: ScopeOf): Value {
+  const root = new RObject();
+  const put = (path: string[], v: Value): void => {
+    let cur = root;
+    for (const p of path.slice(0, -1)) {
+      let next = cur.get(p);
+      if (!(next instanceof RObject)) cur.set(p, (next = new RObject()));
+      cur = next as RObject;
+    }
+    cur.set(path[path.length - 1]!, v);
+  };
+  for (const r of reviews) {
+    const s = r.rego;
+    if (!s || s.admission || r.source !== 'Original' || !s.object) continue;
+    const apiVersion = r.origin.apiVersion;
+    const name = r.name;
+    if (clusterScoped(r)) {
+      put(['cluster', apiVersion, r.gvk.kind, name], cachedValue(s.object));
+    } else {
+      const ns = r.namespace ?? (options.namespace === '*' ? 'default' : options.namespace);
+      const object = r.namespace !== undefined ? s.object : { ...s.object, metadata: { ...((s.object['metadata'] as object) ?? {}), namespace: ns } };
+      put(['namespace', ns, apiVersion, r.gvk.kind, name], r.namespace !== undefined ? cachedValue(object) : fromJS(object));
+    }
+  }
+  return dataDocument(root);
+}
+
+export const emptyData: Value = dataDocument(undefined);
