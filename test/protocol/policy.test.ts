@@ -67,4 +67,49 @@ describe('policy files in the editor', () => {
     assert.match(String(evil.diagnostics[0]!.message), /<corp\.io\/team-evil\/x:1>/);
     await client.stop();
   });
+
+  test('any ConstraintTemplate: its Rego evaluated on closed files and on each edit, squiggles on the container it names', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-rego-'));
+    fs.writeFileSync(
+      path.join(dir, 'template.yaml'),
+      `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sprivileged
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sPrivileged
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8sprivileged
+        violation[{"msg": msg}] {
+          c := input.review.object.spec.containers[_]
+          c.securityContext.privileged
+          msg := sprintf("Privileged container is not allowed: %v", [c.name])
+        }
+`,
+    );
+    fs.writeFileSync(path.join(dir, 'constraint.yaml'), 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sPrivileged\nmetadata:\n  name: no-priv\n');
+    const priv = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: corp/app\n    securityContext:\n      privileged: true\n';
+    fs.writeFileSync(path.join(dir, 'pod.yaml'), priv);
+    const client = await TestClient.start({ folder: dir });
+    clients.push(client);
+    await client.scanned();
+    const uri = uriOf(path.join(dir, 'pod.yaml'));
+    const closed = (await client.waitFor(uri, (d) => d.length === 1)).diagnostics[0]!;
+    assert.equal(closed.message, 'Privileged container is not allowed: app');
+    assert.equal(closed.code, 'no-priv');
+    // The message names the container, not a field: the squiggle is on the container's name.
+    assert.deepEqual(closed.range.start, { line: 6, character: 10 });
+    client.open(uri, priv, 1);
+    await client.waitFor(uri, (_d, p) => p.version === 1);
+    client.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: priv.replace('privileged: true', 'privileged: false') }],
+    });
+    await client.waitFor(uri, (d, p) => p.version === 2 && d.length === 0);
+  });
 });

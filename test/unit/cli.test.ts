@@ -31,7 +31,9 @@ describe('trusted-images check', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^examples\/pods\/deployment-violation\.yaml:8:14: error Invalid image repo: <nginx>, allowed repos are \["071460744267\.dkr\.ecr\.us-east-1\.amazonaws\.com\/test\/snyk"\] \[repo-is-openpolicyagent\]$/m);
     assert.doesNotMatch(r.stdout, /deployment-non-violation/);
-    assert.match(r.stdout, /violations \(3 deny, 0 warn, 0 dryrun\); 1 constraint/);
+    // The example's policy that is not about images, evaluated from its template's Rego.
+    assert.match(r.stdout, /^examples\/workloads\/web\.yaml:5:9: error Deployment <web> has no <team> label: say which team owns it \[workloads-have-owners\]$/m);
+    assert.match(r.stdout, /5 violations \(5 deny, 0 warn, 0 dryrun\); 2 constraints/);
   });
 
   test('json: the stable shape, positions 1-based in UTF-16 code units', () => {

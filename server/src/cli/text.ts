@@ -19,7 +19,7 @@ export function toText(report: Report): string {
       (report.skipped.length ? `, ${report.skipped.length} skipped` : ''),
   );
   if (report.constraints.length === 0) {
-    lines.push('No K8sAllowedRepos, K8sAllowedReposv2 or K8sDisallowedRepos constraint was found: nothing to check against (see --constraints).');
+    lines.push('No Gatekeeper constraint was found: nothing to check against (see --constraints).');
   }
   return lines.join('\n') + '\n';
 }

@@ -174,7 +174,11 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     report.summary.objects += a.objects.length;
     const reviews = a.reviews(expansionsFor(policy, options), true, rego)!;
     report.summary.images += new Set(reviews.flatMap((r) => r.uses.map((u) => u.imageNode))).size;
-    for (const v of checkReviews(reviews, policy, options, data)) report.violations.push(toReportViolation(a, v, options, rel));
+    for (const v of checkReviews(reviews, policy, options, data)) {
+      // A template that could not be evaluated for an object is a warning, never a verdict.
+      if (v.notEvaluated) report.warnings.push({ file: rel(file), line: a.lines.position(violationSpan(v).start).line + 1, message: v.message });
+      else report.violations.push(toReportViolation(a, v, options, rel));
+    }
   }
   const byPlace = (x: { file: string; line: number }, y: { file: string; line: number }) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line);
   report.violations.sort((x, y) => byPlace(x, y) || x.column - y.column || (x.constraint.name < y.constraint.name ? -1 : x.constraint.name > y.constraint.name ? 1 : 0));
