@@ -2,17 +2,20 @@
 // yaml parseAllDocuments over the same files). Prints figures; asserts nothing.
 //   npm run bench            all workloads
 //   npm run bench -- quick   the corpus and the 2,000-file workspace only
+//   npm run bench -- rego    the Rego engine: compile and evaluate the library templates
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { TestClient } from '../test/protocol/lspClient';
 import { writeSyntheticWorkspace } from '../test/support/synthetic';
+import { regoFigures } from './benchRego';
 
 const root = path.resolve(__dirname, '..');
 const benchDir = path.join(root, '.bench');
 const shared = path.resolve(root, '..', 'shared');
 const quick = process.argv.includes('quick');
+// `npm run bench -- rego`: the Rego engine's figures only (compile and evaluate the library's templates).
 /** `npm run bench -- server`: the language server's figures only, on the 10,000-file workspace. */
 const serverOnly = process.argv.includes('server');
 const runs = quick ? 3 : 5;
@@ -166,6 +169,12 @@ async function main(): Promise<void> {
   fs.mkdirSync(benchDir, { recursive: true });
   if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   console.log(`node ${process.version}, ${runs} runs each, medians\n`);
+  const library = path.join(shared, 'conformance', 'gatekeeper-library');
+  if (process.argv.includes('rego')) {
+    console.log('Rego engine:');
+    regoFigures(library);
+    return;
+  }
   if (serverOnly) {
     const dir = path.join(benchDir, 'synthetic-10000');
     if (!fs.existsSync(path.join(dir, 'policy'))) writeSyntheticWorkspace(dir, 10000);
@@ -196,6 +205,8 @@ async function main(): Promise<void> {
     }
   } else console.log('(../shared/corpus/real is not beside this checkout: corpus figures skipped)');
   await hoverDuringPass(workspaces[workspaces.length - 1]!);
+  console.log('\nRego engine:');
+  regoFigures(library);
 }
 
 void spawn;
