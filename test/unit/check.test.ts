@@ -196,11 +196,14 @@ spec:
     assert.deepEqual(checkTexts({ t: v1, c: allowed('["corp/"]'), p: pod('nginx') }).messages, ['Untrusted image: <nginx>, allowed repos are ["corp/"]']);
   });
 
-  test('an unknown Rego falls back to the library and says so', () => {
-    const other = seedTemplate.replace(/violation\[[\s\S]*\}\n$/, 'violation[{"msg": "x"}] { false }\n');
-    const r = checkTexts({ t: other, c: allowed('["corp/"]'), p: pod('nginx') });
-    assert.deepEqual(r.messages, [msg('nginx')]);
-    assert.match(r.policy.problems[0]!.message, /not a variant Trusted Images knows/);
+  test('a Rego the built-in check does not know is evaluated as written, and says so', () => {
+    const other = seedTemplate.replace(/violation\[[\s\S]*\}\n$/, 'violation[{"msg": msg}] { c := input.review.object.spec.containers[_]; not startswith(c.image, "corp/"); msg := sprintf("only corp/, not %v", [c.image]) }\n');
+    const r = checkTexts({ t: other, c: allowed('["other/"]'), p: pod('nginx') });
+    assert.deepEqual(r.messages, ['only corp/, not nginx']);
+    assert.match(r.policy.problems[0]!.message, /not a variant the built-in image check knows; K8sAllowedRepos constraints are evaluated from its Rego/);
+    // The message names the image: the squiggle is on the image value.
+    const v = r.violations[0]!;
+    assert.equal(r.analyses[2]!.text.slice(v.at!.start, v.at!.end), 'nginx');
   });
 
   test('workspace ExpansionTemplates replace the defaults: prefix and action override', () => {

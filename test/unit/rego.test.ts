@@ -103,6 +103,7 @@ check("nodelim") { glob.match("*hub.com", null, "api.cdn.github.com") }`;
     assert.equal(at('package p\n\nviolation[{"msg": m}] {\n  m := \n}')[0], 3);
     assert.match(at('package p\nviolation[{"msg": m}] { x > 1; m := "a" }')[1], /var x is unsafe/);
     assert.match(at('package p\na { b }\nb { a }\nviolation[{"msg": "m"}] { a }')[1], /recursive/);
+    assert.deepEqual(at('package p\nviolation[{"msg": "m"}] {\n  startswith(1, "a")\n}'), [2, 'rego_type_error: startswith: operand 1 must be string, not number']);
     const [line, msg] = at('package p\nviolation[{"msg": m}] {\n  r := http.send({"url": "http://x"})\n  m := "a"\n}');
     assert.equal(line, 2);
     assert.match(msg, /http\.send is not supported/);

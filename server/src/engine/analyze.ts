@@ -153,7 +153,7 @@ function detachReviews(reviews: readonly Review[]): Review[] {
       ...s,
       review,
       object: review['object'] as Record<string, unknown> | undefined,
-      fields: { ...s.fields, keys: s.fields.keys.map(str), containers: s.fields.containers.map((c) => ({ ...c, name: str(c.name) })) },
+      fields: { ...s.fields, keys: s.fields.keys.map(str), containers: s.fields.containers.map((c) => ({ ...c, name: str(c.name), ...(c.image !== undefined ? { image: str(c.image) } : {}) })) },
     };
   }
 }

@@ -41,6 +41,8 @@ export interface Template extends Located {
   readonly schema: unknown;
   /** Its Rego, compiled; or why its constraints are not evaluated. */
   readonly rego: RegoProgram;
+  /** An image policy whose Rego the built-in check recognises (its fast path applies). */
+  readonly builtIn: boolean;
 }
 
 export type RegoProgram = ({ readonly policy: CompiledPolicy; readonly notEvaluated?: undefined } | { readonly policy?: undefined; readonly notEvaluated: string }) & {
@@ -249,21 +251,25 @@ function readTemplate(
   if (o.name !== kind.toLowerCase()) {
     problem(`ConstraintTemplate ${o.name}: its name must be ${kind.toLowerCase()}, the lowercase of its kind ${kind}`);
   }
+  const rego = regoProgram(o, text, file, problems);
   let variant: PolicyVariant | undefined;
+  let builtIn = false;
   if (isPolicyKind(kind)) {
-    const rego = regoOf(o.node);
-    variant = rego === undefined ? undefined : recognizeVariant(kind, rego, `ConstraintTemplate ${o.name}`);
+    const source = regoOf(o.node);
+    variant = source === undefined ? undefined : recognizeVariant(kind, source, `ConstraintTemplate ${o.name}`);
+    builtIn = variant !== undefined;
     if (!variant) {
       variant = libraryVariants[kind];
       problem(
-        `ConstraintTemplate ${o.name}: its Rego is not a variant Trusted Images knows; ${kind} constraints are checked as the Gatekeeper library's template decides`,
-        'warning',
+        rego.policy
+          ? `ConstraintTemplate ${o.name}: its Rego is not a variant the built-in image check knows; ${kind} constraints are evaluated from its Rego (without quick fixes)`
+          : `ConstraintTemplate ${o.name}: its Rego is not a variant Trusted Images knows; ${kind} constraints are checked as the Gatekeeper library's template decides`,
+        rego.policy ? 'info' : 'warning',
       );
     }
   }
   const schemaNode = getPath(o.node, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema');
-  const rego = regoProgram(o, text, file, problems);
-  return { ...at, name: o.name, kind, variant, schema: schemaNode ? toJS(schemaNode) : undefined, rego };
+  return { ...at, name: o.name, kind, variant, builtIn, schema: schemaNode ? toJS(schemaNode) : undefined, rego };
 }
 
 /** The Rego source of the template's first target: `rego`, or a `code` entry of engine Rego. */
@@ -406,7 +412,16 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     const t = templateOf.get(c.kind);
     if (t?.schema) problems.push(...validateSchema(c.parametersNode, t.schema, 'spec.parameters', c.file));
   }
+  // An image policy whose workspace template the built-in check does not recognise: its Rego decides.
   const regoConstraints: RegoConstraint[] = [];
+  for (let i = constraints.length - 1; i >= 0; i--) {
+    const c = constraints[i]!;
+    const t = templateOf.get(c.kind);
+    if (!t || t.builtIn || !t.rego.policy) continue;
+    constraints.splice(i, 1);
+    const parameters = c.parametersNode && c.parametersNode.kind === 'map' ? toJS(c.parametersNode) : {};
+    regoConstraints.unshift({ file: c.file, span: c.span, kind: c.kind, name: c.name, enforcementAction: c.enforcementAction, actions: c.actions, match: c.match, parametersNode: c.parametersNode, parameters, template: t as RegoConstraint['template'] });
+  }
   for (const p of parts) {
     for (const o of p.others) {
       const t = templateOf.get(o.kind);

@@ -21,7 +21,7 @@ export const unsupportedBuiltins = new Set([
   'http.send', 'net.lookup_ip_addr', 'net.cidr_contains', 'net.cidr_intersects', 'net.cidr_merge', 'net.cidr_expand',
   'net.cidr_contains_matches', 'net.cidr_is_valid', 'opa.runtime', 'time.now_ns', 'rand.intn', 'uuid.rfc4122', 'trace',
   'io.jwt.decode_verify', 'crypto.x509.parse_certificates', 'crypto.x509.parse_and_verify_certificates', 'rego.parse_module',
-  'providers.aws.sign_req', 'print',
+  'providers.aws.sign_req',
 ]);
 
 function str(v: Value, name: string, i: number): string {

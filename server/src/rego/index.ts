@@ -37,7 +37,7 @@ export function compileRego(rego: string, libs: readonly string[] = []): Compile
   try {
     return { ok: true, policy: compilePolicy(modules) };
   } catch (e) {
-    if (e instanceof RegoCompileError) return { ok: false, problem: { message: `rego_compile_error: ${e.message}`, module: e.module, line: e.line, col: e.col } };
+    if (e instanceof RegoCompileError) return { ok: false, problem: { message: e.message.startsWith('rego_') ? e.message : `rego_compile_error: ${e.message}`, module: e.module, line: e.line, col: e.col } };
     throw e;
   }
 }
