@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildReport, defaultReportOptions } from '../../server/src/workspace/report';
-import { checkTexts } from '../support/helpers';
+import { checkTexts, needsShared } from '../support/helpers';
+import { parseYaml, toJS } from '../../server/src/engine/documents';
+import { conformanceCases } from '../support/conformance';
 
 /** Evaluates `violation` of a module against input; the messages, sorted. */
 function run(rego: string, input: unknown = {}, libs: string[] = []): string[] {
@@ -260,3 +262,58 @@ same(ns, name) { ns == input.review.object.metadata.namespace; name == input.rev
     assert.deepEqual(checkTexts({ 't.yaml': t, 'c.yaml': constraint('K8sNoUpdate', 'n'), 'p.yaml': pod }).messages, []);
   });
 });
+
+describe('Rego engine: hostile templates', needsShared('conformance/gatekeeper-library'), () => {
+  test('mutated library templates never throw: each compiles or is refused with a position, and evaluates or says why', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const sources = conformanceSources();
+    let compiled = 0;
+    let refused = 0;
+    const alphabet = '{}[]()"`:=,;|&.\n _xinotsomeelse!<>+-*/%#';
+    for (const { rego, libs, input } of sources) {
+      for (let i = 0; i < 40; i++) {
+        let text = rego;
+        for (let m = 0; m < 1 + Math.floor(rand() * 3); m++) {
+          const at = Math.floor(rand() * text.length);
+          const r = rand();
+          if (r < 0.4) text = text.slice(0, at) + text.slice(at + 1 + Math.floor(rand() * 8));
+          else if (r < 0.8) text = text.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + text.slice(at);
+          else text = text.slice(0, at) + text.slice(at, at + 40) + text.slice(at);
+        }
+        const c = compileRego(text, libs);
+        if (!c.ok) {
+          refused++;
+          assert.ok(c.problem.line >= 0 && c.problem.col >= 0 && /^rego_/.test(c.problem.message));
+          continue;
+        }
+        compiled++;
+        const out = evaluateRego(c.policy, fromJS(input), dataDocument(undefined), { maxSteps: 50_000, maxMillis: 200 });
+        assert.ok(out.ok || typeof out.error === 'string');
+      }
+    }
+    assert.ok(compiled > 100 && refused > 100, `${compiled} compiled, ${refused} refused`);
+  });
+
+  test('deep nesting is refused, not a crash', () => {
+    const c = compileRego(`package p\nviolation[{"msg": "m"}] { x := ${'['.repeat(20000)}${']'.repeat(20000)} }`);
+    assert.ok(!c.ok && /nests too deeply/.test(c.problem.message));
+  });
+});
+
+function conformanceSources(): Array<{ rego: string; libs: string[]; input: unknown }> {
+  const out: Array<{ rego: string; libs: string[]; input: unknown }> = [];
+  const seen = new Set<string>();
+  for (const c of conformanceCases()) {
+    if (seen.has(c.policy)) continue;
+    seen.add(c.policy);
+    const t = toJS(parseYaml(c.read('template.yaml')).documents[0]!.root) as any;
+    const target = t.spec.targets[0];
+    let rego: string = target.rego;
+    let libs: string[] = target.libs ?? [];
+    for (const code of target.code ?? []) if (code.engine === 'Rego') ({ rego, libs = [] } = code.source);
+    const object = toJS(parseYaml(c.read(c.expected.objects[0]!)).documents[0]!.root);
+    out.push({ rego, libs, input: { review: { kind: { group: '', version: 'v1', kind: 'Pod' }, object, operation: 'CREATE' }, parameters: {} } });
+  }
+  return out;
+}

@@ -31,6 +31,7 @@ export function compileRego(rego: string, libs: readonly string[] = []): Compile
       modules.push(parseModule(sources[i]!));
     } catch (e) {
       if (e instanceof RegoSyntaxError) return { ok: false, problem: { message: `rego_parse_error: ${e.message}`, module: i, line: e.line, col: e.col } };
+      if (e instanceof RangeError) return { ok: false, problem: { message: 'rego_parse_error: the source nests too deeply to read', module: i, line: 0, col: 0 } };
       throw e;
     }
   }
@@ -38,6 +39,7 @@ export function compileRego(rego: string, libs: readonly string[] = []): Compile
     return { ok: true, policy: compilePolicy(modules) };
   } catch (e) {
     if (e instanceof RegoCompileError) return { ok: false, problem: { message: e.message.startsWith('rego_') ? e.message : `rego_compile_error: ${e.message}`, module: e.module, line: e.line, col: e.col } };
+    if (e instanceof RangeError) return { ok: false, problem: { message: 'rego_compile_error: the source nests too deeply to compile', module: 0, line: 0, col: 0 } };
     throw e;
   }
 }
