@@ -162,6 +162,12 @@ function detachReviews(reviews: readonly Review[]): Review[] {
 /** A parse result with one error when `[`/`{` nest deeper than maxDepth (quotes and comments aside). */
 function flowTooDeep(text: string, maxDepth: number): ParsedFile | undefined {
   if (text.length < maxDepth) return undefined;
+  // Most texts hold few brackets: counted with indexOf (native), they need no walk.
+  let brackets = 0;
+  for (const open of ['[', '{']) {
+    for (let i = text.indexOf(open); i >= 0 && brackets <= maxDepth; i = text.indexOf(open, i + 1)) brackets++;
+  }
+  if (brackets <= maxDepth) return undefined;
   let depth = 0;
   let doc = 0;
   for (let i = 0; i < text.length; i++) {

@@ -108,10 +108,20 @@ export function admissionGvk(request: MapNode): { group: string; version: string
 /** The review as input, with the namespace the context gives an object that names none. */
 function reviewValue(subject: RegoSubject, namespace: string | undefined): Value {
   if (subject.admission || namespace === undefined || subject.review['namespace'] !== undefined) return cachedValue(subject.review);
-  const object = subject.object ?? {};
-  const metadata = (object['metadata'] && typeof object['metadata'] === 'object' ? object['metadata'] : {}) as Record<string, unknown>;
-  return fromJS({ ...subject.review, namespace, object: { ...object, metadata: { ...metadata, namespace } } });
+  // One conversion per review and namespace, shared by every constraint evaluated on it.
+  let byNs = withNamespace.get(subject);
+  if (!byNs) withNamespace.set(subject, (byNs = new Map()));
+  let v = byNs.get(namespace);
+  if (v === undefined) {
+    const object = subject.object ?? {};
+    const metadata = (object['metadata'] && typeof object['metadata'] === 'object' ? object['metadata'] : {}) as Record<string, unknown>;
+    v = fromJS({ ...subject.review, namespace, object: { ...object, metadata: { ...metadata, namespace } } });
+    byNs.set(namespace, v);
+  }
+  return v;
 }
+
+const withNamespace = new WeakMap<RegoSubject, Map<string, Value>>();
 
 const values = new WeakMap<object, Value>();
 function cachedValue(o: object): Value {

@@ -19,6 +19,7 @@ export interface EvalLimits {
 export const defaultLimits: EvalLimits = { maxSteps: 1_000_000, maxMillis: 1000 };
 
 const UNDEF: unique symbol = Symbol('undefined');
+const ND: unique symbol = Symbol('needs the search');
 
 export class Evaluator {
   private steps = 0;
@@ -153,7 +154,81 @@ export class Evaluator {
 
   // ---- terms
 
+  /**
+   * A term that has one value (or none) without search: scalars, bound variables, references
+   * along ground paths, calls on such terms. ND when it needs the search (an unbound variable).
+   * Most terms are of this kind; evaluating them directly spares the continuations.
+   */
+  private direct(t: CTerm, f: Frame): Value | undefined | typeof ND {
+    switch (t.t) {
+      case 'scalar':
+        return t.v;
+      case 'undef':
+        return undefined;
+      case 'local': {
+        const v = f.get(t.name);
+        return v === undefined ? ND : v;
+      }
+      case 'input':
+        return this.input;
+      case 'data':
+        return this.data;
+      case 'rule':
+        return this.ruleValue(t.set);
+      case 'ref': {
+        let v = this.direct(t.head, f);
+        if (v === ND || v === undefined) return v;
+        for (const p of t.path) {
+          const key = p.t === 'scalar' ? p.v : this.direct(p, f);
+          if (key === ND || key === undefined) return key;
+          v = index(v, key);
+          if (v === undefined) return undefined;
+        }
+        return v;
+      }
+      case 'array': {
+        const out: Value[] = [];
+        for (const x of t.items) {
+          const v = this.direct(x, f);
+          if (v === ND || v === undefined) return v;
+          out.push(v);
+        }
+        return out;
+      }
+      case 'builtin': {
+        if (t.out) return ND;
+        const args: Value[] = [];
+        for (const a of t.args) {
+          const v = this.direct(a, f);
+          if (v === ND || v === undefined) return v;
+          args.push(v);
+        }
+        this.tick();
+        try {
+          return t.def.fn(args);
+        } catch (e) {
+          if (e instanceof BuiltinError) return undefined;
+          throw e;
+        }
+      }
+      case 'func': {
+        if (t.out) return ND;
+        const args: Value[] = [];
+        for (const a of t.args) {
+          const v = this.direct(a, f);
+          if (v === ND || v === undefined) return v;
+          args.push(v);
+        }
+        return this.call(t.set, args);
+      }
+      default:
+        return ND;
+    }
+  }
+
   term(t: CTerm, f: Frame, k: KV): boolean {
+    const d = this.direct(t, f);
+    if (d !== ND) return d === undefined ? false : k(d);
     switch (t.t) {
       case 'scalar':
         return k(t.v);
@@ -438,9 +513,14 @@ export class Evaluator {
 
   private call(set: RuleSet, args: readonly Value[]): Value | undefined {
     this.tick();
-    const key = set.path + '\0' + keyOf(args);
-    const cached = this.fnCache.get(key);
-    if (cached !== undefined) return cached === UNDEF ? undefined : cached;
+    // Results are kept for scalar arguments only: a key for an object argument costs more than a call.
+    let key: string | undefined;
+    if (args.every((a) => a === null || typeof a !== 'object')) {
+      key = set.path;
+      for (const a of args) key += '\0' + keyOf(a);
+      const cached = this.fnCache.get(key);
+      if (cached !== undefined) return cached === UNDEF ? undefined : cached;
+    }
     let found: Value | undefined;
     const onValue = (val: Value): void => {
       if (found !== undefined && !equal(found, val)) throw new EvalError(`functions must not produce multiple outputs for same inputs (${set.path})`);
@@ -448,8 +528,10 @@ export class Evaluator {
     };
     for (const d of set.defs) this.definition(d, args, onValue);
     if (found === undefined && set.defaultValue) this.term(set.defaultValue, new Map(), (dv) => ((found = dv), true));
-    if (this.fnCache.size > 10_000) this.fnCache.clear();
-    this.fnCache.set(key, found === undefined ? UNDEF : found);
+    if (key !== undefined) {
+      if (this.fnCache.size > 10_000) this.fnCache.clear();
+      this.fnCache.set(key, found === undefined ? UNDEF : found);
+    }
     return found;
   }
 }

@@ -1,6 +1,6 @@
 // A whole check of files on disk, as the CLI reports it (and CI reads it as JSON).
 import * as path from 'node:path';
-import { analyzeText, FileAnalysis } from '../engine/analyze';
+import { analyzeText, compact, FileAnalysis } from '../engine/analyze';
 import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation, violationSpan } from '../engine/check';
 import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects } from '../engine/constraints';
 import { defaultParseLimits, ParseLimits } from '../engine/documents';
@@ -133,22 +133,26 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const reuse = !rego && (!skim || [...skim.some].every((k) => pass1Skim!.some.has(k)));
   // data.inventory, when a template reads it: the objects of --inventory files, else of the checked files.
   let data = emptyData;
+  const prepared = new Map<string, { analysis: FileAnalysis; documents: number; objects: number }>();
   if (policy.usesInventory) {
     const originals: Review[] = [];
     const templates = expansionsFor(policy, options);
-    const collect = (file: string, text: string) => {
-      for (const r of analyzeText(file, text, options.limits).reviews(templates, true, true)!) if (r.source === 'Original') originals.push(r);
+    const collect = (file: string, text: string, keep: boolean) => {
+      const a = analyzeText(file, text, options.limits);
+      for (const r of a.reviews(templates, true, true)!) if (r.source === 'Original') originals.push(r);
+      // The checked files are read once: pass 2 takes this reading (without the text and trees).
+      if (keep) prepared.set(file, { analysis: compact(a, templates, true, true), documents: a.parsed.documents.length, objects: a.objects.length });
     };
     if (options.inventoryPaths && options.inventoryPaths.length > 0) {
       const inv = await walkYaml(options.inventoryPaths);
       for (const p of inv.problems) report.errors.push({ file: rel(p.path), line: 1, message: `inventory: ${p.message}` });
       for (const f of inv.files) {
         const read = readInput(f.path, options, isHelmTemplate);
-        if ('text' in read) collect(f.path, read.text);
+        if ('text' in read) collect(f.path, read.text, false);
         else if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: `inventory: ${read.error}` });
       }
     } else {
-      for (const { path: file, read } of inputs) if ('text' in read) collect(file, read.text);
+      for (const { path: file, read } of inputs) if ('text' in read) collect(file, read.text, true);
     }
     data = inventoryOf(originals, options, isClusterScoped);
   }
@@ -162,7 +166,9 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
       report.skipped.push({ file: rel(file), reason: read.skipped });
       continue;
     }
-    const a = (reuse ? kept.get(file) : undefined) ?? analyzeText(file, read.text, options.limits, undefined, skim);
+    const ready = prepared.get(file);
+    prepared.delete(file);
+    const a = ready?.analysis ?? (reuse ? kept.get(file) : undefined) ?? analyzeText(file, read.text, options.limits, undefined, skim);
     if (a.skipped) {
       report.skipped.push({ file: rel(file), reason: a.skipped });
       continue;
@@ -170,8 +176,8 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     for (const e of a.parsed.errors) {
       report.errors.push({ file: rel(file), line: a.lines.position(e.offset).line + 1, message: `document ${e.index + 1}: ${e.message}` });
     }
-    report.summary.documents += a.parsed.documents.length;
-    report.summary.objects += a.objects.length;
+    report.summary.documents += ready?.documents ?? a.parsed.documents.length;
+    report.summary.objects += ready?.objects ?? a.objects.length;
     const reviews = a.reviews(expansionsFor(policy, options), true, rego)!;
     report.summary.images += new Set(reviews.flatMap((r) => r.uses.map((u) => u.imageNode))).size;
     for (const v of checkReviews(reviews, policy, options, data)) {
