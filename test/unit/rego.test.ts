@@ -74,7 +74,7 @@ violation[{"msg": msg}] { other := name with input as {"name": "b"}; msg := spri
     const c = compileRego(`package p\nf(x) := 1 { true }\nf(x) := 2 { true }\nviolation[{"msg": "m"}] { f(1) }`);
     assert.ok(c.ok);
     const out = evaluateRego(c.policy, fromJS({}), dataDocument(undefined));
-    assert.ok(!out.ok && /multiple outputs/.test(out.error));
+    assert.ok(!out.ok && /^eval_conflict_error: functions must not produce multiple outputs/.test(out.error));
   });
 
   test('sprintf as Go formats: %v of collections, %d of a string, missing and extra arguments', () => {

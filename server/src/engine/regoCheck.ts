@@ -151,6 +151,8 @@ export function evaluateConstraint(c: RegoConstraint, subject: RegoSubject, name
   const out = evaluateRego(c.template.rego.policy, input, data, limits);
   if (out.ok) return { ok: true, results: out.results };
   if (/budget/.test(out.error)) perScope.set(c.template, failed + 1);
+  // A conflict is an error Gatekeeper's OPA raises too: the admission request fails with it.
+  if (out.error.startsWith('eval_conflict_error')) return { ok: false, error: `ConstraintTemplate ${c.template.name} fails on this object, as it would in Gatekeeper: ${out.error}` };
   return { ok: false, error: `ConstraintTemplate ${c.template.name} is not evaluated for this object: ${out.error}` };
 }
 

@@ -271,7 +271,7 @@ export class Evaluator {
           this.term(t.key, f, (kv) =>
             this.term(t.value, f, (vv) => {
               const prev = out.get(kv);
-              if (prev !== undefined && !equal(prev, vv)) throw new EvalError('object keys must be unique');
+              if (prev !== undefined && !equal(prev, vv)) throw new EvalError('eval_conflict_error: object keys must be unique');
               out.set(kv, vv);
               return false;
             }),
@@ -465,7 +465,7 @@ export class Evaluator {
             this.term(d.key!, f, (kv) =>
               this.term(d.value!, f, (vv) => {
                 const prev = o.get(kv);
-                if (prev !== undefined && !equal(prev, vv)) throw new EvalError(`object keys must be unique (${set.path})`);
+                if (prev !== undefined && !equal(prev, vv)) throw new EvalError(`eval_conflict_error: object keys must be unique (${set.path})`);
                 o.set(kv, vv);
                 return false;
               }),
@@ -478,7 +478,7 @@ export class Evaluator {
       case 'complete': {
         let found: Value | undefined;
         const onValue = (val: Value): void => {
-          if (found !== undefined && !equal(found, val)) throw new EvalError(`complete rules must not produce multiple outputs (${set.path})`);
+          if (found !== undefined && !equal(found, val)) throw new EvalError(`eval_conflict_error: complete rules must not produce multiple outputs (${set.path})`);
           found = val;
         };
         for (const d of set.defs) this.definition(d, [], onValue);
@@ -523,7 +523,7 @@ export class Evaluator {
     }
     let found: Value | undefined;
     const onValue = (val: Value): void => {
-      if (found !== undefined && !equal(found, val)) throw new EvalError(`functions must not produce multiple outputs for same inputs (${set.path})`);
+      if (found !== undefined && !equal(found, val)) throw new EvalError(`eval_conflict_error: functions must not produce multiple outputs for same inputs (${set.path})`);
       found = val;
     };
     for (const d of set.defs) this.definition(d, args, onValue);
