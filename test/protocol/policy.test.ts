@@ -104,6 +104,12 @@ spec:
     assert.equal(closed.code, 'no-priv');
     // The message names the container, not a field: the squiggle is on the container's name.
     assert.deepEqual(closed.range.start, { line: 6, character: 10 });
+    // Hover on the constraint's name: its count, from which template.
+    const cUri = uriOf(path.join(dir, 'constraint.yaml'));
+    client.open(cUri, fs.readFileSync(path.join(dir, 'constraint.yaml'), 'utf8'), 1);
+    await client.waitFor(cUri, (_d, p) => p.version === 1);
+    const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: cUri }, position: { line: 3, character: 9 } })) as { contents: { value: string } };
+    assert.match(hover.contents.value, /\*\*K8sPrivileged no-priv\*\* \(deny\): 1 violation in 1 file of the workspace, from the Rego of ConstraintTemplate k8sprivileged/);
     client.open(uri, priv, 1);
     await client.waitFor(uri, (_d, p) => p.version === 1);
     client.connection.sendNotification('textDocument/didChange', {

@@ -25,6 +25,18 @@ function escape(s: string): string {
 /** On the policy side: an entry of a constraint's list, or the constraint's name. */
 function policyHover(a: FileAnalysis, offset: number, index: WorkspaceIndex): Hover | null {
   const inside = (s: { start: number; end: number }) => offset >= s.start && offset <= s.end;
+  for (const c of index.policy().regoConstraints) {
+    if (c.file !== a.file || !inside(c.span)) continue;
+    const s = constraintStats(index, c);
+    const value =
+      `**${c.kind} ${escape(c.name)}** (${c.actions.join(', ') || `${c.enforcementAction}, not enforced at admission`}): ` +
+      `${s.violations} violation${s.violations === 1 ? '' : 's'} in ${s.files} file${s.files === 1 ? '' : 's'} of the workspace, ` +
+      `from the Rego of ConstraintTemplate ${escape(c.template.name)}.` +
+      (s.violations > 0
+        ? ` [Show them](command:${commands.showViolations}?${encodeURIComponent(JSON.stringify([c.kind, c.name]))} "Pick one of the violations") (or filter the Problems panel by \`${escape(c.name)}\`).`
+        : '');
+    return { contents: { kind: MarkupKind.Markdown, value }, range: rangeOf(a.lines, c.span) };
+  }
   for (const c of index.policy().constraints) {
     if (c.file !== a.file) continue;
     if (inside(c.span)) {

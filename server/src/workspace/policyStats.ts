@@ -51,7 +51,7 @@ export interface ConstraintStats {
   readonly files: number;
 }
 
-export function constraintStats(index: WorkspaceIndex, c: Constraint): ConstraintStats {
+export function constraintStats(index: WorkspaceIndex, c: Pick<Constraint, 'kind' | 'name'> | { readonly kind: string; readonly name: string }): ConstraintStats {
   let violations = 0;
   const files = new Set<string>();
   for (const uri of index.uris()) {
