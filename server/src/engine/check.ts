@@ -112,19 +112,29 @@ export function evaluatePolicy(c: Constraint, variant: PolicyVariant, review: Re
   return out;
 }
 
+/**
+ * The action a constraint takes on a review it matches; undefined when it does not apply (not enforced
+ * at admission, not matched, or a match error, which is pushed as Gatekeeper's own result).
+ */
+function applies(c: Constraint | RegoConstraint, review: Review, matchable: Matchable, out: Violation[]): Action | undefined {
+  if (c.actions.length === 0) return undefined;
+  const action = review.actionOverride ?? c.actions[0]!;
+  const m: MatchResult = matches(c.match, matchable);
+  if (m.matched === false) return undefined;
+  if (m.matched === 'error') {
+    out.push({ constraint: c, action, severity: severityOf[action], message: autorejectMessage(review.name, m.error), object: review.origin, use: undefined });
+    return undefined;
+  }
+  return action;
+}
+
 /** The Rego constraints on one review: match, evaluate, a violation per distinct message. */
 function checkRego(review: Review, matchable: Matchable, policy: PolicySet, data: Value, out: Violation[]): void {
   const subject = review.rego!;
   for (const c of policy.regoConstraints) {
-    if (c.actions.length === 0) continue;
-    const action = review.actionOverride ?? c.actions[0]!;
-    const m: MatchResult = matches(c.match, matchable);
-    if (m.matched === false) continue;
+    const action = applies(c, review, matchable, out);
+    if (action === undefined) continue;
     const object = review.origin;
-    if (m.matched === 'error') {
-      out.push({ constraint: c, action, severity: severityOf[action], message: autorejectMessage(review.name, m.error), object, use: undefined });
-      continue;
-    }
     const result = evaluateConstraint(c, subject, matchable.namespace, data, policy);
     if (!result.ok) {
       out.push({ constraint: c, action, severity: 'warning', message: result.error, object, use: undefined, at: subject.fields.nameSpan, notEvaluated: true });
@@ -166,15 +176,9 @@ export function checkReviews(reviews: readonly Review[], policy: PolicySet, opti
     const matchable = matchableOf(review, policy, options);
     if (review.rego) checkRego(review, matchable, policy, data, out);
     for (const c of policy.constraints) {
-      if (c.actions.length === 0) continue;
-      const action = review.actionOverride ?? c.actions[0]!;
-      const m: MatchResult = matches(c.match, matchable);
-      if (m.matched === false) continue;
+      const action = applies(c, review, matchable, out);
+      if (action === undefined) continue;
       const object = review.origin;
-      if (m.matched === 'error') {
-        out.push({ constraint: c, action, severity: severityOf[action], message: autorejectMessage(review.name, m.error), object, use: undefined });
-        continue;
-      }
       const seen = new Set<string>();
       for (const r of evaluatePolicy(c, variantFor(policy, c.kind), review)) {
         if (!r.message) continue;

@@ -186,23 +186,12 @@ export class Evaluator {
         }
         return v;
       }
-      case 'array': {
-        const out: Value[] = [];
-        for (const x of t.items) {
-          const v = this.direct(x, f);
-          if (v === ND || v === undefined) return v;
-          out.push(v);
-        }
-        return out;
-      }
+      case 'array':
+        return this.directAll(t.items, f);
       case 'builtin': {
         if (t.out) return ND;
-        const args: Value[] = [];
-        for (const a of t.args) {
-          const v = this.direct(a, f);
-          if (v === ND || v === undefined) return v;
-          args.push(v);
-        }
+        const args = this.directAll(t.args, f);
+        if (args === ND || args === undefined) return args;
         this.tick();
         try {
           return t.def.fn(args);
@@ -213,17 +202,24 @@ export class Evaluator {
       }
       case 'func': {
         if (t.out) return ND;
-        const args: Value[] = [];
-        for (const a of t.args) {
-          const v = this.direct(a, f);
-          if (v === ND || v === undefined) return v;
-          args.push(v);
-        }
+        const args = this.directAll(t.args, f);
+        if (args === ND || args === undefined) return args;
         return this.call(t.set, args);
       }
       default:
         return ND;
     }
+  }
+
+  /** Terms evaluated directly, in order; undefined or ND as soon as one is. */
+  private directAll(ts: readonly CTerm[], f: Frame): Value[] | undefined | typeof ND {
+    const out: Value[] = [];
+    for (const x of ts) {
+      const v = this.direct(x, f);
+      if (v === ND || v === undefined) return v;
+      out.push(v);
+    }
+    return out;
   }
 
   term(t: CTerm, f: Frame, k: KV): boolean {
