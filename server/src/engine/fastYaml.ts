@@ -381,9 +381,9 @@ export class FastDocumentReader {
       case 91: // [
       case 123: {
         // {
-        const r = this.flow(at, end);
-        this.endOfValue(r.end, end);
-        return r.node;
+        const node = this.flow(at, end);
+        this.endOfValue(this.fp, end);
+        return node;
       }
       case 34: // "
       case 39: {
@@ -652,87 +652,164 @@ export class FastDocumentReader {
     return { kind: 'scalar', value, span: { start: at, end: Math.min(end, t.length) }, style: 'block' };
   }
 
-  /** A flow collection on one line: `[a, "b", {c: d}]`. */
-  private flow(at: number, end: number): { node: YNode; end: number } {
+  /** Where a flow value or collection read by flow/flowValue/flowKey ends. */
+  private fp = 0;
+
+  private skipSpaces(p: number, end: number): number {
+    while (p < end && this.text.charCodeAt(p) === 32) p++;
+    return p;
+  }
+
+  /**
+   * A flow collection on one line: `[a, "b", {c: d}]`, from `at` (its bracket) within the line that
+   * ends at `end`; this.fp is set to just after its closing bracket. A dropped value is read (its
+   * checks run) but builds nothing.
+   */
+  private flow(at: number, end: number): YNode {
     const t = this.text;
-    const open = t[at]!;
-    const close = open === '[' ? ']' : '}';
-    let p = at + 1;
-    const items: YNode[] = [];
-    const entries = new Map<string, YNode>();
-    const keySpans = new Map<string, Span>();
+    const isSeq = t.charCodeAt(at) === 91; /* [ */
+    const close = isSeq ? 93 /* ] */ : 125; /* } */
+    const build = this.keep !== 0;
+    const items: YNode[] | undefined = build && isSeq ? [] : undefined;
+    const entries = build && !isSeq ? new Map<string, YNode>() : undefined;
+    const keySpans = build && !isSeq ? (this.skimmedDocument ? noKeySpans : new Map<string, Span>()) : undefined;
+    const keys = !build && !isSeq ? new Set<string>() : undefined;
     this.count();
-    const skip = () => {
-      while (p < end && t[p] === ' ') p++;
-    };
-    const scalar = (): YNode => {
-      skip();
-      const c = t[p];
-      if (c === '[' || c === '{') {
-        const r = this.flow(p, end);
-        p = r.end;
-        return r.node;
-      }
-      if (c === '"' || c === "'") {
-        const q = this.quoteEnd(p, end);
-        if (q < 0) giveUp();
-        const node: ScalarNode = { kind: 'scalar', value: this.quoted(p, q), span: { start: p, end: q }, style: c === '"' ? 'double' : 'single' };
-        p = q;
-        this.count();
-        return node;
-      }
-      if (c === undefined || c === ',' || c === ']' || c === '}' || c === '&' || c === '*' || c === '!' || c === '#' || c === '?' || c === '|' || c === '>' || c === '-' && (t[p + 1] === ' ' || t[p + 1] === ',')) {
+    let p = this.skipSpaces(at + 1, end);
+    if (t.charCodeAt(p) === close) p++;
+    else {
+      for (;;) {
+        if (isSeq) {
+          const v = this.flowValue(p, end);
+          p = this.skipSpaces(this.fp, end);
+          if (t.charCodeAt(p) === 58 /* : */) giveUp(); // single-pair mappings in a flow sequence
+          items?.push(v);
+        } else {
+          const key = this.flowKey(p, end);
+          const keyStart = this.keyStart;
+          const keyEnd = this.keyEnd_;
+          p = this.skipSpaces(this.fp, end);
+          if (t.charCodeAt(p) !== 58 /* : */) giveUp();
+          const v = this.flowValue(p + 1, end);
+          p = this.fp;
+          if (key === '<<' || (entries ? entries.has(key) : keys!.has(key))) giveUp();
+          if (entries) {
+            entries.set(key, v);
+            if (keySpans !== noKeySpans) (keySpans as Map<string, Span>).set(key, { start: keyStart, end: keyEnd });
+          } else keys!.add(key);
+        }
+        p = this.skipSpaces(p, end);
+        const c = t.charCodeAt(p);
+        if (c === 44 /* , */) {
+          p = this.skipSpaces(p + 1, end);
+          if (t.charCodeAt(p) === close) giveUp(); // trailing comma: yaml's rules
+          continue;
+        }
+        if (c === close) {
+          p++;
+          break;
+        }
         giveUp();
       }
-      const s = p;
-      while (p < end) {
-        const ch = t[p]!;
-        if (ch === ',' || ch === ']' || ch === '}' || ch === '[' || ch === '{') break;
-        if (ch === ':' && (t[p + 1] === ' ' || t[p + 1] === ',' || t[p + 1] === ']' || t[p + 1] === '}')) break;
-        if (ch === '#' && t[p - 1] === ' ') giveUp();
-        p++;
-      }
-      let e = p;
-      while (e > s && t[e - 1] === ' ') e--;
-      if (e === s) giveUp();
-      if (t[p] === '[' || t[p] === '{') giveUp();
-      this.count();
-      return { kind: 'scalar', value: resolvePlain(t.slice(s, e)), span: { start: s, end: e }, style: 'plain' };
-    };
-    skip();
-    if (t[p] === close) return { node: open === '[' ? { kind: 'seq', items, span: { start: at, end: p + 1 } } : { kind: 'map', entries, keySpans, span: { start: at, end: p + 1 } }, end: p + 1 };
-    for (;;) {
-      if (open === '[') {
-        const v = scalar();
-        skip();
-        if (t[p] === ':') giveUp(); // single-pair mappings in a flow sequence
-        items.push(v);
-      } else {
-        const k = scalar();
-        if (k.kind !== 'scalar') giveUp();
-        skip();
-        if (t[p] !== ':') giveUp();
-        p++;
-        const v = scalar();
-        const kk = k as ScalarNode;
-        const key = kk.value === null ? 'null' : String(kk.value);
-        if (key === '<<' || entries.has(key)) giveUp();
-        entries.set(key, v);
-        keySpans.set(key, kk.span);
-      }
-      skip();
-      if (t[p] === ',') {
-        p++;
-        skip();
-        if (t[p] === close) giveUp(); // trailing comma: yaml's rules
-        continue;
-      }
-      if (t[p] === close) {
-        p++;
-        break;
-      }
-      giveUp();
     }
-    return { node: open === '[' ? { kind: 'seq', items, span: { start: at, end: p } } : { kind: 'map', entries, keySpans, span: { start: at, end: p } }, end: p };
+    this.fp = p;
+    if (!build) return skipped;
+    return items ? { kind: 'seq', items, span: { start: at, end: p } } : { kind: 'map', entries: entries!, keySpans: keySpans!, span: { start: at, end: p } };
+  }
+
+  /** A value in a flow collection, after any spaces at `p`; this.fp is set to where it ends. */
+  private flowValue(p: number, end: number): YNode {
+    const t = this.text;
+    p = this.skipSpaces(p, end);
+    const c = t.charCodeAt(p);
+    if (c === 91 /* [ */ || c === 123 /* { */) return this.flow(p, end);
+    if (c === 34 /* " */ || c === 39 /* ' */) {
+      const q = this.quoteEnd(p, end);
+      if (q < 0) giveUp();
+      const value = this.keep !== 0 || c === 34 ? this.quoted(p, q) : ''; // escapes must be valid
+      this.fp = q;
+      this.count();
+      if (this.keep === 0) return skipped;
+      return { kind: 'scalar', value, span: { start: p, end: q }, style: c === 34 ? 'double' : 'single' };
+    }
+    const s = p;
+    const e = this.flowPlainEnd(p, end);
+    this.count();
+    if (this.keep === 0) return skipped;
+    return { kind: 'scalar', value: resolvePlain(t.slice(s, e)), span: { start: s, end: e }, style: 'plain' };
+  }
+
+  /**
+   * A key in a flow mapping, after any spaces at `p`: its text as JSON sees it; keyStart and keyEnd_
+   * are set to where it is, this.fp to where it ends. A collection as key gives up.
+   */
+  private flowKey(p: number, end: number): string {
+    const t = this.text;
+    p = this.skipSpaces(p, end);
+    const c = t.charCodeAt(p);
+    if (c === 91 /* [ */ || c === 123 /* { */) giveUp();
+    if (c === 34 /* " */ || c === 39 /* ' */) {
+      const q = this.quoteEnd(p, end);
+      if (q < 0) giveUp();
+      const text = this.quoted(p, q);
+      this.keyStart = p;
+      this.keyEnd_ = q;
+      this.fp = q;
+      this.count();
+      return text;
+    }
+    const e = this.flowPlainEnd(p, end);
+    this.count();
+    const value = resolvePlain(t.slice(p, e));
+    this.keyStart = p;
+    return value === null ? 'null' : String(value);
+  }
+
+  /**
+   * A plain scalar in a flow collection starting at `s`: where its text ends (trailing spaces
+   * excluded; keyEnd_ is set to the same); this.fp is set to where the scan stopped.
+   */
+  private flowPlainEnd(s: number, end: number): number {
+    const t = this.text;
+    if (s >= end) giveUp();
+    const c = t.charCodeAt(s);
+    switch (c) {
+      case 44: // ,
+      case 93: // ]
+      case 125: // }
+      case 38: // &
+      case 42: // *
+      case 33: // !
+      case 35: // #
+      case 63: // ?
+      case 124: // |
+      case 62: // >
+        giveUp();
+        break;
+      case 45: {
+        // -
+        const n = t.charCodeAt(s + 1);
+        if (n === 32 || n === 44) giveUp();
+      }
+    }
+    let p = s;
+    while (p < end) {
+      const ch = t.charCodeAt(p);
+      if (ch === 44 || ch === 93 || ch === 125 || ch === 91 || ch === 123) break;
+      if (ch === 58 /* : */) {
+        const n = t.charCodeAt(p + 1);
+        if (n === 32 || n === 44 || n === 93 || n === 125) break;
+      }
+      if (ch === 35 /* # */ && t.charCodeAt(p - 1) === 32) giveUp();
+      p++;
+    }
+    let e = p;
+    while (e > s && t.charCodeAt(e - 1) === 32) e--;
+    if (e === s) giveUp();
+    const after = t.charCodeAt(p);
+    if (after === 91 || after === 123) giveUp();
+    this.fp = p;
+    this.keyEnd_ = e;
+    return e;
   }
 }
