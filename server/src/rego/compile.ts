@@ -61,6 +61,8 @@ export interface RuleSet {
   readonly defs: CRule[];
   defaultValue: CTerm | undefined;
   readonly module: number;
+  /** A function that reads neither input nor data (nor rules that do): its result depends on its arguments only. */
+  pure?: boolean;
 }
 
 export interface CompiledPolicy {
@@ -135,6 +137,7 @@ export function compilePolicy(modules: readonly Module[], options: CompileOption
   if (violation === undefined) throw new RegoCompileError(`the template's Rego defines no ${entry} rule`, 0, 0, 0);
   if (violation.kind !== 'partialset') throw new RegoCompileError(`${entry} must be a partial set rule: ${entry}[{"msg": msg}] { ... }`, 0, violation.defs[0]?.pos.line ?? 0, violation.defs[0]?.pos.col ?? 0);
   checkRecursion(rules);
+  markPure(rules);
   return { violation, rules, usesInventory: state.usesInventory };
 }
 
@@ -869,6 +872,65 @@ function inputVarsShallow(t: CTerm, out: Set<string>): void {
     default:
       return;
   }
+}
+
+/** Marks the functions whose results depend on their arguments only (checked after recursion). */
+function markPure(rules: Map<string, RuleSet>): void {
+  const memo = new Map<RuleSet, boolean>();
+  const pureSet = (set: RuleSet): boolean => {
+    if (set.kind !== 'function') return false;
+    let v = memo.get(set);
+    if (v !== undefined) return v;
+    memo.set(set, false);
+    const rule = (r: CRule | undefined): boolean =>
+      !r || (r.args.every(term) && term(r.key) && term(r.value) && r.body.every(expr) && rule(r.elseRule));
+    v = set.defs.every(rule) && term(set.defaultValue);
+    memo.set(set, v);
+    return v;
+  };
+  const term = (t: CTerm | undefined): boolean => {
+    if (!t) return true;
+    switch (t.t) {
+      case 'input':
+      case 'data':
+      case 'rule':
+        return false;
+      case 'func':
+        return pureSet(t.set) && t.args.every(term) && term(t.out);
+      case 'builtin':
+        return t.args.every(term) && term(t.out);
+      case 'ref':
+        return term(t.head) && t.path.every(term);
+      case 'array':
+      case 'set':
+        return t.items.every(term);
+      case 'object':
+        return t.pairs.every(([k, v]) => term(k) && term(v));
+      case 'arraycomp':
+      case 'setcomp':
+        return term(t.head) && t.body.every(expr);
+      case 'objcomp':
+        return term(t.key) && term(t.value) && t.body.every(expr);
+      default:
+        return true;
+    }
+  };
+  const expr = (e: CExpr): boolean => {
+    if ('withs' in e && e.withs.length > 0) return false;
+    switch (e.e) {
+      case 'term':
+        return term(e.term);
+      case 'unify':
+        return term(e.lhs) && term(e.rhs);
+      case 'some':
+        return true;
+      case 'somein':
+        return term(e.key) && term(e.value) && term(e.coll);
+      case 'every':
+        return term(e.key) && term(e.value) && term(e.domain) && e.body.every(expr);
+    }
+  };
+  for (const set of rules.values()) if (set.kind === 'function') set.pure = pureSet(set);
 }
 
 function checkRecursion(rules: Map<string, RuleSet>): void {

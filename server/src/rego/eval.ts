@@ -21,6 +21,9 @@ export const defaultLimits: EvalLimits = { maxSteps: 1_000_000, maxMillis: 1000 
 const UNDEF: unique symbol = Symbol('undefined');
 const ND: unique symbol = Symbol('needs the search');
 
+/** Results of pure functions, kept with the compiled template (see RuleSet.pure). */
+const pureMemo = new WeakMap<RuleSet, { byKey: Map<string, Value | typeof UNDEF>; byObject: WeakMap<object, Value | typeof UNDEF> }>();
+
 export class Evaluator {
   private steps = 0;
   private readonly deadline: number;
@@ -508,6 +511,35 @@ export class Evaluator {
   }
 
   private call(set: RuleSet, args: readonly Value[]): Value | undefined {
+    if (set.pure) {
+      // A pure function's result is kept across evaluations: by value for scalar arguments, by
+      // identity for one collection (inventory objects are shared between evaluations).
+      let memo = pureMemo.get(set);
+      if (!memo) pureMemo.set(set, (memo = { byKey: new Map(), byObject: new WeakMap() }));
+      const single = args.length === 1 && args[0] !== null && typeof args[0] === 'object' ? (args[0] as object) : undefined;
+      let key: string | undefined;
+      if (!single && args.every((a) => a === null || typeof a !== 'object')) {
+        key = '';
+        for (const a of args) key += '\0' + keyOf(a);
+      }
+      if (single === undefined && key === undefined) return this.evalCall(set, args);
+      const hit = single ? memo.byObject.get(single) : memo.byKey.get(key!);
+      if (hit !== undefined) {
+        this.tick();
+        return hit === UNDEF ? undefined : hit;
+      }
+      const r = this.evalCall(set, args);
+      if (single) memo.byObject.set(single, r === undefined ? UNDEF : r);
+      else {
+        if (memo.byKey.size > 10_000) memo.byKey.clear();
+        memo.byKey.set(key!, r === undefined ? UNDEF : r);
+      }
+      return r;
+    }
+    return this.evalCall(set, args);
+  }
+
+  private evalCall(set: RuleSet, args: readonly Value[]): Value | undefined {
     this.tick();
     // Results are kept for scalar arguments only: a key for an object argument costs more than a call.
     let key: string | undefined;
