@@ -70,6 +70,22 @@ violation[{"msg": msg}] { other := name with input as {"name": "b"}; msg := spri
     assert.deepEqual(run(rego, { n: 1 }, [lib]), []);
   });
 
+  test('results kept across evaluations only for functions of their arguments alone', () => {
+    const c = compileRego(`package p
+label(obj) := concat(",", sort([k | obj.metadata.labels[k]]))
+prefixed(s) := sprintf("%v-%v", [input.prefix, s])
+violation[{"msg": msg}] { msg := sprintf("%v|%v", [label(input.obj), prefixed("x")]) }`);
+    assert.ok(c.ok);
+    const ev = (input: unknown) => {
+      const out = evaluateRego(c.policy, fromJS(input), dataDocument(undefined));
+      assert.ok(out.ok);
+      return out.results.map((r) => r.msg);
+    };
+    assert.deepEqual(ev({ prefix: 'a', obj: { metadata: { labels: { z: 1, y: 2 } } } }), ['y,z|a-x']);
+    // Another object, another prefix: neither result is taken from the first evaluation.
+    assert.deepEqual(ev({ prefix: 'b', obj: { metadata: { labels: { w: 1 } } } }), ['w|b-x']);
+  });
+
   test('conflicting function outputs are an error, as in OPA', () => {
     const c = compileRego(`package p\nf(x) := 1 { true }\nf(x) := 2 { true }\nviolation[{"msg": "m"}] { f(1) }`);
     assert.ok(c.ok);
