@@ -152,15 +152,73 @@ function compileRule(r: Rule, scope: Scope, rules: Map<string, RuleSet>, package
   const bound = new Set<string>();
   for (const a of args) for (const v of cvars(a)) bound.add(v);
   const ordered = orderBody(body, bound, scope.module, r.pos);
-  // Head variables must be bound by the body.
+  // Head variables must be bound by the body (those of a comprehension in the head are its own).
   for (const t of [key, value]) {
     if (!t) continue;
-    for (const v of inputVars(t)) {
+    for (const v of headVars(t)) {
       if (!bound.has(v) && !v.startsWith('$_')) throw new RegoCompileError(`var ${v} is unsafe`, scope.module, r.pos.line, r.pos.col);
     }
   }
+  // Comprehensions in the head are rewritten and ordered as body ones are.
+  const head = (t: CTerm | undefined): CTerm | undefined => {
+    if (!t) return undefined;
+    const e = orderNested({ e: 'term', term: hoistInTerm(t), negated: false, withs: [], pos: r.pos }, bound, scope.module);
+    return (e as { term: CTerm }).term;
+  };
   const elseRule = r.elseRule ? compileRule({ ...r.elseRule, args: r.args }, scope, rules, packages, state) : undefined;
-  return { args, key, value, body: ordered, elseRule, pos: r.pos };
+  return { args, key: head(key), value: head(value), body: ordered, elseRule, pos: r.pos };
+}
+
+/** Variables of a compiled term outside the comprehensions in it. */
+function headVars(t: CTerm, out: Set<string> = new Set()): Set<string> {
+  switch (t.t) {
+    case 'local':
+      out.add(t.name);
+      break;
+    case 'ref':
+      headVars(t.head, out);
+      t.path.forEach((p) => headVars(p, out));
+      break;
+    case 'array':
+    case 'set':
+      t.items.forEach((x) => headVars(x, out));
+      break;
+    case 'object':
+      t.pairs.forEach(([k, v]) => {
+        headVars(k, out);
+        headVars(v, out);
+      });
+      break;
+    case 'builtin':
+    case 'func':
+      t.args.forEach((a) => headVars(a, out));
+      if (t.out) headVars(t.out, out);
+      break;
+  }
+  return out;
+}
+
+/** The comprehensions anywhere in a term, rewritten as bodies are (see hoistBody). */
+function hoistInTerm(t: CTerm): CTerm {
+  switch (t.t) {
+    case 'arraycomp':
+    case 'setcomp':
+      return { ...t, head: hoistInTerm(t.head), body: hoistBody(t.body) };
+    case 'objcomp':
+      return { ...t, key: hoistInTerm(t.key), value: hoistInTerm(t.value), body: hoistBody(t.body) };
+    case 'ref':
+      return { ...t, head: hoistInTerm(t.head), path: t.path.map(hoistInTerm) };
+    case 'array':
+    case 'set':
+      return { ...t, items: t.items.map(hoistInTerm) };
+    case 'object':
+      return { ...t, pairs: t.pairs.map(([k, v]) => [hoistInTerm(k), hoistInTerm(v)] as const) };
+    case 'builtin':
+    case 'func':
+      return { ...t, args: t.args.map(hoistInTerm) };
+    default:
+      return t;
+  }
 }
 
 /** The variables a term mentions, as written (before resolution). */
@@ -649,14 +707,6 @@ function patternVars(t: CTerm, out: Set<string>): Set<string> {
     default:
       outputVars(t, out);
   }
-  return out;
-}
-
-/** Variables a term needs bound before it can be evaluated. */
-function inputVars(t: CTerm, out: Set<string> = new Set()): Set<string> {
-  const all = cvars(t);
-  const outs = t.t === 'arraycomp' || t.t === 'setcomp' || t.t === 'objcomp' ? new Set<string>() : outputVars(t);
-  for (const v of all) if (!outs.has(v)) out.add(v);
   return out;
 }
 
