@@ -9,6 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildReport, defaultReportOptions } from '../../server/src/workspace/report';
 import { checkTexts, needsShared } from '../support/helpers';
+import { analyzeText } from '../../server/src/engine/analyze';
+import { checkObjects } from '../../server/src/engine/check';
+import { buildPolicySet } from '../../server/src/engine/constraints';
+import { defaultExpansions } from '../../server/src/engine/expansion';
 import { parseYaml, toJS } from '../../server/src/engine/documents';
 import { conformanceCases } from '../support/conformance';
 
@@ -268,6 +272,18 @@ same(ns, name) { ns == input.review.object.metadata.namespace; name == input.rev
       ['repo/a.yaml', 'ingress host conflicts with an existing ingress <live>'],
       ['repo/b.yaml', 'ingress host conflicts with an existing ingress <live>'],
     ]);
+  });
+
+  test('outcomes kept per document are asked again for another namespace, parameters or inventory', () => {
+    const t = template('k8sns', 'K8sNs', 'package k8sns\nviolation[{"msg": msg}] { msg := sprintf("%v in %v (%v)", [input.review.object.metadata.name, input.review.namespace, input.parameters.tag]) }');
+    const p = analyzeText('p.yaml', pod);
+    const policyWith = (tag: string) => buildPolicySet([analyzeText('t.yaml', t).policy, analyzeText('c.yaml', constraint('K8sNs', 'n', `{tag: ${tag}}`)).policy], defaultExpansions);
+    const one = policyWith('one');
+    const msgs = (policy: typeof one, namespace: string) => checkObjects(p.objects, policy, { namespace, checkPodTemplates: true }).map((v) => v.message);
+    assert.deepEqual(msgs(one, 'a'), ['p in a (one)']);
+    assert.deepEqual(msgs(one, 'b'), ['p in b (one)']);
+    assert.deepEqual(msgs(policyWith('two'), 'a'), ['p in a (two)']);
+    assert.deepEqual(msgs(one, 'a'), ['p in a (one)']);
   });
 
   test('an AdmissionReview file is reviewed as its request (an UPDATE here)', () => {

@@ -3,7 +3,7 @@
 import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
 import { ImageUse, imageUsesOf } from './images';
 import { GroupVersionKind, K8sObject, stringMap } from './objects';
-import { admissionGvk, admissionSubject, isAdmissionReview, RegoSubject, subjectOf } from './regoCheck';
+import { admissionGvk, admissionSubject, cachedSubject, isAdmissionReview, RegoSubject } from './regoCheck';
 
 export interface ExpansionTemplate {
   readonly file: string;
@@ -144,7 +144,7 @@ export function expand(o: K8sObject, templates: readonly ExpansionTemplate[], wi
     return out;
   }
   const visit = (r: Omit<Review, 'uses'>, node: MapNode, prefix: string, depth: number, object?: () => Record<string, unknown>) => {
-    const rego = withObjects ? subjectOf(r, node, object ? object() : (toJS(node) as Record<string, unknown>)) : undefined;
+    const rego = withObjects ? cachedSubject(r, node, object ?? (() => toJS(node) as Record<string, unknown>)) : undefined;
     out.push({ ...r, uses: imageUsesOf(node, prefix), ...(rego ? { rego } : {}) });
     if (depth >= maxExpansionDepth) return;
     for (const t of templates) {

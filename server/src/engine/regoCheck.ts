@@ -66,6 +66,21 @@ export function fieldIndex(node: MapNode): FieldIndex {
   return { keys, spans: Int32Array.from(spans), containers, nameSpan: getPath(node, 'metadata', 'name')?.span };
 }
 
+/**
+ * The subject of a review, kept per syntax node: while typing, the documents an edit did not touch keep
+ * their nodes, hence their subjects (and the outcomes evaluated on them).
+ */
+export function cachedSubject(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: () => Record<string, unknown>): RegoSubject {
+  const key = `${r.gvk.group}/${r.gvk.version}/${r.gvk.kind}\0${r.name}\0${r.namespace ?? '\0'}`;
+  const hit = subjects.get(node);
+  if (hit && hit.key === key) return hit.subject;
+  const subject = subjectOf(r, node, object());
+  subjects.set(node, { key, subject });
+  return subject;
+}
+
+const subjects = new WeakMap<MapNode, { key: string; subject: RegoSubject }>();
+
 /** The review Gatekeeper builds from an object (an AdmissionRequest as JSON). */
 export function subjectOf(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: Record<string, unknown>): RegoSubject {
   const review: Record<string, unknown> = {
@@ -139,7 +154,25 @@ const failures = new WeakMap<object, Map<RegoConstraint['template'], number>>();
 
 export type RegoOutcome = { readonly ok: true; readonly results: readonly RegoResult[] } | { readonly ok: false; readonly error: string };
 
+/** Outcomes per review and constraint: a keystroke re-evaluates only the documents it changed. */
+const outcomes = new WeakMap<RegoSubject, Map<RegoConstraint, { namespace: string | undefined; data: Value | undefined; outcome: RegoOutcome }>>();
+
 export function evaluateConstraint(c: RegoConstraint, subject: RegoSubject, namespace: string | undefined, data: Value, scope: object, limits: EvalLimits = regoLimits): RegoOutcome {
+  const usesData = c.template.rego.policy.usesInventory;
+  let bySubject = outcomes.get(subject);
+  const hit = bySubject?.get(c);
+  if (hit && hit.namespace === namespace && hit.data === (usesData ? data : undefined)) return hit.outcome;
+  const outcome = evaluateUncached(c, subject, namespace, data, scope, limits);
+  // Over-budget outcomes depend on the machine's speed: they are tried again.
+  if (outcome.ok || !/budget/.test(outcome.error)) {
+    if (!bySubject) outcomes.set(subject, (bySubject = new Map()));
+    else if (bySubject.size > 512) bySubject.clear(); // outcomes for constraints of earlier policies
+    bySubject.set(c, { namespace, data: usesData ? data : undefined, outcome });
+  }
+  return outcome;
+}
+
+function evaluateUncached(c: RegoConstraint, subject: RegoSubject, namespace: string | undefined, data: Value, scope: object, limits: EvalLimits): RegoOutcome {
   let perScope = failures.get(scope);
   if (!perScope) failures.set(scope, (perScope = new Map()));
   const failed = perScope.get(c.template) ?? 0;
