@@ -155,8 +155,15 @@ const marker = /^---(?=[ \t]|$)/;
  * handing the ones it gives up on to `yaml`. Undefined for streams it leaves wholly to `yaml`
  * (CR line ends, directives, `...` markers).
  */
+/** A line that starts with `%` (a directive) or `...` (document end); found with includes, not a regex. */
+function hasDirectiveOrEnd(text: string): boolean {
+  if (text.startsWith('%') || text.startsWith('...') || text.includes('\n%') || text.includes('\n...')) return true;
+  // `^` in a multiline JS regex also starts a line after U+2028 and U+2029: those texts keep the test.
+  return (text.includes('\u2028') || text.includes('\u2029')) && /^(?:%|\.\.\.)/m.test(text);
+}
+
 function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefined, skim: Skim | undefined): ParsedFile | undefined {
-  if (text.includes('\r') || /^(?:%|\.\.\.)/m.test(text)) return undefined;
+  if (text.includes('\r') || hasDirectiveOrEnd(text)) return undefined;
   const starts: number[] = [];
   const ends: number[] = [];
   for (let p = 0; p <= text.length; ) {

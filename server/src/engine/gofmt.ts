@@ -64,14 +64,24 @@ export function opaString(v: unknown): string {
     case 'boolean':
       return v ? 'true' : 'false';
   }
-  if (Array.isArray(v)) return '[' + v.map(opaString).join(', ') + ']';
   if (typeof v === 'object') {
-    // OPA objects print with keys in sorted order.
-    const keys = Object.keys(v as object).sort(compareKeys);
-    return '{' + keys.map((k) => `${goQuote(k)}: ${opaString((v as Record<string, unknown>)[k])}`).join(', ') + '}';
+    // Collections reaching messages (a constraint's list) are never changed: printed once.
+    let text = printed.get(v as object);
+    if (text === undefined) {
+      if (Array.isArray(v)) text = '[' + v.map(opaString).join(', ') + ']';
+      else {
+        // OPA objects print with keys in sorted order.
+        const keys = Object.keys(v as object).sort(compareKeys);
+        text = '{' + keys.map((k) => `${goQuote(k)}: ${opaString((v as Record<string, unknown>)[k])}`).join(', ') + '}';
+      }
+      printed.set(v as object, text);
+    }
+    return text;
   }
   return String(v);
 }
+
+const printed = new WeakMap<object, string>();
 
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -94,9 +104,12 @@ export function sprintf(format: string, args: readonly unknown[]): string {
   const out: string[] = [];
   let argi = 0;
   for (let i = 0; i < format.length; i++) {
-    const c = format[i];
-    if (c !== '%') {
-      out.push(c!);
+    if (format.charCodeAt(i) !== 37 /* % */) {
+      // The run of text up to the next verb, in one piece.
+      const next = format.indexOf('%', i);
+      const end = next < 0 ? format.length : next;
+      out.push(format.slice(i, end));
+      i = end - 1;
       continue;
     }
     const verb = format[++i];
