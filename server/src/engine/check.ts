@@ -154,6 +154,15 @@ function prefixed(review: Review, message: string): string {
   return review.impliedBy ? `[Implied by ${review.impliedBy}] ${message}` : message;
 }
 
+/** Whether an image constraint has a namespaceSelector, the only matcher that can fail with an error. */
+function canFailMatch(policy: PolicySet): boolean {
+  let v = selectorCache.get(policy);
+  if (v === undefined) selectorCache.set(policy, (v = policy.constraints.some((c) => c.match.namespaceSelector !== undefined)));
+  return v;
+}
+
+const selectorCache = new WeakMap<PolicySet, boolean>();
+
 /** Whether any constraint is evaluated: with none, nothing can be refused. */
 export function hasConstraints(policy: PolicySet): boolean {
   return policy.constraints.length + policy.regoConstraints.length > 0;
@@ -172,7 +181,11 @@ export function checkObjects(objects: readonly K8sObject[], policy: PolicySet, o
 export function checkReviews(reviews: readonly Review[], policy: PolicySet, options: CheckOptions = defaultCheckOptions, data: Value = emptyData): Violation[] {
   const out: Violation[] = [];
   if (!hasConstraints(policy)) return out;
+  const matchErrors = canFailMatch(policy);
   for (const review of reviews) {
+    // A review that runs no image can fail an image constraint only by a match error (a
+    // namespaceSelector); without Rego constraints and such selectors there is nothing to do.
+    if (!review.rego && review.uses.length === 0 && !matchErrors) continue;
     const matchable = matchableOf(review, policy, options);
     if (review.rego) checkRego(review, matchable, policy, data, out);
     for (const c of policy.constraints) {
