@@ -151,7 +151,7 @@ function compileRule(r: Rule, scope: Scope, rules: Map<string, RuleSet>, package
   const value = r.value ? res.term(r.value, locals) : undefined;
   const bound = new Set<string>();
   for (const a of args) for (const v of cvars(a)) bound.add(v);
-  const ordered = orderBody(body, bound, scope.module, r.pos);
+  const ordered = orderBody(body, bound, scope.module);
   // Head variables must be bound by the body (those of a comprehension in the head are its own).
   for (const t of [key, value]) {
     if (!t) continue;
@@ -171,51 +171,84 @@ function compileRule(r: Rule, scope: Scope, rules: Map<string, RuleSet>, package
 
 /** Variables of a compiled term outside the comprehensions in it. */
 function headVars(t: CTerm, out: Set<string> = new Set()): Set<string> {
-  switch (t.t) {
-    case 'local':
-      out.add(t.name);
-      break;
-    case 'ref':
-      headVars(t.head, out);
-      t.path.forEach((p) => headVars(p, out));
-      break;
-    case 'array':
-    case 'set':
-      t.items.forEach((x) => headVars(x, out));
-      break;
-    case 'object':
-      t.pairs.forEach(([k, v]) => {
-        headVars(k, out);
-        headVars(v, out);
-      });
-      break;
-    case 'builtin':
-    case 'func':
-      t.args.forEach((a) => headVars(a, out));
-      if (t.out) headVars(t.out, out);
-      break;
-  }
+  if (t.t === 'local') out.add(t.name);
+  else if (!isComprehension(t)) for (const c of childTerms(t)) headVars(c, out);
   return out;
 }
 
 /** The comprehensions anywhere in a term, rewritten as bodies are (see hoistBody). */
 function hoistInTerm(t: CTerm): CTerm {
+  return mapTerm(t, hoistInTerm, hoistBody);
+}
+
+// ---- walking compiled terms
+
+function isComprehension(t: CTerm): t is Extract<CTerm, { t: 'arraycomp' | 'setcomp' | 'objcomp' }> {
+  return t.t === 'arraycomp' || t.t === 'setcomp' || t.t === 'objcomp';
+}
+
+/** The terms directly inside a term (a comprehension's body apart: see bodyOf). */
+function childTerms(t: CTerm): readonly CTerm[] {
   switch (t.t) {
-    case 'arraycomp':
-    case 'setcomp':
-      return { ...t, head: hoistInTerm(t.head), body: hoistBody(t.body) };
-    case 'objcomp':
-      return { ...t, key: hoistInTerm(t.key), value: hoistInTerm(t.value), body: hoistBody(t.body) };
     case 'ref':
-      return { ...t, head: hoistInTerm(t.head), path: t.path.map(hoistInTerm) };
+      return [t.head, ...t.path];
     case 'array':
     case 'set':
-      return { ...t, items: t.items.map(hoistInTerm) };
+      return t.items;
     case 'object':
-      return { ...t, pairs: t.pairs.map(([k, v]) => [hoistInTerm(k), hoistInTerm(v)] as const) };
+      return t.pairs.flat();
     case 'builtin':
     case 'func':
-      return { ...t, args: t.args.map(hoistInTerm) };
+      return t.out ? [...t.args, t.out] : t.args;
+    case 'arraycomp':
+    case 'setcomp':
+      return [t.head];
+    case 'objcomp':
+      return [t.key, t.value];
+    default:
+      return [];
+  }
+}
+
+function bodyOf(t: CTerm): readonly CExpr[] {
+  return isComprehension(t) ? t.body : [];
+}
+
+/** The terms of an expression, its `with` values included (an `every` body apart). */
+function exprTerms(e: CExpr): CTerm[] {
+  const withs = 'withs' in e ? e.withs.map((w) => w.value) : [];
+  switch (e.e) {
+    case 'term':
+      return [e.term, ...withs];
+    case 'unify':
+      return [e.lhs, e.rhs, ...withs];
+    case 'some':
+      return [];
+    case 'somein':
+      return e.key ? [e.key, e.value, e.coll] : [e.value, e.coll];
+    case 'every':
+      return e.key ? [e.key, e.value, e.domain] : [e.value, e.domain];
+  }
+}
+
+/** A term with each term directly inside it mapped, and each comprehension body. */
+function mapTerm(t: CTerm, term: (x: CTerm) => CTerm, body: (b: readonly CExpr[]) => CExpr[] = (b) => [...b]): CTerm {
+  switch (t.t) {
+    case 'ref':
+      return { ...t, head: term(t.head), path: t.path.map(term) };
+    case 'array':
+    case 'set':
+      return { ...t, items: t.items.map(term) };
+    case 'object':
+      return { ...t, pairs: t.pairs.map(([k, v]) => [term(k), term(v)] as const) };
+    case 'builtin':
+    case 'func':
+      return { ...t, args: t.args.map(term), out: t.out && term(t.out) };
+    case 'arraycomp':
+    case 'setcomp':
+      return { ...t, head: term(t.head), body: body(t.body) };
+    case 'objcomp':
+      return { ...t, key: term(t.key), value: term(t.value), body: body(t.body) };
     default:
       return t;
   }
@@ -537,7 +570,7 @@ function expandTerm(t: CTerm, gen: (t: CTerm) => CTerm, top = false): CTerm {
       const path = t.path.map((p) => expandTerm(p, gen));
       let head = t.head;
       if (head.t === 'builtin' || head.t === 'func') head = expandTerm(head, gen);
-      else if (head.t === 'array' || head.t === 'object' || head.t === 'set' || head.t === 'arraycomp' || head.t === 'setcomp' || head.t === 'objcomp') head = gen(comprehensionsHoisted(head));
+      else if (head.t === 'array' || head.t === 'object' || head.t === 'set' || isComprehension(head)) head = gen(hoistInTerm(head));
       return { t: 'ref', head, path };
     }
     case 'array':
@@ -546,19 +579,7 @@ function expandTerm(t: CTerm, gen: (t: CTerm) => CTerm, top = false): CTerm {
     case 'object':
       return { ...t, pairs: t.pairs.map(([k, v]) => [expandTerm(k, gen), expandTerm(v, gen)] as const) };
     default:
-      return comprehensionsHoisted(t);
-  }
-}
-
-function comprehensionsHoisted(t: CTerm): CTerm {
-  switch (t.t) {
-    case 'arraycomp':
-    case 'setcomp':
-      return { ...t, body: hoistBody(t.body) };
-    case 'objcomp':
-      return { ...t, body: hoistBody(t.body) };
-    default:
-      return t;
+      return hoistInTerm(t);
   }
 }
 
@@ -598,67 +619,17 @@ function dynamicInHead(t: CTerm, gen: (t: CTerm) => CTerm): CTerm {
 
 // ---- safety: which variables an expression needs bound, and which it binds
 
-/** All local variables in a compiled term. */
+/** All local variables in a compiled term, its comprehensions' included. */
 function cvars(t: CTerm, out: Set<string> = new Set()): Set<string> {
-  switch (t.t) {
-    case 'local':
-      out.add(t.name);
-      break;
-    case 'ref':
-      cvars(t.head, out);
-      for (const p of t.path) cvars(p, out);
-      break;
-    case 'array':
-    case 'set':
-      for (const x of t.items) cvars(x, out);
-      break;
-    case 'object':
-      for (const [k, v] of t.pairs) {
-        cvars(k, out);
-        cvars(v, out);
-      }
-      break;
-    case 'builtin':
-    case 'func':
-      for (const a of t.args) cvars(a, out);
-      if (t.out) cvars(t.out, out);
-      break;
-    case 'arraycomp':
-    case 'setcomp':
-      cvars(t.head, out);
-      for (const e of t.body) exprVars(e, out);
-      break;
-    case 'objcomp':
-      cvars(t.key, out);
-      cvars(t.value, out);
-      for (const e of t.body) exprVars(e, out);
-      break;
-  }
+  if (t.t === 'local') out.add(t.name);
+  for (const c of childTerms(t)) cvars(c, out);
+  for (const e of bodyOf(t)) exprVars(e, out);
   return out;
 }
 
 function exprVars(e: CExpr, out: Set<string>): Set<string> {
-  switch (e.e) {
-    case 'term':
-      cvars(e.term, out);
-      break;
-    case 'unify':
-      cvars(e.lhs, out);
-      cvars(e.rhs, out);
-      break;
-    case 'some':
-      break;
-    case 'somein':
-      if (e.key) cvars(e.key, out);
-      cvars(e.value, out);
-      cvars(e.coll, out);
-      break;
-    case 'every':
-      cvars(e.domain, out);
-      for (const b of e.body) exprVars(b, out);
-      break;
-  }
-  for (const w of 'withs' in e ? e.withs : []) cvars(w.value, out);
+  for (const t of exprTerms(e)) cvars(t, out);
+  if (e.e === 'every') for (const b of e.body) exprVars(b, out);
   return out;
 }
 
@@ -710,7 +681,7 @@ function patternVars(t: CTerm, out: Set<string>): Set<string> {
   return out;
 }
 
-function orderBody(body: readonly CExpr[], bound: Set<string>, module: number, at: Pos): CExpr[] {
+function orderBody(body: readonly CExpr[], bound: Set<string>, module: number): CExpr[] {
   // Variables some expression of this body binds: only those make a negation or a closure wait.
   const bindable = new Set<string>(bound);
   const outs = body.map((e) => exprOutputs(e));
@@ -731,7 +702,7 @@ function orderBody(body: readonly CExpr[], bound: Set<string>, module: number, a
     if (picked < 0) {
       const first = pending[0]!.e;
       const missing = [...exprInputs(first, bindable)].filter((v) => !bound.has(v) && !v.startsWith('$_'));
-      throw new RegoCompileError(`var ${missing[0] ?? '?'} is unsafe`, module, first.pos.line ?? at.line, first.pos.col ?? at.col);
+      throw new RegoCompileError(`var ${missing[0] ?? '?'} is unsafe`, module, first.pos.line, first.pos.col);
     }
     const { e, i } = pending.splice(picked, 1)[0]!;
     ordered.push(orderNested(e, bound, module));
@@ -742,27 +713,7 @@ function orderBody(body: readonly CExpr[], bound: Set<string>, module: number, a
 
 /** Comprehension and every bodies are ordered too, knowing what the outer body has bound. */
 function orderNested(e: CExpr, bound: Set<string>, module: number): CExpr {
-  const fixTerm = (t: CTerm): CTerm => {
-    switch (t.t) {
-      case 'arraycomp':
-      case 'setcomp':
-        return { ...t, head: fixTerm(t.head), body: orderBody(t.body.map((b) => b), new Set(bound), module, { line: 0, col: 0 }) };
-      case 'objcomp':
-        return { ...t, body: orderBody(t.body, new Set(bound), module, { line: 0, col: 0 }) };
-      case 'ref':
-        return { ...t, head: fixTerm(t.head), path: t.path.map(fixTerm) };
-      case 'array':
-      case 'set':
-        return { ...t, items: t.items.map(fixTerm) };
-      case 'object':
-        return { ...t, pairs: t.pairs.map(([k, v]) => [fixTerm(k), fixTerm(v)] as const) };
-      case 'builtin':
-      case 'func':
-        return { ...t, args: t.args.map(fixTerm) };
-      default:
-        return t;
-    }
-  };
+  const fixTerm = (t: CTerm): CTerm => mapTerm(t, fixTerm, (b) => orderBody(b, new Set(bound), module));
   switch (e.e) {
     case 'term':
       return { ...e, term: fixTerm(e.term) };
@@ -773,7 +724,7 @@ function orderNested(e: CExpr, bound: Set<string>, module: number): CExpr {
     case 'every': {
       const inner = new Set(bound);
       for (const t of [e.key, e.value]) if (t) patternVars(t, inner);
-      return { ...e, domain: fixTerm(e.domain), body: orderBody(e.body, inner, module, e.pos) };
+      return { ...e, domain: fixTerm(e.domain), body: orderBody(e.body, inner, module) };
     }
     default:
       return e;
@@ -806,33 +757,14 @@ function exprInputs(e: CExpr, bindable: Set<string>): Set<string> {
   const out = new Set<string>();
   const closures = (t: CTerm): void => {
     // Comprehensions: their variables that the outer body binds are inputs.
-    if (t.t === 'arraycomp' || t.t === 'setcomp' || t.t === 'objcomp') {
+    if (isComprehension(t)) {
       for (const v of cvars(t)) if (bindable.has(v)) out.add(v);
       return;
     }
-    switch (t.t) {
-      case 'ref':
-        closures(t.head);
-        t.path.forEach(closures);
-        break;
-      case 'array':
-      case 'set':
-        t.items.forEach(closures);
-        break;
-      case 'object':
-        t.pairs.forEach(([k, v]) => {
-          closures(k);
-          closures(v);
-        });
-        break;
-      case 'builtin':
-      case 'func':
-        t.args.forEach(closures);
-        break;
-    }
+    childTerms(t).forEach(closures);
   };
   const plain = (t: CTerm): void => {
-    if (t.t === 'arraycomp' || t.t === 'setcomp' || t.t === 'objcomp') return closures(t);
+    if (isComprehension(t)) return closures(t);
     const ins = new Set<string>();
     inputVarsShallow(t, ins);
     for (const v of ins) out.add(v);
@@ -914,10 +846,7 @@ function inputVarsShallow(t: CTerm, out: Set<string>): void {
       return;
     case 'builtin':
     case 'func':
-      for (const a of t.args) {
-        if (a.t === 'ref') inputVarsShallow(a, out);
-        else inputVarsShallow(a, out);
-      }
+      for (const a of t.args) inputVarsShallow(a, out);
       return;
     default:
       return;
@@ -940,46 +869,12 @@ function markPure(rules: Map<string, RuleSet>): void {
   };
   const term = (t: CTerm | undefined): boolean => {
     if (!t) return true;
-    switch (t.t) {
-      case 'input':
-      case 'data':
-      case 'rule':
-        return false;
-      case 'func':
-        return pureSet(t.set) && t.args.every(term) && term(t.out);
-      case 'builtin':
-        return t.args.every(term) && term(t.out);
-      case 'ref':
-        return term(t.head) && t.path.every(term);
-      case 'array':
-      case 'set':
-        return t.items.every(term);
-      case 'object':
-        return t.pairs.every(([k, v]) => term(k) && term(v));
-      case 'arraycomp':
-      case 'setcomp':
-        return term(t.head) && t.body.every(expr);
-      case 'objcomp':
-        return term(t.key) && term(t.value) && t.body.every(expr);
-      default:
-        return true;
-    }
+    if (t.t === 'input' || t.t === 'data' || t.t === 'rule') return false;
+    if (t.t === 'func' && !pureSet(t.set)) return false;
+    return childTerms(t).every(term) && bodyOf(t).every(expr);
   };
-  const expr = (e: CExpr): boolean => {
-    if ('withs' in e && e.withs.length > 0) return false;
-    switch (e.e) {
-      case 'term':
-        return term(e.term);
-      case 'unify':
-        return term(e.lhs) && term(e.rhs);
-      case 'some':
-        return true;
-      case 'somein':
-        return term(e.key) && term(e.value) && term(e.coll);
-      case 'every':
-        return term(e.key) && term(e.value) && term(e.domain) && e.body.every(expr);
-    }
-  };
+  const expr = (e: CExpr): boolean =>
+    !('withs' in e && e.withs.length > 0) && exprTerms(e).every(term) && (e.e !== 'every' || e.body.every(expr));
   for (const set of rules.values()) if (set.kind === 'function') set.pure = pureSet(set);
 }
 
@@ -987,65 +882,13 @@ function checkRecursion(rules: Map<string, RuleSet>): void {
   const deps = new Map<RuleSet, Set<RuleSet>>();
   const collect = (t: CTerm | undefined, into: Set<RuleSet>): void => {
     if (!t) return;
-    switch (t.t) {
-      case 'rule':
-        into.add(t.set);
-        return;
-      case 'func':
-        into.add(t.set);
-        t.args.forEach((a) => collect(a, into));
-        collect(t.out, into);
-        return;
-      case 'builtin':
-        t.args.forEach((a) => collect(a, into));
-        collect(t.out, into);
-        return;
-      case 'ref':
-        collect(t.head, into);
-        t.path.forEach((p) => collect(p, into));
-        return;
-      case 'array':
-      case 'set':
-        t.items.forEach((x) => collect(x, into));
-        return;
-      case 'object':
-        t.pairs.forEach(([k, v]) => {
-          collect(k, into);
-          collect(v, into);
-        });
-        return;
-      case 'arraycomp':
-      case 'setcomp':
-        collect(t.head, into);
-        t.body.forEach((e) => collectExpr(e, into));
-        return;
-      case 'objcomp':
-        collect(t.key, into);
-        collect(t.value, into);
-        t.body.forEach((e) => collectExpr(e, into));
-        return;
-    }
+    if (t.t === 'rule' || t.t === 'func') into.add(t.set);
+    for (const c of childTerms(t)) collect(c, into);
+    for (const e of bodyOf(t)) collectExpr(e, into);
   };
   const collectExpr = (e: CExpr, into: Set<RuleSet>): void => {
-    switch (e.e) {
-      case 'term':
-        collect(e.term, into);
-        break;
-      case 'unify':
-        collect(e.lhs, into);
-        collect(e.rhs, into);
-        break;
-      case 'somein':
-        collect(e.key, into);
-        collect(e.value, into);
-        collect(e.coll, into);
-        break;
-      case 'every':
-        collect(e.domain, into);
-        e.body.forEach((b) => collectExpr(b, into));
-        break;
-    }
-    for (const w of 'withs' in e ? e.withs : []) collect(w.value, into);
+    for (const t of exprTerms(e)) collect(t, into);
+    if (e.e === 'every') for (const b of e.body) collectExpr(b, into);
   };
   for (const set of rules.values()) {
     const into = new Set<RuleSet>();
