@@ -420,7 +420,7 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     if (!t || t.builtIn || !t.rego.policy) continue;
     constraints.splice(i, 1);
     const parameters = c.parametersNode && c.parametersNode.kind === 'map' ? toJS(c.parametersNode) : {};
-    regoConstraints.unshift({ file: c.file, span: c.span, kind: c.kind, name: c.name, enforcementAction: c.enforcementAction, actions: c.actions, match: c.match, parametersNode: c.parametersNode, parameters, template: t as RegoConstraint['template'] });
+    regoConstraints.unshift({ ...c, list: undefined, listNode: undefined, parameters, template: t as RegoConstraint['template'] });
   }
   for (const p of parts) {
     for (const o of p.others) {

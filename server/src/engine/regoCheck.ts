@@ -5,7 +5,7 @@ import type { RegoConstraint } from './constraints';
 import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
 import type { Review } from './expansion';
 import { containerFields } from './policies';
-import { dataDocument, defaultLimits, evaluateRego, EvalLimits, fromJS, RegoResult } from '../rego';
+import { dataDocument, evaluateRego, EvalLimits, fromJS, RegoResult } from '../rego';
 import { RObject, Value } from '../rego/value';
 
 /** Keys of the reviewed object with where they are written: enough to point a message at a field. */
@@ -82,7 +82,7 @@ export function cachedSubject(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, nod
 const subjects = new WeakMap<MapNode, { key: string; subject: RegoSubject }>();
 
 /** The review Gatekeeper builds from an object (an AdmissionRequest as JSON). */
-export function subjectOf(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: Record<string, unknown>): RegoSubject {
+function subjectOf(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: Record<string, unknown>): RegoSubject {
   const review: Record<string, unknown> = {
     uid: '',
     kind: { group: r.gvk.group, version: r.gvk.version, kind: r.gvk.kind },
@@ -189,8 +189,6 @@ function evaluateUncached(c: RegoConstraint, subject: RegoSubject, namespace: st
   return { ok: false, error: `ConstraintTemplate ${c.template.name} is not evaluated for this object: ${out.error}` };
 }
 
-export { defaultLimits };
-
 function isWordChar(c: string | undefined, extra: string): boolean {
   return c !== undefined && (/[A-Za-z0-9_]/.test(c) || extra.includes(c));
 }
@@ -235,7 +233,7 @@ export function locate(fields: FieldIndex, message: string): Span | undefined {
   return fields.nameSpan;
 }
 
-/** Cluster-scoped kinds, for the inventory's cluster/namespace split. */
+/** Whether a review's object lives outside namespaces (the inventory's cluster/namespace split). */
 export type ScopeOf = (r: Review) => boolean;
 
 /**

@@ -465,9 +465,9 @@ const siUnits: Record<string, number> = {
 def('units.parse', 1, ([a]) => {
   const s = str(a!, 'units.parse', 1).replace(/"/g, '');
   const m = /^([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)$/.exec(s);
-  const mult = m ? siUnits[m[2]!] ?? siUnits[m[2]!.toLowerCase() === 'mi' ? 'Mi' : ''] : undefined;
-  if (!m || mult === undefined || (m[2] !== '' && siUnits[m[2]!] === undefined)) throw new BuiltinError(`units.parse: could not parse amount: ${s}`);
-  return Number(m[1]) * mult;
+  const mult = m ? siUnits[m[2]!] : undefined;
+  if (mult === undefined) throw new BuiltinError(`units.parse: could not parse amount: ${s}`);
+  return Number(m![1]) * mult;
 });
 
 // ---- encoding

@@ -253,7 +253,7 @@ export class Evaluator {
       case 'set':
         return this.terms(t.items, 0, [], f, (items) => k(RSet.of(items)));
       case 'object':
-        return this.pairs(t.pairs, 0, new RObject(), f, k);
+        return this.pairs(t.pairs, 0, [], f, k);
       case 'arraycomp': {
         const out: Value[] = [];
         this.body(t.body, 0, f, () => this.term(t.head, f, (v) => (out.push(v), false)));
@@ -308,14 +308,14 @@ export class Evaluator {
     });
   }
 
-  private pairs(ps: readonly (readonly [CTerm, CTerm])[], i: number, acc: RObject, f: Frame, k: KV): boolean {
-    if (i === ps.length) return k(RObject.fromEntries(acc.sortedEntries()));
+  /** An object literal's pairs, each solution of each in turn (acc[i] is the current i-th pair). */
+  private pairs(ps: readonly (readonly [CTerm, CTerm])[], i: number, acc: [Value, Value][], f: Frame, k: KV): boolean {
+    if (i === ps.length) return k(RObject.fromEntries(acc));
     const [kt, vt] = ps[i]!;
     return this.term(kt, f, (kv) =>
       this.term(vt, f, (vv) => {
-        const copy = RObject.fromEntries(acc.sortedEntries());
-        copy.set(kv, vv);
-        return this.pairs(ps, i + 1, copy, f, k);
+        acc[i] = [kv, vv];
+        return this.pairs(ps, i + 1, acc, f, k);
       }),
     );
   }

@@ -226,7 +226,7 @@ class Parser {
       if (kind !== 'complete' && kind !== 'function') throw this.error('default rules must be complete rules or functions', start);
       return [{ name, kind, args: args ?? [], key: undefined, value, body: [], elseRule: undefined, isDefault: true, pos: this.pos(nameTok) }];
     }
-    const body = this.ruleBody(nameTok);
+    const body = this.ruleBody();
     let elseRule: Rule | undefined;
     const saved = this.i;
     this.skipNewlines();
@@ -252,7 +252,7 @@ class Parser {
       this.next();
       value = this.infix();
     }
-    const body = this.ruleBody(t);
+    const body = this.ruleBody();
     let elseRule: Rule | undefined;
     const saved = this.i;
     this.skipNewlines();
@@ -262,7 +262,7 @@ class Parser {
   }
 
   /** `{ body }`, `if { body }`, `if expr`, or nothing (a rule that always holds). */
-  private ruleBody(at: Token): Expr[] {
+  private ruleBody(): Expr[] {
     if (this.isKeyword('if')) {
       this.next();
       if (this.peek().kind === 'punct' && this.peek().value === '{') return this.bracedBody();
@@ -273,7 +273,6 @@ class Parser {
     }
     const t = this.peekRaw();
     if (t.kind === 'punct' && t.value === '{') return this.bracedBody();
-    void at;
     return [];
   }
 
@@ -390,15 +389,15 @@ class Parser {
     return left;
   }
 
-  private relation(): Term {
-    let left = this.or();
+  /** `==`, `!=`, `<`... over operands read by `operand` (`|` included, or not: see headTerm). */
+  private relation(operand: () => Term = () => this.or()): Term {
+    let left = operand();
     for (;;) {
       const t = this.peek();
       const op = t.kind === 'punct' ? relationOps[t.value] : undefined;
       if (op === undefined) return left;
       this.next();
-      const right = this.or();
-      left = { t: 'call', fn: [op], args: [left, right], pos: this.pos(t) };
+      left = { t: 'call', fn: [op], args: [left, operand()], pos: this.pos(t) };
     }
   }
 
@@ -566,24 +565,31 @@ class Parser {
   }
 
   private termList(close: string): Term[] {
-    const out: Term[] = [];
     if (this.is(close)) {
       this.next();
-      return out;
+      return [];
     }
-    for (;;) {
-      out.push(this.infix());
-      if (this.is(',')) {
-        this.next();
-        if (this.is(close)) {
-          this.next();
-          return out;
-        }
-        continue;
-      }
-      this.expect(close);
-      return out;
+    return this.listAfter(this.infix(), close, () => this.infix());
+  }
+
+  /** The items of a list whose first one is read: `, item` up to `close` (a trailing comma allowed). */
+  private listAfter<T>(first: T, close: string, item: () => T): T[] {
+    const items = [first];
+    while (this.is(',')) {
+      this.next();
+      if (this.is(close)) break;
+      items.push(item());
     }
+    this.expect(close);
+    return items;
+  }
+
+  /** After `|`: a comprehension's body and its closing bracket. */
+  private comprehensionAfterBar(close: string): Expr[] {
+    this.expect('|');
+    const body = this.comprehensionBody(close);
+    this.expect(close);
+    return body;
   }
 
   private comprehensionBody(close: string): Expr[] {
@@ -603,20 +609,8 @@ class Parser {
         return { t: 'array', items: [], pos } as Term;
       }
       const first = this.headTerm();
-      if (this.is('|')) {
-        this.next();
-        const body = this.comprehensionBody(']');
-        this.expect(']');
-        return { t: 'arraycomp', head: first, body, pos } as Term;
-      }
-      const items = [this.continueInfix(first)];
-      while (this.is(',')) {
-        this.next();
-        if (this.is(']')) break;
-        items.push(this.infix());
-      }
-      this.expect(']');
-      return { t: 'array', items, pos } as Term;
+      if (this.is('|')) return { t: 'arraycomp', head: first, body: this.comprehensionAfterBar(']'), pos } as Term;
+      return { t: 'array', items: this.listAfter(this.continueInfix(first), ']', () => this.infix()), pos } as Term;
     });
   }
 
@@ -632,50 +626,22 @@ class Parser {
       if (this.is(':')) {
         this.next();
         const v = this.headTerm();
-        if (this.is('|')) {
-          this.next();
-          const body = this.comprehensionBody('}');
-          this.expect('}');
-          return { t: 'objcomp', key: first, value: v, body, pos } as Term;
-        }
-        const pairs: [Term, Term][] = [[first, this.continueInfix(v)]];
-        while (this.is(',')) {
-          this.next();
-          if (this.is('}')) break;
+        if (this.is('|')) return { t: 'objcomp', key: first, value: v, body: this.comprehensionAfterBar('}'), pos } as Term;
+        const pair = (): [Term, Term] => {
           const k = this.infix();
           this.expect(':');
-          pairs.push([k, this.infix()]);
-        }
-        this.expect('}');
-        return { t: 'object', pairs, pos } as Term;
+          return [k, this.infix()];
+        };
+        return { t: 'object', pairs: this.listAfter<[Term, Term]>([first, this.continueInfix(v)], '}', pair), pos } as Term;
       }
-      if (this.is('|')) {
-        this.next();
-        const body = this.comprehensionBody('}');
-        this.expect('}');
-        return { t: 'setcomp', head: first, body, pos } as Term;
-      }
-      const items = [this.continueInfix(first)];
-      while (this.is(',')) {
-        this.next();
-        if (this.is('}')) break;
-        items.push(this.infix());
-      }
-      this.expect('}');
-      return { t: 'set', items, pos } as Term;
+      if (this.is('|')) return { t: 'setcomp', head: first, body: this.comprehensionAfterBar('}'), pos } as Term;
+      return { t: 'set', items: this.listAfter(this.continueInfix(first), '}', () => this.infix()), pos } as Term;
     });
   }
 
   /** A comprehension head or first element: everything but `|` (and `in`) at its top. */
   private headTerm(): Term {
-    let left = this.and();
-    for (;;) {
-      const t = this.peek();
-      const op = t.kind === 'punct' ? relationOps[t.value] : undefined;
-      if (op === undefined) return left;
-      this.next();
-      left = { t: 'call', fn: [op], args: [left, this.and()], pos: this.pos(t) };
-    }
+    return this.relation(() => this.and());
   }
 
   /** After headTerm, when no `|` followed: the rest of an element (`in`). */

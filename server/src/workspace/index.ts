@@ -175,11 +175,7 @@ export class WorkspaceIndex {
     if (!policy.usesInventory) return emptyData;
     const hit = this.inventoryCache;
     if (hit && hit.generation === this.generation && hit.policy === policy) return hit.data;
-    const self = this;
-    const all = function* () {
-      for (const uri of self.uris()) yield* self.reviews(uri);
-    };
-    const data = inventoryOf(all(), this.options, isClusterScoped);
+    const data = inventoryOf(this.uris().flatMap((uri) => this.reviews(uri)), this.options, isClusterScoped);
     this.inventoryCache = { generation: this.generation, policy, data };
     return data;
   }
