@@ -118,4 +118,47 @@ spec:
     });
     await client.waitFor(uri, (d, p) => p.version === 2 && d.length === 0);
   });
+
+  test('a template that reads data.inventory: an edit in one file re-checks the others', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-inventory-'));
+    fs.writeFileSync(
+      path.join(dir, 'template.yaml'),
+      `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8suniquehost
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sUniqueHost
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8suniquehost
+        violation[{"msg": msg}] {
+          host := input.review.object.spec.rules[_].host
+          other := data.inventory.namespace[ns][_]["Ingress"][name]
+          name != input.review.object.metadata.name
+          other.spec.rules[_].host == host
+          msg := sprintf("ingress host conflicts with an existing ingress <%v>", [name])
+        }
+`,
+    );
+    fs.writeFileSync(path.join(dir, 'constraint.yaml'), 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sUniqueHost\nmetadata:\n  name: unique\nspec:\n  match:\n    kinds:\n      - apiGroups: ["networking.k8s.io"]\n        kinds: ["Ingress"]\n');
+    const ing = (name: string, host: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ${name}\nspec:\n  rules:\n  - host: ${host}\n`;
+    fs.writeFileSync(path.join(dir, 'a.yaml'), ing('a', 'shop.example.com'));
+    fs.writeFileSync(path.join(dir, 'b.yaml'), ing('b', 'shop.example.com'));
+    const client = await TestClient.start({ folder: dir });
+    clients.push(client);
+    await client.scanned();
+    const a = uriOf(path.join(dir, 'a.yaml'));
+    const b = uriOf(path.join(dir, 'b.yaml'));
+    assert.equal((await client.waitFor(b, (d) => d.length === 1)).diagnostics[0]!.message, 'ingress host conflicts with an existing ingress <a>');
+    client.open(a, ing('a', 'shop.example.com'), 1);
+    client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: a, version: 2 }, contentChanges: [{ text: ing('a', 'blog.example.com') }] });
+    await client.waitFor(a, (d, p) => p.version === 2 && d.length === 0);
+    // b is closed and unchanged: the edit of a is what clears it.
+    await client.waitFor(b, (d) => d.length === 0);
+  });
 });

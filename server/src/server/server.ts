@@ -36,7 +36,7 @@ import {
 } from '../shared/protocol';
 import { helmTemplateTest, isInside, isYamlName, readTextFileSync, walkYaml } from '../workspace/files';
 import { globMatcher } from '../workspace/glob';
-import { WorkspaceIndex } from '../workspace/index';
+import { Change, WorkspaceIndex } from '../workspace/index';
 import { constraintViolations } from '../workspace/policyStats';
 import { CodeActions } from './codeActions';
 import { diagnosticsFor, LinesOf } from './diagnostics';
@@ -44,6 +44,8 @@ import { hoverAt } from './hover';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const maxBacklog = 8 * 1024;
+/** Typing in a file whose objects a template's data.inventory holds re-checks the others this much later. */
+const inventoryRepublishDelayMs = 300;
 
 /** Two 32-bit FNV-1a hashes (different seeds) of a string: equal texts, equal fingerprints. */
 function fingerprint(s: string): string {
@@ -403,13 +405,22 @@ export class TrustedImagesServer {
   }
 
   /** Re-checks every file after the policy changed; bursts of changes coalesce into one pass. */
-  private scheduleRepublishAll(): void {
+  /** Every file again: at once for a policy change, after a pause for objects a template's inventory holds. */
+  private scheduleRepublishAll(delayMs = 0): void {
     if (this.republishScheduled) return;
     this.republishScheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.republishScheduled = false;
       void this.publishAll(this.scanGeneration);
-    });
+    };
+    if (delayMs > 0) setTimeout(run, delayMs);
+    else setImmediate(run);
+  }
+
+  /** After a change of files: every file when the policy (or a template's inventory) changed. */
+  private republishAfter(change: Change): void {
+    if (change.policyChanged) this.scheduleRepublishAll();
+    else if (change.inventoryChanged) this.scheduleRepublishAll(inventoryRepublishDelayMs);
   }
 
   private publishNow(uri: string): void {
@@ -462,7 +473,7 @@ export class TrustedImagesServer {
     if (!cache) this.yamlCaches.set(uri, (cache = new YamlCache()));
     const analysis =
       text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${this.settings.maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text, undefined, cache);
-    if (this.index.setOpen(uri, analysis, doc.version).policyChanged) this.scheduleRepublishAll();
+    this.republishAfter(this.index.setOpen(uri, analysis, doc.version));
   }
 
   private async closed(uri: string): Promise<void> {
@@ -474,15 +485,17 @@ export class TrustedImagesServer {
       // Fall back to the disk version, if it is part of the workspace.
       if (isYamlName(file) && this.folders.some((f) => isInside(f, file)) && !this.excluded(file)) {
         const a = await this.analyzeDisk(file, uri);
-        change = { policyChanged: this.index.setDisk(uri, a).policyChanged || change.policyChanged };
+        const disk = this.index.setDisk(uri, a);
+        change = { policyChanged: disk.policyChanged || change.policyChanged, inventoryChanged: disk.inventoryChanged || change.inventoryChanged };
       }
     }
     this.publishNow(uri);
-    if (change.policyChanged) this.scheduleRepublishAll();
+    this.republishAfter(change);
   }
 
   private async watchedFilesChanged(changes: ReadonlyArray<{ uri: string; type: FileChangeType }>): Promise<void> {
     let policyChanged = false;
+    let inventoryChanged = false;
     const touched: string[] = [];
     for (const ch of changes) {
       if (!ch.uri.startsWith('file:')) continue;
@@ -493,12 +506,15 @@ export class TrustedImagesServer {
           // A deleted folder takes its files with it.
           const { removed, change } = this.index.removeDiskWhere((u) => u === uri || (u.startsWith('file:') && isInside(file, URI.parse(u).fsPath)));
           policyChanged = change.policyChanged || policyChanged;
+          inventoryChanged = change.inventoryChanged === true || inventoryChanged;
           touched.push(...removed);
           continue;
         }
         if (!isYamlName(file) || !this.folders.some((f) => isInside(f, file)) || this.excluded(file)) continue;
         const a = await this.analyzeDisk(file, uri);
-        policyChanged = this.index.setDisk(uri, a).policyChanged || policyChanged;
+        const change = this.index.setDisk(uri, a);
+        policyChanged = change.policyChanged || policyChanged;
+        inventoryChanged = change.inventoryChanged === true || inventoryChanged;
         touched.push(uri);
       } catch (e) {
         this.connection.console.error(`Reading ${file} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -509,8 +525,9 @@ export class TrustedImagesServer {
       await this.loadExtraPolicy();
       policyChanged = true;
     }
-    if (policyChanged) this.scheduleRepublishAll();
-    else for (const uri of touched) this.publishNow(uri);
+    // The files that changed now; the others when the change reaches them (see republishAfter).
+    if (!policyChanged) for (const uri of touched) this.publishNow(uri);
+    this.republishAfter({ policyChanged, inventoryChanged });
   }
 
   status(): Status {

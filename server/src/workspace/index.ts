@@ -16,6 +16,11 @@ interface OpenDocument {
 export interface Change {
   /** The policy side changed: every file must be checked again. */
   readonly policyChanged: boolean;
+  /**
+   * Objects changed while a Rego template reads data.inventory: other files' verdicts may change
+   * too, so every file must be checked again (not as urgently as for a policy change).
+   */
+  readonly inventoryChanged?: boolean;
 }
 
 /** A fingerprint of what a file contributes to the policy; equal fingerprints check equally. */
@@ -67,7 +72,7 @@ export class WorkspaceIndex {
   private replace(before: PolicyObjects | undefined, after: PolicyObjects | undefined): Change {
     const policyChanged = policyKey(before) !== policyKey(after);
     if (policyChanged) this.cached = undefined;
-    return { policyChanged };
+    return { policyChanged, inventoryChanged: this.policy().usesInventory };
   }
 
   setDisk(uri: string, analysis: FileAnalysis): Change {
@@ -90,8 +95,13 @@ export class WorkspaceIndex {
   removeDiskWhere(test: (uri: string) => boolean): { removed: string[]; change: Change } {
     const removed = [...this.disk.keys()].filter(test);
     let policyChanged = false;
-    for (const uri of removed) policyChanged = this.removeDisk(uri).policyChanged || policyChanged;
-    return { removed, change: { policyChanged } };
+    let inventoryChanged = false;
+    for (const uri of removed) {
+      const change = this.removeDisk(uri);
+      policyChanged ||= change.policyChanged;
+      inventoryChanged ||= change.inventoryChanged === true;
+    }
+    return { removed, change: { policyChanged, inventoryChanged } };
   }
 
   setOpen(uri: string, analysis: FileAnalysis, version: number): Change {
