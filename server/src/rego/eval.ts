@@ -57,13 +57,73 @@ export class Evaluator {
 
   // ---- bodies and expressions
 
+  /**
+   * A body from its i-th expression. Expressions with one outcome (a test, or a variable bound to a
+   * value that needs no search) run in a loop; the first that needs the search takes a continuation
+   * for the rest. Variables bound in the loop are unbound when the body returns.
+   */
   private body(b: readonly CExpr[], i: number, f: Frame, k: K): boolean {
-    if (i === b.length) return k();
-    this.tick();
-    const e = b[i]!;
-    const next: K = () => this.body(b, i + 1, f, k);
-    if ((e.e === 'term' || e.e === 'unify') && e.withs.length > 0) return this.withExpr(e, f, next);
-    return this.expr(e, f, next);
+    let bound: string[] | undefined;
+    try {
+      for (; i < b.length; i++) {
+        this.tick();
+        const e = b[i]!;
+        if (e.e === 'term' || e.e === 'unify') {
+          if (e.withs.length > 0) return this.withExpr(e, f, () => this.body(b, i + 1, f, k));
+          const r = this.simple(e, f);
+          if (r === false) return false;
+          if (r === true) continue;
+          if (r !== ND) {
+            // A variable to bind: r is its name, the value was put in the frame.
+            (bound ??= []).push(r);
+            continue;
+          }
+        }
+        return this.expr(e, f, () => this.body(b, i + 1, f, k));
+      }
+      return k();
+    } finally {
+      if (bound) for (const v of bound) f.delete(v);
+    }
+  }
+
+  /**
+   * A term or unify expression without the search: true (holds), false (does not), a variable's name
+   * (it was unbound and is now bound, the expression holds), or ND (it needs the search). Evaluates as
+   * expr() would, in the same order.
+   */
+  private simple(e: CExpr & { e: 'term' | 'unify' }, f: Frame): boolean | string | typeof ND {
+    if (e.e === 'term') {
+      const v = this.direct(e.term, f);
+      if (v === ND) return ND;
+      const holds = v !== undefined && v !== false;
+      return e.negated ? !holds : holds;
+    }
+    const { lhs, rhs } = e;
+    const lFree = lhs.t === 'local' && !f.has(lhs.name);
+    const rFree = rhs.t === 'local' && !f.has(rhs.name);
+    if (lFree || rFree) {
+      if (e.negated || (lFree && rFree)) return ND;
+      const other = lFree ? rhs : lhs;
+      if (this.isPattern(other, f)) return ND;
+      const v = this.direct(other, f);
+      if (v === ND) return ND;
+      if (v === undefined) return false;
+      const name = ((lFree ? lhs : rhs) as { name: string }).name;
+      f.set(name, v);
+      return name;
+    }
+    if (this.isPattern(lhs, f) || this.isPattern(rhs, f)) return ND;
+    const a = this.direct(lhs, f);
+    if (a === ND) return ND;
+    let holds: boolean;
+    if (a === undefined) holds = false;
+    else {
+      const b = this.direct(rhs, f);
+      if (b === ND) return ND;
+      holds = b !== undefined && equal(a, b);
+    }
+    return e.negated ? !holds : holds;
   }
 
   private expr(e: CExpr, f: Frame, k: K): boolean {
@@ -504,8 +564,18 @@ export class Evaluator {
           return false;
         }),
       );
-    const bindArgs = (i: number): boolean => (i === args.length ? run() : this.unifyValue(d.args[i]!, args[i]!, f, () => bindArgs(i + 1)));
-    bindArgs(0);
+    let plain = true; // arguments are distinct variables: bound without unification
+    for (let i = 0; plain && i < args.length; i++) {
+      const a = d.args[i]!;
+      if (a.t === 'local' && !f.has(a.name)) f.set(a.name, args[i]!);
+      else plain = false;
+    }
+    if (plain) run();
+    else {
+      f.clear();
+      const bindArgs = (i: number): boolean => (i === args.length ? run() : this.unifyValue(d.args[i]!, args[i]!, f, () => bindArgs(i + 1)));
+      bindArgs(0);
+    }
     if (!any && d.elseRule) return this.definition(d.elseRule, args, onValue);
     return any;
   }
