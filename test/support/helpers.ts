@@ -9,6 +9,17 @@ import { defaultExpansions } from '../../server/src/engine/expansion';
 export const projectRoot = path.resolve(__dirname, '..', '..');
 export const sharedRoot = path.resolve(projectRoot, '..', 'shared');
 
+/** The YAML files under a folder, sorted, recursively. */
+export function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFiles(p));
+    else if (e.isFile() && /\.ya?ml$/i.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
 /** `{ skip: reason }` when ../shared is not beside this clone, so such tests say why instead of passing. */
 export function needsShared(sub: string): { skip?: string } {
   return fs.existsSync(path.join(sharedRoot, sub)) ? {} : { skip: `../shared/${sub} is not beside this checkout` };

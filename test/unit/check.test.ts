@@ -1,7 +1,11 @@
 // The verdicts, case by case, through the real parser and the whole engine.
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkTexts, constraintYaml } from '../support/helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeText } from '../../server/src/engine/analyze';
+import { hasPolicyObjects, mayHoldPolicyObjects } from '../../server/src/engine/constraints';
+import { checkTexts, constraintYaml, needsShared, sharedRoot, yamlFiles } from '../support/helpers';
 
 const allowed = (repos: string, extra = '') => constraintYaml('K8sAllowedRepos', 'trusted', `${extra}  parameters:\n    repos: ${repos}\n`);
 const pod = (image: string, extra = '') =>
@@ -229,4 +233,47 @@ spec:
     assert.deepEqual(r.messages, [`[Implied by expand-deployments] ${msg('nginx')}`]);
     assert.equal(r.violations[0]!.action, 'warn');
   });
+});
+
+describe('the policy pre-filter (files the CLI reads first, for constraints, templates and Namespaces)', () => {
+  const holds = (text: string) => hasPolicyObjects(analyzeText('f.yaml', text).policy);
+
+  test('every way of writing a Namespace or a Gatekeeper object passes it', () => {
+    const texts = [
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n',
+      'apiVersion: v1\r\nkind: Namespace\r\nmetadata:\r\n  name: a\r\n',
+      'apiVersion: v1\nmetadata: {name: a}\nkind: Namespace',
+      'apiVersion: v1\nkind: "Namespace"  # the team\nmetadata:\n  name: a\n',
+      "{apiVersion: v1, kind: 'Namespace', metadata: {name: a}}",
+      '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}',
+      'apiVersion: v1\nkind: >-\n  Namespace\nmetadata:\n  name: a\n',
+      'apiVersion: v1\nkind: "Names\\x70ace"\nmetadata:\n  name: a\n',
+      'apiVersion: v1\nkind: "Name\\\n  space"\nmetadata:\n  name: a\n',
+      'apiVersion: v1\nkind: "Namesp\\u0061ce"\nmetadata:\n  name: a\n',
+      'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n',
+      constraintYaml('K8sAllowedRepos', 'c', '  parameters:\n    repos: ["a/"]\n').replace('gatekeeper.sh', 'gatekeeper\\x2esh').replace('apiVersion: ', 'apiVersion: "').replace('/v1beta1', '/v1beta1"'),
+    ];
+    for (const t of texts) {
+      assert.ok(holds(t), `the test text holds a policy object: ${JSON.stringify(t)}`);
+      assert.ok(mayHoldPolicyObjects(t), JSON.stringify(t));
+    }
+  });
+
+  test('the word in prose or in longer names does not', () => {
+    for (const t of ['description: the Namespace of the object\n', 'allNamespaces: true\n', 'kind: NamespaceList\n', 'msg: "say \\"hi\\" \\t"\n']) assert.equal(mayHoldPolicyObjects(t), false, t);
+  });
+
+  // (corpus/hard holds none.)
+  for (const sub of ['corpus/real', 'conformance/gatekeeper-library']) {
+    test(`no file of ../shared/${sub} with a policy object is filtered out`, needsShared(sub), () => {
+      let withPolicy = 0;
+      for (const f of yamlFiles(path.join(sharedRoot, sub))) {
+        const text = fs.readFileSync(f, 'utf8');
+        if (!holds(text)) continue;
+        withPolicy++;
+        assert.ok(mayHoldPolicyObjects(text), f);
+      }
+      assert.ok(withPolicy > 10, `${withPolicy} files with policy objects`);
+    });
+  }
 });

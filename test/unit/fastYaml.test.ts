@@ -6,19 +6,10 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseYaml, YamlCache } from '../../server/src/engine/documents';
 import { resolvePlain, Skim, skipped } from '../../server/src/engine/fastYaml';
-import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
+import { needsShared, projectRoot, sharedRoot, yamlFiles } from '../support/helpers';
 import { prng, syntheticFile } from '../support/synthetic';
 import { diffParsed, diffSkimmed } from '../support/yamlDiff';
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(p));
-    else if (/\.ya?ml$/i.test(e.name)) out.push(p);
-  }
-  return out;
-}
 
 // `TI_FUZZ_SEED` and `TI_FUZZ_SCALE` run the generative tests longer, with other seeds.
 const seedOffset = Number(process.env.TI_FUZZ_SEED ?? 0);

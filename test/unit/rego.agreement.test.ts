@@ -10,7 +10,7 @@ import { buildPolicySet, Constraint, RegoConstraint } from '../../server/src/eng
 import { defaultExpansions, Review } from '../../server/src/engine/expansion';
 import { emptyData, evaluateConstraint } from '../../server/src/engine/regoCheck';
 import { conformanceCases, libraryRoot } from '../support/conformance';
-import { constraintYaml, needsShared, sharedRoot } from '../support/helpers';
+import { constraintYaml, needsShared, sharedRoot, yamlFiles } from '../support/helpers';
 
 const templates: Array<{ dir: string; kind: string; params: string }> = [
   { dir: 'allowedrepos', kind: 'K8sAllowedRepos', params: '    repos: ["docker.io/", "gcr.io/", "quay.io/", "registry.k8s.io/", "nginx"]\n' },
@@ -18,16 +18,6 @@ const templates: Array<{ dir: string; kind: string; params: string }> = [
   { dir: 'allowedreposv2', kind: 'K8sAllowedReposv2', params: '    allowedImages: ["docker.io/library/nginx:1.25", "gcr.io/*", "quay.io/*", "nginx"]\n' },
   { dir: 'disallowedrepos', kind: 'K8sDisallowedRepos', params: '    repos: ["docker.io/", "ghcr.io/", "nginx"]\n' },
 ];
-
-function walkYamlSync(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...walkYamlSync(p));
-    else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(p);
-  }
-  return out;
-}
 
 function pair(t: (typeof templates)[number]) {
   const caseDir = fs.readdirSync(path.join(libraryRoot, t.dir))[0]!;
@@ -61,7 +51,7 @@ describe('built-in image checks agree with the templates\' Rego', needsShared('c
       const p = pair(t);
       let reviews = 0;
       let messages = 0;
-      for (const file of walkYamlSync(path.join(sharedRoot, 'corpus', 'real'))) {
+      for (const file of yamlFiles(path.join(sharedRoot, 'corpus', 'real'))) {
         const a = analyzeText(file, fs.readFileSync(file, 'utf8'));
         if (a.skipped) continue;
         const rs = a.reviews(defaultExpansions, true, true)!;

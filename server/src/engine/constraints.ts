@@ -120,8 +120,17 @@ function nameSpan(o: K8sObject): Span {
  * block scalars keep the words whole).
  */
 export function mayHoldPolicyObjects(text: string): boolean {
-  return text.includes('gatekeeper.sh') || text.includes('Namespace') || text.includes('\\');
+  // includes() first: it is native and most texts hold neither word nor backslash.
+  return text.includes('gatekeeper.sh') || (text.includes('Namespace') && namespaceKind.test(text)) || (text.includes('\\') && lettersByEscape.test(text));
 }
+
+/**
+ * The word Namespace as a whole scalar (a Namespace object's kind), however it is written: plain, quoted,
+ * in a flow collection, before a comment, at the end of the text. Not: allNamespaces, "the Namespace of".
+ */
+const namespaceKind = /\bNamespace["']?[ \t]*(?:[,}\]\r\n#]|$)/;
+/** Escapes that can spell the words above in a double-quoted scalar: \x, \u, \U, and a joined line. */
+const lettersByEscape = /\\(?:[xuU]|\r|\n)/;
 
 /** Reads the policy objects among a file's objects. */
 export function collectPolicyObjects(file: string, objects: readonly K8sObject[], text?: string): PolicyObjects {
