@@ -3,7 +3,8 @@
 import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
 import { ImageUse, imageUsesOf } from './images';
 import { GroupVersionKind, K8sObject, stringMap } from './objects';
-import { admissionGvk, admissionSubject, cachedSubject, isAdmissionReview, RegoSubject } from './regoCheck';
+import { admissionGvk, admissionSubject, cachedSubject, isAdmissionReview, RegoSubject, toValue } from './regoCheck';
+import { RObject } from '../rego/value';
 
 export interface ExpansionTemplate {
   readonly file: string;
@@ -143,8 +144,8 @@ export function expand(o: K8sObject, templates: readonly ExpansionTemplate[], wi
     });
     return out;
   }
-  const visit = (r: Omit<Review, 'uses'>, node: MapNode, prefix: string, depth: number, object?: () => Record<string, unknown>) => {
-    const rego = withObjects ? cachedSubject(r, node, object ?? (() => toJS(node) as Record<string, unknown>)) : undefined;
+  const visit = (r: Omit<Review, 'uses'>, node: MapNode, prefix: string, depth: number, object?: () => RObject) => {
+    const rego = withObjects ? cachedSubject(r, node, object ?? (() => toValue(node) as RObject)) : undefined;
     out.push({ ...r, uses: imageUsesOf(node, prefix), ...(rego ? { rego } : {}) });
     if (depth >= maxExpansionDepth) return;
     for (const t of templates) {
@@ -153,13 +154,14 @@ export function expand(o: K8sObject, templates: readonly ExpansionTemplate[], wi
       if (!src || src.kind !== 'map') continue;
       const name = `${r.name}${t.generatedGVK.kind ? '-' : ''}${t.generatedGVK.kind}`.toLowerCase();
       // The generated resource: the template source with the generated kind, the parent's namespace.
-      const generated = (): Record<string, unknown> => {
-        const body = toJS(src) as Record<string, unknown>;
-        const metadata = { ...((body['metadata'] as Record<string, unknown> | undefined) ?? {}) };
-        if (metadata['name'] === undefined) metadata['name'] = name;
-        if (r.namespace !== undefined) metadata['namespace'] = r.namespace;
+      const generated = (): RObject => {
+        const body = toValue(src) as RObject;
+        const m = body.get('metadata');
+        let metadata = m instanceof RObject ? m : new RObject();
+        if (metadata.get('name') === undefined) metadata = metadata.with('name', name);
+        if (r.namespace !== undefined) metadata = metadata.with('namespace', r.namespace);
         const g = t.generatedGVK;
-        return { ...body, apiVersion: g.group ? `${g.group}/${g.version}` : g.version, kind: g.kind, metadata };
+        return body.with('apiVersion', g.group ? `${g.group}/${g.version}` : g.version).with('kind', g.kind).with('metadata', metadata);
       };
       visit(
         {

@@ -2,7 +2,7 @@
 // builds (input.review), data.inventory from the workspace's objects, and where a message points.
 import type { CheckOptions } from './check';
 import type { RegoConstraint } from './constraints';
-import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
+import { getPath, MapNode, Span, stringAt, YNode } from './documents';
 import type { Review } from './expansion';
 import { containerFields } from './policies';
 import { dataDocument, evaluateRego, EvalLimits, fromJS, RegoResult } from '../rego';
@@ -19,12 +19,30 @@ export interface FieldIndex {
 
 export interface RegoSubject {
   /** input.review without the namespace the context gives (added at evaluation). */
-  readonly review: Readonly<Record<string, unknown>>;
+  readonly review: RObject;
   /** The object reviewed (review.object), for the inventory. */
-  readonly object: Record<string, unknown> | undefined;
+  readonly object: RObject | undefined;
   /** An AdmissionReview's request: reviewed as it is. */
   readonly admission: boolean;
   readonly fields: FieldIndex;
+}
+
+/** A YAML value as a Rego value (as JSON would carry it: integers as numbers). */
+export function toValue(node: YNode | null | undefined): Value {
+  if (!node) return null;
+  switch (node.kind) {
+    case 'scalar': {
+      const v = node.value;
+      return typeof v === 'bigint' ? Number(v) : (v as Value);
+    }
+    case 'seq':
+      return node.items.map(toValue);
+    case 'map': {
+      const out = new RObject();
+      for (const [k, v] of node.entries) out.set(k, toValue(v));
+      return out;
+    }
+  }
 }
 
 const maxIndexedKeys = 4000;
@@ -70,7 +88,7 @@ export function fieldIndex(node: MapNode): FieldIndex {
  * The subject of a review, kept per syntax node: while typing, the documents an edit did not touch keep
  * their nodes, hence their subjects (and the outcomes evaluated on them).
  */
-export function cachedSubject(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: () => Record<string, unknown>): RegoSubject {
+export function cachedSubject(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: () => RObject): RegoSubject {
   const key = `${r.gvk.group}/${r.gvk.version}/${r.gvk.kind}\0${r.name}\0${r.namespace ?? '\0'}`;
   const hit = subjects.get(node);
   if (hit && hit.key === key) return hit.subject;
@@ -82,27 +100,31 @@ export function cachedSubject(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, nod
 const subjects = new WeakMap<MapNode, { key: string; subject: RegoSubject }>();
 
 /** The review Gatekeeper builds from an object (an AdmissionRequest as JSON). */
-function subjectOf(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: Record<string, unknown>): RegoSubject {
-  const review: Record<string, unknown> = {
-    uid: '',
-    kind: { group: r.gvk.group, version: r.gvk.version, kind: r.gvk.kind },
-    resource: { group: '', version: '', resource: '' },
-    operation: 'CREATE',
-    userInfo: {},
-    object,
-    oldObject: null,
-    options: null,
-  };
-  if (r.name) review['name'] = r.name;
-  if (r.namespace !== undefined) review['namespace'] = r.namespace;
+function subjectOf(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: RObject): RegoSubject {
+  const review = RObject.fromEntries(reviewDefaults);
+  review.set('kind', RObject.fromEntries([['group', r.gvk.group], ['version', r.gvk.version], ['kind', r.gvk.kind]]));
+  review.set('operation', 'CREATE');
+  review.set('object', object);
+  if (r.name) review.set('name', r.name);
+  if (r.namespace !== undefined) review.set('namespace', r.namespace);
   return { review, object, admission: false, fields: fieldIndex(node) };
 }
 
+/** What every AdmissionRequest has (empty as gator leaves it), before the request's own fields. */
+const reviewDefaults: ReadonlyArray<readonly [string, Value]> = [
+  ['uid', ''],
+  ['resource', RObject.fromEntries([['group', ''], ['version', ''], ['resource', '']])],
+  ['userInfo', new RObject()],
+  ['oldObject', null],
+  ['options', null],
+];
+
 /** An AdmissionReview file: its request is the review, as gator reviews it. */
 export function admissionSubject(request: MapNode, objectNode: MapNode): RegoSubject {
-  const req = toJS(request) as Record<string, unknown>;
-  const review: Record<string, unknown> = { uid: '', resource: { group: '', version: '', resource: '' }, userInfo: {}, oldObject: null, options: null, ...req };
-  return { review, object: req['object'] as Record<string, unknown>, admission: true, fields: fieldIndex(objectNode) };
+  const req = toValue(request) as RObject;
+  const review = RObject.fromEntries([...reviewDefaults, ...req.sortedEntries()]);
+  const object = review.get('object');
+  return { review, object: object instanceof RObject ? object : undefined, admission: true, fields: fieldIndex(objectNode) };
 }
 
 export function isAdmissionReview(gvk: { group: string; kind: string }): boolean {
@@ -122,18 +144,23 @@ export function admissionGvk(request: MapNode): { group: string; version: string
 
 /** The review as input, with the namespace the context gives an object that names none. */
 function reviewValue(subject: RegoSubject, namespace: string | undefined): Value {
-  if (subject.admission || namespace === undefined || subject.review['namespace'] !== undefined) return cachedValue(subject.review);
-  // One conversion per review and namespace, shared by every constraint evaluated on it.
+  if (subject.admission || namespace === undefined || subject.review.has('namespace')) return subject.review;
+  // One copy per review and namespace, shared by every constraint evaluated on it; the copies are
+  // shallow: only the review, the object and its metadata are new.
   let byNs = withNamespace.get(subject);
   if (!byNs) withNamespace.set(subject, (byNs = new Map()));
   let v = byNs.get(namespace);
   if (v === undefined) {
-    const object = subject.object ?? {};
-    const metadata = (object['metadata'] && typeof object['metadata'] === 'object' ? object['metadata'] : {}) as Record<string, unknown>;
-    v = fromJS({ ...subject.review, namespace, object: { ...object, metadata: { ...metadata, namespace } } });
+    v = subject.review.with('namespace', namespace).with('object', objectInNamespace(subject.object ?? new RObject(), namespace));
     byNs.set(namespace, v);
   }
   return v;
+}
+
+/** The object as the API server stores it in a namespace: metadata.namespace filled. */
+function objectInNamespace(object: RObject, namespace: string): RObject {
+  const metadata = object.get('metadata');
+  return object.with('metadata', (metadata instanceof RObject ? metadata : new RObject()).with('namespace', namespace));
 }
 
 const withNamespace = new WeakMap<RegoSubject, Map<string, Value>>();
@@ -257,11 +284,10 @@ export function inventoryOf(reviews: Iterable<Review>, options: CheckOptions, cl
     const apiVersion = r.origin.apiVersion;
     const name = r.name;
     if (clusterScoped(r)) {
-      put(['cluster', apiVersion, r.gvk.kind, name], cachedValue(s.object));
+      put(['cluster', apiVersion, r.gvk.kind, name], s.object);
     } else {
       const ns = r.namespace ?? (options.namespace === '*' ? 'default' : options.namespace);
-      const object = r.namespace !== undefined ? s.object : { ...s.object, metadata: { ...((s.object['metadata'] as object) ?? {}), namespace: ns } };
-      put(['namespace', ns, apiVersion, r.gvk.kind, name], r.namespace !== undefined ? cachedValue(object) : fromJS(object));
+      put(['namespace', ns, apiVersion, r.gvk.kind, name], r.namespace !== undefined ? s.object : objectInNamespace(s.object, ns));
     }
   }
   return dataDocument(root);

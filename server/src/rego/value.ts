@@ -10,11 +10,13 @@ export function keyOf(v: Value): string {
   return '\0' + encode(v);
 }
 
+/** Arrays' encodings (objects and sets keep theirs). */
 const encoded = new WeakMap<object, string>();
 
 function encode(v: Value): string {
   if (v === null) return 'n';
   if (typeof v === 'object') {
+    if (v instanceof Keyed) return (v.encoding ??= encodeComposite(v as RObject | RSet));
     let e = encoded.get(v);
     if (e === undefined) {
       e = encodeComposite(v);
@@ -41,8 +43,14 @@ function encodeComposite(v: readonly Value[] | RObject | RSet): string {
 }
 
 abstract class Keyed<T> {
-  protected readonly m = new Map<string, [Value, T]>();
+  protected readonly m: Map<string, [Value, T]>;
   private sortedCache: [Value, T][] | undefined;
+  /** The key this value is stored under (see keyOf), once asked for. */
+  encoding: string | undefined;
+
+  constructor(entries?: Map<string, [Value, T]>) {
+    this.m = entries ?? new Map();
+  }
 
   get size(): number {
     return this.m.size;
@@ -51,7 +59,12 @@ abstract class Keyed<T> {
   protected put(k: Value, v: T): void {
     this.m.set(keyOf(k), [k, v]);
     this.sortedCache = undefined;
-    encoded.delete(this);
+    this.encoding = undefined;
+  }
+
+  /** Entries in the order they were set (cheaper than sortedEntries when order does not matter). */
+  entries(): IterableIterator<[Value, T]> {
+    return this.m.values();
   }
 
   /** Entries in OPA's order (sorted by key). */
@@ -85,6 +98,13 @@ export class RObject extends Keyed<Value> {
   /** For building: objects are immutable once they reach the evaluator. */
   set(k: Value, v: Value): void {
     this.put(k, v);
+  }
+
+  /** A copy with one key set (the values are shared). */
+  with(k: Value, v: Value): RObject {
+    const o = new RObject(new Map(this.m));
+    o.put(k, v);
+    return o;
   }
 
   keys(): Value[] {
