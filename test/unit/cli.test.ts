@@ -89,6 +89,20 @@ describe('trusted-images check', () => {
     assert.equal(report.summary.files, 1);
   });
 
+  test('--only checks the constraints of the kinds named, and exits as they decide', () => {
+    const images = run(['check', 'examples', '--only', 'K8sAllowedRepos', '--format', 'json']);
+    const report = JSON.parse(images.stdout);
+    assert.deepEqual(report.constraints.map((c: { kind: string }) => c.kind), ['K8sAllowedRepos']);
+    assert.equal(report.violations.length, 3);
+    assert.equal(images.code, 1);
+    const labels = run(['check', 'examples', '--only=K8sRequiredTeamLabel,K8sNoSuchKind']);
+    assert.match(labels.stdout, /2 violations \(2 deny, 0 warn, 0 dryrun\); 1 constraint,/);
+    assert.doesNotMatch(labels.stdout, /invalid image repo|Invalid image repo/);
+    const bad = run(['check', 'examples', '--only', 'K8s AllowedRepos']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--only takes constraint kinds separated by commas/);
+  });
+
   test('bad input: YAML errors with lines, Helm templates skipped, the rest still checked', () => {
     const dir = workspace({
       'c.yaml': constraint,

@@ -14,6 +14,8 @@ Options:
   --constraints PATH         more files or folders to read constraints from (repeatable)
   --namespace NS             namespace of objects that name none (default: default);
                              '*' makes them match every namespace rule, as gator verify does
+  --only KIND[,KIND...]      check only constraints of these kinds (repeatable), e.g.
+                             --only K8sAllowedRepos,K8sAllowedReposv2,K8sDisallowedRepos
   --no-pod-templates         check Pods only, not the Pods that workloads create
   --max-file-size-mb N       skip larger files (default: 10)
   --inventory PATH           objects for data.inventory (repeatable); they are data
@@ -42,6 +44,7 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
   const paths: string[] = [];
   const constraintPaths: string[] = [];
   const inventoryPaths: string[] = [];
+  const onlyKinds: string[] = [];
   let format: Args['format'] = 'text';
   let namespace = defaultReportOptions.namespace;
   let checkPodTemplates = true;
@@ -83,6 +86,12 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
       case '--inventory':
         inventoryPaths.push(value(flag, inline));
         break;
+      case '--only':
+        for (const k of value(flag, inline).split(',')) {
+          if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k.trim())) throw new UsageError(`--only takes constraint kinds separated by commas, not ${JSON.stringify(k)}`);
+          onlyKinds.push(k.trim());
+        }
+        break;
       case '--no-pod-templates':
         checkPodTemplates = false;
         break;
@@ -100,7 +109,7 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
   return {
     paths,
     format,
-    options: { ...defaultReportOptions, cwd, namespace, checkPodTemplates, maxFileBytes, constraintPaths, inventoryPaths },
+    options: { ...defaultReportOptions, cwd, namespace, checkPodTemplates, maxFileBytes, constraintPaths, inventoryPaths, ...(onlyKinds.length > 0 ? { onlyKinds } : {}) },
   };
 }
 
