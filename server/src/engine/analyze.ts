@@ -4,8 +4,7 @@ import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, Yaml
 import { Skim } from './fastYaml';
 import { ExpansionTemplate, ObjectRef, Review, reviewsOf, templatesKey } from './expansion';
 import { K8sObject, objectsOf } from './objects';
-import type { RegoSubject } from './regoCheck';
-import { RObject, Value } from '../rego/value';
+import { ownString, RegoSubject } from './regoCheck';
 
 export interface FileAnalysis {
   readonly file: string;
@@ -118,18 +117,7 @@ export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]
  */
 function detachReviews(reviews: readonly Review[]): Review[] {
   const nodes = new Map<YNode, YNode>();
-  const str = (s: string): string => (s.length > 12 ? (' ' + s).slice(1) : s);
-  const detachValue = (v: Value): Value => {
-    if (typeof v === 'string') return str(v);
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) return v.map(detachValue);
-    if (v instanceof RObject) {
-      const o = new RObject();
-      for (const [k, x] of v.entries()) o.set(detachValue(k), detachValue(x));
-      return o;
-    }
-    return v; // sets: YAML has none
-  };
+  const str = ownString;
   const plain = (v: unknown): unknown =>
     typeof v === 'string' ? str(v) : Array.isArray(v) ? v.map(plain) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [str(k), plain(x)])) : v;
   const node = (n: YNode): YNode => {
@@ -159,13 +147,9 @@ function detachReviews(reviews: readonly Review[]): Review[] {
   }));
 
   function detachSubject(s: RegoSubject): RegoSubject {
-    // One copy of the object, shared by the review and the inventory.
-    const review = detachValue(s.review) as RObject;
-    const object = review.get('object');
+    // The review and object hold copies of their strings already (see toValue).
     return {
       ...s,
-      review,
-      object: object instanceof RObject ? object : undefined,
       fields: { ...s.fields, keys: s.fields.keys.map(str), containers: s.fields.containers.map((c) => ({ ...c, name: str(c.name), ...(c.image !== undefined ? { image: str(c.image) } : {}) })) },
     };
   }

@@ -27,22 +27,31 @@ export interface RegoSubject {
   readonly fields: FieldIndex;
 }
 
-/** A YAML value as a Rego value (as JSON would carry it: integers as numbers). */
+/**
+ * A YAML value as a Rego value (as JSON would carry it: integers as numbers). Its strings are copies:
+ * V8 keeps a substring as a window on its whole source text, and a file's objects outlive its text
+ * (data.inventory, the analyses kept for closed files).
+ */
 export function toValue(node: YNode | null | undefined): Value {
   if (!node) return null;
   switch (node.kind) {
     case 'scalar': {
       const v = node.value;
-      return typeof v === 'bigint' ? Number(v) : (v as Value);
+      return typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? ownString(v) : (v as Value);
     }
     case 'seq':
       return node.items.map(toValue);
     case 'map': {
       const out = new RObject();
-      for (const [k, v] of node.entries) out.set(k, toValue(v));
+      for (const [k, v] of node.entries) out.set(ownString(k), toValue(v));
       return out;
     }
   }
+}
+
+/** A string that does not keep its source text alive (V8 slices strings of 13 characters or more). */
+export function ownString(s: string): string {
+  return s.length > 12 ? (' ' + s).slice(1) : s;
 }
 
 const maxIndexedKeys = 4000;
@@ -102,11 +111,11 @@ const subjects = new WeakMap<MapNode, { key: string; subject: RegoSubject }>();
 /** The review Gatekeeper builds from an object (an AdmissionRequest as JSON). */
 function subjectOf(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: RObject): RegoSubject {
   const review = RObject.fromEntries(reviewDefaults);
-  review.set('kind', RObject.fromEntries([['group', r.gvk.group], ['version', r.gvk.version], ['kind', r.gvk.kind]]));
+  review.set('kind', RObject.fromEntries([['group', ownString(r.gvk.group)], ['version', ownString(r.gvk.version)], ['kind', ownString(r.gvk.kind)]]));
   review.set('operation', 'CREATE');
   review.set('object', object);
-  if (r.name) review.set('name', r.name);
-  if (r.namespace !== undefined) review.set('namespace', r.namespace);
+  if (r.name) review.set('name', ownString(r.name));
+  if (r.namespace !== undefined) review.set('namespace', ownString(r.namespace));
   return { review, object, admission: false, fields: fieldIndex(node) };
 }
 
