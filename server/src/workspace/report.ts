@@ -66,9 +66,20 @@ function readInput(file: string, options: ReportOptions, isHelmTemplate: (f: str
 
 export async function buildReport(roots: readonly string[], options: ReportOptions = defaultReportOptions): Promise<Report> {
   const relCache = new Map<string, string>();
+  // Most files are below the working folder: their relative path is a slice (path.relative resolves both).
+  const below = options.cwd.endsWith(path.sep) ? options.cwd : options.cwd + path.sep;
+  const here = options.cwd === process.cwd();
+  const fastRelative = (p: string): string | undefined => {
+    if (path.normalize(p) !== p) return undefined;
+    if (path.isAbsolute(p)) return p.startsWith(below) ? p.slice(below.length) : undefined;
+    return here && !p.startsWith('..') && p !== '.' ? p : undefined;
+  };
   const rel = (p: string) => {
     let r = relCache.get(p);
-    if (r === undefined) relCache.set(p, (r = (path.relative(options.cwd, p) || '.').split(path.sep).join('/')));
+    if (r === undefined) {
+      r = fastRelative(p) ?? (path.relative(options.cwd, p) || '.');
+      relCache.set(p, (r = path.sep === '/' ? r : r.split(path.sep).join('/')));
+    }
     return r;
   };
   const report: Report = {
