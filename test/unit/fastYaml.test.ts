@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseYaml, YamlCache } from '../../server/src/engine/documents';
-import { resolvePlain, Skim, skipped } from '../../server/src/engine/fastYaml';
+import { FastDocumentReader, resolvePlain, Skim, skipped } from '../../server/src/engine/fastYaml';
 import { needsShared, projectRoot, sharedRoot, yamlFiles } from '../support/helpers';
 import { prng, syntheticFile } from '../support/synthetic';
 import { diffParsed, diffSkimmed } from '../support/yamlDiff';
@@ -30,6 +30,53 @@ function assertSame(text: string, label: string): void {
     const s = diffSkimmed(parseYaml(text, undefined, { skim }), whole, skipped);
     assert.equal(s, undefined, `${label} (skimmed): ${s}`);
   }
+}
+
+/** Whether the fast reader reads a text of one document itself (rather than handing it to yaml). */
+function readsFast(text: string): boolean {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let p = 0; p <= text.length; ) {
+    const nl = text.indexOf('\n', p);
+    starts.push(p);
+    ends.push(nl < 0 ? text.length : nl);
+    if (nl < 0) break;
+    p = nl + 1;
+  }
+  return new FastDocumentReader(text, 1e6).read(starts, ends, 0, starts.length) !== undefined;
+}
+
+/**
+ * A flow collection whose entries may be on lines of their own, as an editor or a template writes
+ * them: comments and blank lines between entries, quoted and plain scalars over several lines,
+ * trailing commas, and now and then what yaml refuses (lines indented no more than the key, `#`
+ * without a space, two commas). `indent` is the indentation its lines should have.
+ */
+function randomFlow(rand: () => number, depth: number, indent: string): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const under = () => pick([indent.slice(1), indent.slice(2), indent.slice(3), '']);
+  const line = () => (rand() < 0.1 ? under() : indent + pick(['', '', ' ', '   ']));
+  // What stands between two tokens: spaces, or line ends with comments and blank lines.
+  const gap = (): string => {
+    if (rand() < 0.45) return pick(['', ' ', ' ', '  ']);
+    let s = pick(['', '', ' ', ' # c', '  #c', '#c']);
+    for (let n = 1 + Math.floor(rand() * 2); n > 0; n--) s += '\n' + pick(['', '', '', '\n', '  \n', '# c\n', indent + '# c\n', under() + '# c\n']) + line();
+    return s;
+  };
+  const scalars = ['a', 'nginx:1.25', 'b c', '12', 'true', '~', '"q"', "'s'", '"d\\tq"', '"a, b"', "'it''s'", '""', 'x:y', 'http://h:80/p', '-x', 'a#b', 'a # c', '"multi\n line"', "'multi\n\n  line'", '"esc\\\n  joined"', 'plain\n more', 'plain\n\n more', 'x\n -y', 'a\n #c'];
+  const odd = ['-', ':', '?', '&a x', '*a', '!t x', 'a\n b: c', '"open', '', '[x', 'a]', '"\\q"', 'a\n\n'];
+  const scalar = () => pick(rand() < 0.85 ? scalars : odd).replace(/\n/g, () => '\n' + (rand() < 0.2 ? '' : line()));
+  const value = () => (depth < 2 && rand() < 0.25 ? randomFlow(rand, depth + 1, indent + pick(['', ' ', '  '])) : scalar());
+  const seq = rand() < 0.5;
+  let s = seq ? '[' : '{';
+  const n = Math.floor(rand() * 4);
+  for (let i = 0; i < n; i++) {
+    s += gap();
+    if (seq && rand() < 0.9) s += value();
+    else s += pick(['a', 'k', 'image', '"q k"', "'s'", 'a', '12', '[k]', '{k: v}']) + pick([': ', ': ', ':', ' : ']) + (rand() < 0.8 ? pick(['', ' ']) : gap()) + value();
+    if (i < n - 1 || rand() < 0.25) s += gap() + pick([',', ',', ',', ',', ',,']);
+  }
+  return s + gap() + (rand() < 0.15 ? '\n' + under() : '') + (seq ? ']' : '}');
 }
 
 describe('fast YAML reader = yaml', () => {
@@ -57,8 +104,9 @@ describe('fast YAML reader = yaml', () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const scalars = ['nginx', 'nginx:1.25', 'a b c', '12', '1.5', 'true', 'null', '~', '', "'q'", "'it''s'", '"d\\tq"', '"\\u00e9"', 'x # c', '"a: b"', 'http://x:80/y', '0x1F', '-', '- x', '@x', '&a x', '*a', '!!str 5', '[a, b]', '{a: 1, b: [c]}', '[]', '{}', '"multi\n  line"', "'multi\n\n  line'", 'plain\n  continued', '|\n  lit\n  eral', '>-\n  fol\n  ded', '|+\n  keep\n'];
     const gen = (depth: number, indent: string): string => {
-      const kind = depth > 3 ? 0 : Math.floor(rand() * 3);
+      const kind = depth > 3 ? 0 : Math.floor(rand() * 4);
       if (kind === 0) return ' ' + pick(scalars).replace(/\n/g, `\n${indent}`);
+      if (kind === 3) return ' ' + randomFlow(rand, 0, indent);
       if (kind === 1) {
         let s = '';
         const n = 1 + Math.floor(rand() * 3);
@@ -78,6 +126,67 @@ describe('fast YAML reader = yaml', () => {
     }
   });
 
+  test('flow collections over several lines', () => {
+    // Read by the fast reader itself, as yaml reads them.
+    const fast = [
+      'rules:\n- verbs:\n    [\n      "create",\n      "delete",\n    ]\n  resources: [pods]\n',
+      'args: [\n  "echo",  # the command\n\n  "$(params.x[*])",\n]\nb: 1\n',
+      'a: [\n  x\n]\n',
+      'a:\n  - [a,\n    b]\n  - {k: v,\n     l: [1,\n       2]}\n',
+      '{\n  apiVersion: "v1",\n  kind: "Pod",\n  spec: {\n    containers: [{\n      name: "c",\n# a comment at the margin\n      image: "nginx",\n    }],\n  },\n}\n',
+      'a: [one\n  two,\n  three\n\n  four, "five\n  six", \'seven\n\n  eight\']\n',
+      'a: {b:\n    1, c: [], d: {}}\n',
+      'a: [x, y,]\nb: {x: 1,}\n',
+      'a: [ # c\n]\n',
+      '- [\n  a, b\n]\n- c\n',
+    ];
+    for (const text of fast) {
+      assertSame(text, JSON.stringify(text));
+      assert.ok(readsFast(text), `not read fast: ${JSON.stringify(text)}`);
+    }
+    // Errors or doubts: yaml reads them (and reports the errors).
+    const handed = [
+      'a: [\nx]\n', // not indented more than the key
+      'a: [[\n  x\n]]\n', // only the outermost bracket may close at the key's indentation
+      '  a: [\n x]\n',
+      'a: [#c\n x]\n', // a comment needs a space before it
+      'a: [x,#c\n y]\n',
+      'a: [x,,]\n',
+      'a: [,]\n',
+      'a: [-]\n', // a block sequence indicator
+      'a: [x, -\n ]\n',
+      'a: {b\n  : 1}\n', // implicit keys on one line
+      'a: {"b\n  c": 1}\n',
+      'a: [x\n  y: z]\n',
+      'a: ["x\ny"]\n',
+      'a: [x,\n',
+      'a: [x] y\n',
+      'a: [x\n  ]: y\n',
+    ];
+    for (const text of handed) {
+      assertSame(text, JSON.stringify(text));
+      assert.ok(!readsFast(text), `read fast: ${JSON.stringify(text)}`);
+    }
+  });
+
+  test('seeded random flow collections over several lines', () => {
+    const rand = prng(4242 + seedOffset);
+    const keys = ['a', 'verbs', 'args', '"q k"'];
+    for (let i = 0; i < 3000 * scale; i++) {
+      const indent = ' '.repeat(Math.floor(rand() * 3) * 2);
+      const child = indent + (rand() < 0.8 ? '  ' : ' ');
+      const key = keys[Math.floor(rand() * keys.length)];
+      let text: string;
+      const r = rand();
+      if (r < 0.15) text = randomFlow(rand, 0, '  ') + '\n';
+      else if (r < 0.3) text = `x:\n${indent}- ${randomFlow(rand, 0, child)}\n${indent}- y\n`;
+      else if (r < 0.45) text = `x:\n${indent}${key}:\n${child}${randomFlow(rand, 0, child + '  ')}\n${indent}z: 1\n`;
+      else text = `x:\n${indent}${key}: ${randomFlow(rand, 0, child)}${rand() < 0.2 ? ' # c' : ''}\n${indent}z: 1\n`;
+      if (!indent) text = text.replace(/^x:\n/, '');
+      assertSame(text, `flow ${i}: ${JSON.stringify(text)}`);
+    }
+  });
+
   test('re-used documents move with the text before them', () => {
     const a = 'apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: c, image: nginx}]\n';
     const cache = new YamlCache();
@@ -92,7 +201,8 @@ describe('fast YAML reader = yaml', () => {
     const seeds = yamlFiles(path.join(projectRoot, 'examples')).map((f) => fs.readFileSync(f, 'utf8'));
     const synthetic = prng(5);
     for (let i = 0; i < 20; i++) seeds.push(syntheticFile(synthetic, i));
-    const inserts = [' ', '  ', ':', ': ', '#', ' #', '-', '- ', '"', "'", '[', ']', '{', '}', '\n', '\n  ', '|', '>', '&a ', '*a', '\t', '---\n', 'x'];
+    seeds.push('apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nrules:\n  - apiGroups: [""]\n    verbs:\n      [\n        "create", # make\n        delete,\n\n        \'get\',\n      ]\n    resources: [pods,\n      pods/log]\n---\n{\n  kind: "Pod",\n  spec: {containers: [{\n    name: c,\n    args: [\n      "a long\n      line", plain\n      words\n    ],\n  }]},\n}\n');
+    const inserts = [' ', '  ', ':', ': ', '#', ' #', '-', '- ', '"', "'", '[', ']', '{', '}', '\n', '\n  ', '|', '>', '&a ', '*a', '\t', '---\n', 'x', ',', ',\n', '[\n', '\n]'];
     for (let i = 0; i < 4000 * scale; i++) {
       let text = seeds[Math.floor(rand() * seeds.length)]!;
       const edits = 1 + Math.floor(rand() * 3);

@@ -381,8 +381,9 @@ export class FastDocumentReader {
       case 91: // [
       case 123: {
         // {
-        const node = this.flow(at, end);
-        this.endOfValue(this.fp, end);
+        this.flowIndent = parent + 1;
+        const node = this.flow(at, 0);
+        this.endOfValue(this.fp, this.ends[this.i]!);
         return node;
       }
       case 34: // "
@@ -403,11 +404,23 @@ export class FastDocumentReader {
     return this.plain(at, end, parent);
   }
 
-  /**
-   * A quoted scalar over several lines, folded as YAML folds flow scalars: a line break is a space,
-   * each empty line a newline; in double quotes a `\` at the end of a line joins without a space.
-   */
+  /** A quoted scalar over several lines in a block: only spaces and a comment may follow it. */
   private multiLineQuoted(at: number, firstEnd: number, parent: number): ScalarNode {
+    const value = this.quotedOverLines(at, firstEnd, parent);
+    const close = this.fp;
+    this.endOfValue(close, this.ends[this.i]!);
+    this.count();
+    if (this.keep === 0) return skipped;
+    return { kind: 'scalar', value, span: { start: at, end: close }, style: this.text.charCodeAt(at) === 34 ? 'double' : 'single' };
+  }
+
+  /**
+   * The value of a quoted scalar over several lines, folded as YAML folds flow scalars: a line break
+   * is a space, each empty line a newline; in double quotes a `\` at the end of a line joins without a
+   * space. Its lines must be indented more than `parent`. Sets this.i to the line of the closing
+   * quote and this.fp to just after it.
+   */
+  private quotedOverLines(at: number, firstEnd: number, parent: number): string {
     const t = this.text;
     const q = t[at]!;
     const double = q === '"';
@@ -453,10 +466,8 @@ export class FastDocumentReader {
       if (close >= 0) {
         value += sep + unescape(piece);
         this.i = k;
-        this.endOfValue(close + 1, lEnd);
-        this.count();
-        if (this.keep === 0) return skipped;
-        return { kind: 'scalar', value, span: { start: at, end: close + 1 }, style: double ? 'double' : 'single' };
+        this.fp = close + 1;
+        return value;
       }
       if (escapedBreak(piece)) {
         value += sep + unescape(piece.slice(0, -1));
@@ -652,8 +663,13 @@ export class FastDocumentReader {
     return { kind: 'scalar', value, span: { start: at, end: Math.min(end, t.length) }, style: 'block' };
   }
 
-  /** Where a flow value or collection read by flow/flowValue/flowKey ends. */
+  /** Where a flow value or collection read by flow/flowValue/flowKey ends (on line this.i). */
   private fp = 0;
+  /**
+   * The column every line of the flow collection being read must reach: one more than the enclosing
+   * block's indentation (0 at the root). yaml reports a less indented line as an error.
+   */
+  private flowIndent = 0;
 
   private skipSpaces(p: number, end: number): number {
     while (p < end && this.text.charCodeAt(p) === 32) p++;
@@ -661,91 +677,116 @@ export class FastDocumentReader {
   }
 
   /**
-   * A flow collection on one line: `[a, "b", {c: d}]`, from `at` (its bracket) within the line that
-   * ends at `end`; this.fp is set to just after its closing bracket. A dropped value is read (its
-   * checks run) but builds nothing.
+   * Skips spaces, comments, line ends, blank and comment lines in a flow collection from `p` on the
+   * current line; returns where the next token starts, with this.i its line. A `#` starts a comment
+   * only after white space (yaml reports `[#`, `,#`, `]#`). A line indented less than flowIndent
+   * is an error, except the outermost collection's closing bracket (`lowClose`) one column less,
+   * which yaml allows. After a value (`afterValue`), yaml reports a comment at the very start of the
+   * next line (the line break went to the value): that gives up.
    */
-  private flow(at: number, end: number): YNode {
+  private flowSkip(p: number, lowClose: number, afterValue = false): number {
+    const t = this.text;
+    for (;;) {
+      const end = this.ends[this.i]!;
+      p = this.skipSpaces(p, end);
+      if (p < end) {
+        if (t.charCodeAt(p) !== 35 /* # */) return p;
+        if (p === this.starts[this.i] || t.charCodeAt(p - 1) !== 32) giveUp();
+      }
+      // The rest of the line is a comment or nothing: on to the next line with something on it.
+      if (++this.i >= this.to) giveUp(); // never closed: yaml reports it
+      if (afterValue && t.charCodeAt(this.starts[this.i]!) === 35 /* # */) giveUp();
+      afterValue = false;
+      while (this.indents[this.i]! < 0) {
+        if (++this.i >= this.to) giveUp();
+      }
+      const indent = this.indents[this.i]!;
+      p = this.starts[this.i]! + indent;
+      if (indent < this.flowIndent && !(indent === this.flowIndent - 1 && t.charCodeAt(p) === lowClose)) giveUp();
+    }
+  }
+
+  /**
+   * A flow collection, `[a, "b", {c: d}]`, from `at` (its bracket), over one line or several;
+   * this.fp is set to just after its closing bracket and this.i to that bracket's line. `depth` is 0
+   * for the outermost collection. A dropped value is read (its checks run) but builds nothing.
+   */
+  private flow(at: number, depth: number): YNode {
     const t = this.text;
     const isSeq = t.charCodeAt(at) === 91; /* [ */
     const close = isSeq ? 93 /* ] */ : 125; /* } */
+    const lowClose = depth === 0 ? close : -1;
     const build = this.keep !== 0;
     const items: YNode[] | undefined = build && isSeq ? [] : undefined;
     const entries = build && !isSeq ? new Map<string, YNode>() : undefined;
     const keySpans = build && !isSeq ? (this.skimmedDocument ? noKeySpans : new Map<string, Span>()) : undefined;
     const keys = !build && !isSeq ? new Set<string>() : undefined;
     this.count();
-    let p = this.skipSpaces(at + 1, end);
-    if (t.charCodeAt(p) === close) p++;
-    else {
-      for (;;) {
-        if (isSeq) {
-          const v = this.flowValue(p, end);
-          p = this.skipSpaces(this.fp, end);
-          if (t.charCodeAt(p) === 58 /* : */) giveUp(); // single-pair mappings in a flow sequence
-          items?.push(v);
-        } else {
-          const key = this.flowKey(p, end);
-          const keyStart = this.keyStart;
-          const keyEnd = this.keyEnd_;
-          p = this.skipSpaces(this.fp, end);
-          if (t.charCodeAt(p) !== 58 /* : */) giveUp();
-          const v = this.flowValue(p + 1, end);
-          p = this.fp;
-          if (key === '<<' || (entries ? entries.has(key) : keys!.has(key))) giveUp();
-          if (entries) {
-            entries.set(key, v);
-            if (keySpans !== noKeySpans) (keySpans as Map<string, Span>).set(key, { start: keyStart, end: keyEnd });
-          } else keys!.add(key);
-        }
-        p = this.skipSpaces(p, end);
-        const c = t.charCodeAt(p);
-        if (c === 44 /* , */) {
-          p = this.skipSpaces(p + 1, end);
-          if (t.charCodeAt(p) === close) giveUp(); // trailing comma: yaml's rules
-          continue;
-        }
-        if (c === close) {
-          p++;
-          break;
-        }
-        giveUp();
+    let p = this.flowSkip(at + 1, lowClose);
+    while (t.charCodeAt(p) !== close) {
+      if (isSeq) {
+        const v = this.flowValue(p, depth);
+        p = this.flowSkip(this.fp, lowClose, true);
+        if (t.charCodeAt(p) === 58 /* : */) giveUp(); // single-pair mappings in a flow sequence
+        items?.push(v);
+      } else {
+        const key = this.flowKey(p);
+        const keyStart = this.keyStart;
+        const keyEnd = this.keyEnd_;
+        // The `:` on the key's line: implicit keys do not span lines.
+        p = this.skipSpaces(this.fp, this.ends[this.i]!);
+        if (t.charCodeAt(p) !== 58 /* : */) giveUp();
+        const v = this.flowValue(this.flowSkip(p + 1, lowClose), depth);
+        p = this.flowSkip(this.fp, lowClose, true);
+        if (key === '<<' || (entries ? entries.has(key) : keys!.has(key))) giveUp();
+        if (entries) {
+          entries.set(key, v);
+          if (keySpans !== noKeySpans) (keySpans as Map<string, Span>).set(key, { start: keyStart, end: keyEnd });
+        } else keys!.add(key);
       }
+      const c = t.charCodeAt(p);
+      if (c === 44 /* , */) {
+        // One comma may also end the entries (YAML 1.2: `[a, b,]`); a second one yaml reports.
+        p = this.flowSkip(p + 1, lowClose);
+        continue;
+      }
+      if (c !== close) giveUp();
     }
+    p++;
     this.fp = p;
     if (!build) return skipped;
     return items ? { kind: 'seq', items, span: { start: at, end: p } } : { kind: 'map', entries: entries!, keySpans: keySpans!, span: { start: at, end: p } };
   }
 
-  /** A value in a flow collection, after any spaces at `p`; this.fp is set to where it ends. */
-  private flowValue(p: number, end: number): YNode {
+  /** A value in a flow collection at `p`; this.fp and this.i are set to where it ends. */
+  private flowValue(p: number, depth: number): YNode {
     const t = this.text;
-    p = this.skipSpaces(p, end);
     const c = t.charCodeAt(p);
-    if (c === 91 /* [ */ || c === 123 /* { */) return this.flow(p, end);
+    if (c === 91 /* [ */ || c === 123 /* { */) return this.flow(p, depth + 1);
     if (c === 34 /* " */ || c === 39 /* ' */) {
-      const q = this.quoteEnd(p, end);
-      if (q < 0) giveUp();
-      const value = this.keep !== 0 || c === 34 ? this.quoted(p, q) : ''; // escapes must be valid
+      let q = this.quoteEnd(p, this.ends[this.i]!);
+      let value: string;
+      if (q >= 0) {
+        value = this.keep !== 0 || c === 34 ? this.quoted(p, q) : ''; // escapes must be valid
+      } else {
+        value = this.quotedOverLines(p, this.ends[this.i]!, this.flowIndent - 1);
+        q = this.fp;
+      }
       this.fp = q;
       this.count();
       if (this.keep === 0) return skipped;
       return { kind: 'scalar', value, span: { start: p, end: q }, style: c === 34 ? 'double' : 'single' };
     }
-    const s = p;
-    const e = this.flowPlainEnd(p, end);
-    this.count();
-    if (this.keep === 0) return skipped;
-    return { kind: 'scalar', value: resolvePlain(t.slice(s, e)), span: { start: s, end: e }, style: 'plain' };
+    return this.flowPlain(p);
   }
 
   /**
-   * A key in a flow mapping, after any spaces at `p`: its text as JSON sees it; keyStart and keyEnd_
-   * are set to where it is, this.fp to where it ends. A collection as key gives up.
+   * A key in a flow mapping at `p`, on one line: its text as JSON sees it; keyStart and keyEnd_ are
+   * set to where it is, this.fp to where it ends. A collection as key gives up.
    */
-  private flowKey(p: number, end: number): string {
+  private flowKey(p: number): string {
     const t = this.text;
-    p = this.skipSpaces(p, end);
+    const end = this.ends[this.i]!;
     const c = t.charCodeAt(p);
     if (c === 91 /* [ */ || c === 123 /* { */) giveUp();
     if (c === 34 /* " */ || c === 39 /* ' */) {
@@ -758,24 +799,65 @@ export class FastDocumentReader {
       this.count();
       return text;
     }
+    this.flowPlainStart(p, end);
     const e = this.flowPlainEnd(p, end);
+    if (e === p) giveUp(); // `: ` where the key should be
     this.count();
     const value = resolvePlain(t.slice(p, e));
     this.keyStart = p;
+    this.keyEnd_ = e;
     return value === null ? 'null' : String(value);
   }
 
   /**
-   * A plain scalar in a flow collection starting at `s`: where its text ends (trailing spaces
-   * excluded; keyEnd_ is set to the same); this.fp is set to where the scan stopped.
+   * A plain scalar in a flow collection from `s`, continued on later lines indented at least
+   * flowIndent and folded as YAML folds them (a line break is a space, each blank line a newline).
+   * A comment, an indicator or a less indented line ends it; this.fp and this.i are set to where
+   * it ends.
    */
-  private flowPlainEnd(s: number, end: number): number {
+  private flowPlain(s: number): ScalarNode {
+    const t = this.text;
+    const keep = this.keep !== 0;
+    this.flowPlainStart(s, this.ends[this.i]!);
+    let e = this.flowPlainEnd(s, this.ends[this.i]!);
+    if (e === s) giveUp(); // `: ` where the value should be
+    let value = keep ? t.slice(s, e) : '';
+    let breaks = 0;
+    // Only a scalar that runs to the end of its line may go on.
+    for (let k = this.i + 1; this.fp === this.ends[this.i] && k < this.to; k++) {
+      const indent = this.indents[k]!;
+      if (indent < 0) {
+        if (!this.onlySpaces(this.starts[k]!, this.ends[k]!)) break; // a comment line ends it
+        breaks++;
+        continue;
+      }
+      if (indent < this.flowIndent) break;
+      const from = this.starts[k]! + indent;
+      const stop = this.flowPlainEnd(from, this.ends[k]!);
+      if (stop === from) {
+        // The line starts with `,`, a bracket or `: `: the scalar ended on the line before.
+        this.fp = this.ends[this.i]!;
+        break;
+      }
+      if (keep) value += (breaks === 0 ? ' ' : '\n'.repeat(breaks)) + t.slice(from, stop);
+      breaks = 0;
+      e = stop;
+      this.i = k;
+    }
+    this.count();
+    if (!keep) return skipped;
+    return { kind: 'scalar', value: resolvePlain(value), span: { start: s, end: e }, style: 'plain' };
+  }
+
+  /** Gives up where a plain scalar in a flow collection may not start: indicators, `- `, `-]` and the like. */
+  private flowPlainStart(s: number, end: number): void {
     const t = this.text;
     if (s >= end) giveUp();
-    const c = t.charCodeAt(s);
-    switch (c) {
+    switch (t.charCodeAt(s)) {
       case 44: // ,
+      case 91: // [
       case 93: // ]
+      case 123: // {
       case 125: // }
       case 38: // &
       case 42: // *
@@ -786,30 +868,36 @@ export class FastDocumentReader {
       case 62: // >
         giveUp();
         break;
-      case 45: {
-        // -
-        const n = t.charCodeAt(s + 1);
-        if (n === 32 || n === 44) giveUp();
-      }
+      case 45: // -: a block sequence indicator when white space or a flow indicator follows
+        if (s + 1 === end || this.endsPlainInFlow(t.charCodeAt(s + 1))) giveUp();
     }
+  }
+
+  /** Space, `,`, `[`, `]`, `{`, `}`: what ends a plain scalar in a flow collection after `:`. */
+  private endsPlainInFlow(c: number): boolean {
+    return c === 32 || c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+  }
+
+  /**
+   * Where a plain scalar in a flow collection starting at `s` ends on its line, trailing spaces
+   * excluded; this.fp is set to where the scan stopped (a flow indicator, `: `, ` #` or the line's
+   * end). An opening bracket right after it gives up.
+   */
+  private flowPlainEnd(s: number, end: number): number {
+    const t = this.text;
     let p = s;
     while (p < end) {
       const ch = t.charCodeAt(p);
       if (ch === 44 || ch === 93 || ch === 125 || ch === 91 || ch === 123) break;
-      if (ch === 58 /* : */) {
-        const n = t.charCodeAt(p + 1);
-        if (n === 32 || n === 44 || n === 93 || n === 125) break;
-      }
-      if (ch === 35 /* # */ && t.charCodeAt(p - 1) === 32) giveUp();
+      if (ch === 58 /* : */ && (p + 1 === end || this.endsPlainInFlow(t.charCodeAt(p + 1)))) break;
+      if (ch === 35 /* # */ && p > s && t.charCodeAt(p - 1) === 32) break;
       p++;
     }
     let e = p;
     while (e > s && t.charCodeAt(e - 1) === 32) e--;
-    if (e === s) giveUp();
     const after = t.charCodeAt(p);
-    if (after === 91 || after === 123) giveUp();
+    if (p < end && (after === 91 || after === 123)) giveUp();
     this.fp = p;
-    this.keyEnd_ = e;
     return e;
   }
 }
