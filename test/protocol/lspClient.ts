@@ -24,6 +24,10 @@ export interface StartOptions {
   initializationOptions?: unknown;
   /** Announce codeAction/resolve support for `edit`, as VS Code does. */
   codeActionResolve?: boolean;
+  /** Keep only the latest publish per file, as an editor does (not every publish in `published`). */
+  latestOnly?: boolean;
+  /** Runs before each answer to workspace/configuration (a slow client). */
+  beforeConfiguration?: () => Promise<void>;
 }
 
 type Waiter = { test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
@@ -33,6 +37,8 @@ export class TestClient {
   /** Every publish, in arrival order. */
   readonly published: PublishDiagnosticsParams[] = [];
   readonly log: string[] = [];
+  /** workspace/configuration requests received. */
+  configurationRequests = 0;
   private waiters: Waiter[] = [];
   settings: Record<string, unknown>;
 
@@ -52,7 +58,7 @@ export class TestClient {
     const client = new TestClient(child, connection, options);
     connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       client.diagnostics.set(p.uri, p);
-      client.published.push(p);
+      if (!options.latestOnly) client.published.push(p);
       client.waiters = client.waiters.filter((w) => {
         if (!w.test(p)) return true;
         w.resolve(p);
@@ -62,7 +68,11 @@ export class TestClient {
     connection.onNotification('window/logMessage', (p: { message: string }) => {
       client.log.push(p.message);
     });
-    connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => client.settings));
+    connection.onRequest('workspace/configuration', async (p: { items: unknown[] }) => {
+      client.configurationRequests++;
+      await options.beforeConfiguration?.();
+      return p.items.map(() => client.settings);
+    });
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('window/workDoneProgress/create', () => null);
     connection.onNotification('$/progress', () => undefined);

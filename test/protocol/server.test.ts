@@ -188,6 +188,34 @@ describe('language server over stdio', () => {
     await client.stop();
   });
 
+  test('diagnostics are paced to what the client has handled: at most two windows of 50 ahead of its answers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-lsp-'));
+    fs.writeFileSync(path.join(dir, 'constraint.yaml'), constraint('["corp/"]'));
+    for (let i = 0; i < 400; i++) fs.writeFileSync(path.join(dir, `p${i}.yaml`), pod(`p${i}`, 'nginx'));
+    let answered = 0;
+    let client: TestClient | undefined;
+    const aheadOfAnswers: number[] = [];
+    client = await start({
+      folder: dir,
+      latestOnly: true,
+      // A slow client: each answer takes 30 ms; meanwhile count what the server sent.
+      beforeConfiguration: async () => {
+        await new Promise((r) => setTimeout(r, 30));
+        answered++;
+      },
+    });
+    client.connection.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: unknown[] }) => {
+      client!.diagnostics.set(p.uri, p as never);
+      // Pings answered so far (the first configuration request loads the settings).
+      aheadOfAnswers.push(client!.diagnostics.size - 50 * Math.max(0, answered - 1));
+    });
+    await client.scanned();
+    assert.equal(client.diagnostics.size, 400);
+    assert.ok(client.configurationRequests >= 1 + 400 / 50 - 1, `${client.configurationRequests} configuration requests`);
+    // Never more than two windows (and the one in flight) beyond the last answered ping.
+    assert.ok(Math.max(...aheadOfAnswers) <= 150, `up to ${Math.max(...aheadOfAnswers)} ahead`);
+  });
+
   test('a minimal client (no configuration, no dynamic registration) still gets workspace diagnostics', async () => {
     const dir = fixture();
     const client = await start({ folder: dir, minimal: true });

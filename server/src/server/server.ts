@@ -44,6 +44,8 @@ import { hoverAt } from './hover';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const maxBacklog = 8 * 1024;
+/** Diagnostics sent between two checks that the client has caught up (see clientCaughtUp). */
+const publishWindow = 50;
 /** Typing in a file whose objects a template's data.inventory holds re-checks the others this much later. */
 const inventoryRepublishDelayMs = 300;
 
@@ -254,13 +256,18 @@ export class TrustedImagesServer {
   private readonly linesOf: LinesOf = (uri) => this.index.analysis(uri)?.lines;
 
   private excluded(file: string): boolean {
+    if (this.settings.exclude.length === 0) return false;
+    if (this.excludeMatcher?.patterns !== this.settings.exclude) this.excludeMatcher = { patterns: this.settings.exclude, test: globMatcher(this.settings.exclude) };
     for (const folder of this.folders) {
       if (!isInside(folder, file)) continue;
       const rel = path.relative(folder, file).split(path.sep).join('/');
-      if (rel && globMatcher(this.settings.exclude)(rel)) return true;
+      if (rel && this.excludeMatcher.test(rel)) return true;
     }
     return false;
   }
+
+  /** The exclude patterns compiled, for the settings they were compiled from. */
+  private excludeMatcher: { patterns: readonly string[]; test: (rel: string) => boolean } | undefined;
 
   private maxBytes(): number {
     return Math.floor(this.settings.maxFileSizeMB * 1024 * 1024);
@@ -393,9 +400,16 @@ export class TrustedImagesServer {
     // Open documents first: they are what the user is looking at.
     const uris = this.index.uris().sort((a, b) => Number(this.index.isOpen(b)) - Number(this.index.isOpen(a)));
     let lastYield = Date.now();
+    let sent = 0;
+    let caughtUp: Promise<void> | undefined;
     for (const uri of uris) {
       if (generation !== this.scanGeneration) return;
-      this.publishNow(uri);
+      if (this.publishNow(uri) && ++sent % publishWindow === 0) {
+        // At most two windows of diagnostics ahead of what the client has handled.
+        const next = this.clientCaughtUp();
+        if (caughtUp) await caughtUp;
+        caughtUp = next;
+      }
       if (Date.now() - lastYield > 2 || this.backlog() > maxBacklog) {
         await this.pause();
         lastYield = Date.now();
@@ -403,6 +417,30 @@ export class TrustedImagesServer {
     }
     this.sendStatus();
   }
+
+  /**
+   * Resolves when the client has handled every message sent before it. A client reads eagerly and
+   * queues what it has not handled yet, so a burst of diagnostics would sit ahead of the answer to a
+   * hover (measured: up to 300 ms on 10,000 files). It answers requests in order, after the
+   * notifications before them: a configuration request tells. Bounded, for a client that never answers
+   * (then it is not asked again).
+   */
+  private clientCaughtUp(): Promise<void> {
+    if (!this.capabilities.configuration || this.clientSilent) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.clientSilent = true;
+        resolve();
+      }, 2000);
+      this.connection.workspace.getConfiguration(configurationSection).then(
+        () => (clearTimeout(timer), resolve()),
+        () => (clearTimeout(timer), resolve()),
+      );
+    });
+  }
+
+  /** A client that did not answer a configuration request in time. */
+  private clientSilent = false;
 
   /** Re-checks every file after the policy changed; bursts of changes coalesce into one pass. */
   /** Every file again: at once for a policy change, after a pause for objects a template's inventory holds. */
@@ -423,7 +461,8 @@ export class TrustedImagesServer {
     else if (change.inventoryChanged) this.scheduleRepublishAll(inventoryRepublishDelayMs);
   }
 
-  private publishNow(uri: string): void {
+  /** Publishes a file's diagnostics if they changed; whether it sent them. */
+  private publishNow(uri: string): boolean {
     const analysis = this.index.analysis(uri);
     const violations = analysis && this.settings.enable ? this.index.violations(uri) : [];
     const counts: [number, number, number] = [0, 0, 0];
@@ -435,10 +474,11 @@ export class TrustedImagesServer {
     const version = this.index.version(uri);
     // A fingerprint of what was sent, not the text of it: 10,000 files' diagnostics stay out of memory.
     const key = fingerprint(JSON.stringify([version, diagnostics]));
-    if (this.published.get(uri) === key) return;
-    if (diagnostics.length === 0 && !this.published.has(uri) && version === undefined) return;
+    if (this.published.get(uri) === key) return false;
+    if (diagnostics.length === 0 && !this.published.has(uri) && version === undefined) return false;
     this.published.set(uri, key);
     this.connection.sendDiagnostics(version === undefined ? { uri, diagnostics } : { uri, version, diagnostics });
+    return true;
   }
 
   /** Changes of open documents: coalesced to the latest text, checked on the next turn of the event loop. */

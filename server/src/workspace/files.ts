@@ -41,6 +41,13 @@ export async function walkYaml(roots: readonly string[], options: WalkOptions = 
   const problems: WalkProblem[] = [];
   const seenDirs = new Set<string>();
   const seenFiles = new Set<string>();
+  // Let the event loop breathe every few milliseconds: the server answers requests meanwhile.
+  let lastBreath = performance.now();
+  const breathe = async (): Promise<void> => {
+    if (performance.now() - lastBreath < 4) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastBreath = performance.now();
+  };
   for (const r of roots) {
     const root = path.resolve(r);
     let realRoot: string;
@@ -61,11 +68,9 @@ export async function walkYaml(roots: readonly string[], options: WalkOptions = 
     }
     // [path as found, its real path]: real paths of plain subfolders need no system call.
     const stack: Array<[string, string]> = [[root, realRoot]];
-    let visited = 0;
     while (stack.length > 0) {
       if (options.cancelled?.()) return { files, problems };
-      // Let the event loop breathe in very large trees.
-      if (++visited % 200 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      await breathe();
       const [dir, real] = stack.pop()!;
       if (seenDirs.has(real)) continue;
       seenDirs.add(real);
@@ -78,7 +83,9 @@ export async function walkYaml(roots: readonly string[], options: WalkOptions = 
       }
       const subdirs: Array<[string, string]> = [];
       const here: FoundFile[] = [];
-      for (const entry of entries) {
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        if ((i & 255) === 255) await breathe();
         const full = path.join(dir, entry.name);
         if (options.exclude?.(full)) continue;
         let isDir = entry.isDirectory();
