@@ -73,7 +73,11 @@ function randomFlow(rand: () => number, depth: number, indent: string): string {
   for (let i = 0; i < n; i++) {
     s += gap();
     if (seq && rand() < 0.9) s += value();
-    else s += pick(['a', 'k', 'image', '"q k"', "'s'", 'a', '12', '[k]', '{k: v}']) + pick([': ', ': ', ':', ' : ']) + (rand() < 0.8 ? pick(['', ' ']) : gap()) + value();
+    else {
+      s += pick(['a', 'k', 'image', '"q k"', "'s'", 'a', '12', '[k]', '{k: v}', '{k}']);
+      // Mostly `key: value`; now and then a key alone (null) or a value on the next line.
+      if (rand() < 0.9) s += pick([': ', ': ', ':', ' : ']) + (rand() < 0.8 ? pick(['', ' ']) : gap()) + value();
+    }
     if (i < n - 1 || rand() < 0.25) s += gap() + pick([',', ',', ',', ',', ',,']);
   }
   return s + gap() + (rand() < 0.15 ? '\n' + under() : '') + (seq ? ']' : '}');
@@ -139,6 +143,7 @@ describe('fast YAML reader = yaml', () => {
       'a: [x, y,]\nb: {x: 1,}\n',
       'a: [ # c\n]\n',
       '- [\n  a, b\n]\n- c\n',
+      'data:\n  config: {{config_data}}\n  b: {[x]: y, c: 1, {k: v}: [z]}\n', // collections as keys: yaml keeps them, JSON cannot
     ];
     for (const text of fast) {
       assertSame(text, JSON.stringify(text));
@@ -162,6 +167,9 @@ describe('fast YAML reader = yaml', () => {
       'a: [x,\n',
       'a: [x] y\n',
       'a: [x\n  ]: y\n',
+      'a: {{x} y}\n',
+      'a: {{x}: }\n', // empty values: yaml decides
+      'a: {{\n  x}}\n', // implicit keys on one line
     ];
     for (const text of handed) {
       assertSame(text, JSON.stringify(text));

@@ -729,15 +729,25 @@ export class FastDocumentReader {
         p = this.flowSkip(this.fp, lowClose, true);
         if (t.charCodeAt(p) === 58 /* : */) giveUp(); // single-pair mappings in a flow sequence
         items?.push(v);
+      } else if (t.charCodeAt(p) === 91 /* [ */ || t.charCodeAt(p) === 123 /* { */) {
+        p = this.droppedPair(p, depth, lowClose);
       } else {
         const key = this.flowKey(p);
         const keyStart = this.keyStart;
         const keyEnd = this.keyEnd_;
         // The `:` on the key's line: implicit keys do not span lines.
         p = this.skipSpaces(this.fp, this.ends[this.i]!);
-        if (t.charCodeAt(p) !== 58 /* : */) giveUp();
-        const v = this.flowValue(this.flowSkip(p + 1, lowClose), depth);
-        p = this.flowSkip(this.fp, lowClose, true);
+        let v: YNode;
+        if (t.charCodeAt(p) === 58 /* : */) {
+          v = this.flowValue(this.flowSkip(p + 1, lowClose), depth);
+          p = this.flowSkip(this.fp, lowClose, true);
+        } else {
+          // `{a, b: 1}`: a key alone is null, where the key ends; then `,` or `}` on its line.
+          const c = t.charCodeAt(p);
+          if (c !== 44 /* , */ && c !== close) giveUp();
+          this.count();
+          v = this.keep === 0 ? skipped : { kind: 'scalar', value: null, span: { start: keyEnd, end: keyEnd }, style: 'plain' };
+        }
         if (key === '<<' || (entries ? entries.has(key) : keys!.has(key))) giveUp();
         if (entries) {
           entries.set(key, v);
@@ -756,6 +766,27 @@ export class FastDocumentReader {
     this.fp = p;
     if (!build) return skipped;
     return items ? { kind: 'seq', items, span: { start: at, end: p } } : { kind: 'map', entries: entries!, keySpans: keySpans!, span: { start: at, end: p } };
+  }
+
+  /**
+   * A pair of a flow mapping whose key is a collection at `p`, as templates write `{{name}}`: yaml
+   * reads it and the documents drop it (only scalar keys reach JSON), so key and value are read as
+   * dropped values. The key stays on one line. Returns where the next token starts.
+   */
+  private droppedPair(p: number, depth: number, lowClose: number): number {
+    const t = this.text;
+    const keep = this.keep;
+    const line = this.i;
+    this.keep = 0;
+    this.flow(p, depth + 1);
+    if (this.i !== line) giveUp();
+    p = this.skipSpaces(this.fp, this.ends[this.i]!);
+    if (t.charCodeAt(p) === 58 /* : */) {
+      this.flowValue(this.flowSkip(p + 1, lowClose), depth);
+      p = this.fp;
+    }
+    this.keep = keep;
+    return this.flowSkip(p, lowClose, true);
   }
 
   /** A value in a flow collection at `p`; this.fp and this.i are set to where it ends. */
@@ -782,7 +813,7 @@ export class FastDocumentReader {
 
   /**
    * A key in a flow mapping at `p`, on one line: its text as JSON sees it; keyStart and keyEnd_ are
-   * set to where it is, this.fp to where it ends. A collection as key gives up.
+   * set to where it is, this.fp to where it ends. (Collections as keys are read by droppedPair.)
    */
   private flowKey(p: number): string {
     const t = this.text;
