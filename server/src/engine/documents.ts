@@ -155,18 +155,22 @@ const marker = /^---(?=[ \t]|$)/;
  * handing the ones it gives up on to `yaml`. Undefined for streams it leaves wholly to `yaml`
  * (CR line ends, directives, `...` markers).
  */
-/** A line that starts with `%` (a directive) or `...` (document end); found with includes, not a regex. */
-function hasDirectiveOrEnd(text: string): boolean {
-  if (text.startsWith('%') || text.startsWith('...') || text.includes('\n%') || text.includes('\n...')) return true;
-  // `^` in a multiline JS regex also starts a line after U+2028 and U+2029: those texts keep the test.
+/**
+ * `%` or `...` after U+2028 or U+2029 (the line loop in parseFast finds them after a line feed). yaml
+ * does not break lines there, but these texts were always handed to it.
+ */
+function lineSeparatorDirective(text: string): boolean {
   return (text.includes('\u2028') || text.includes('\u2029')) && /^(?:%|\.\.\.)/m.test(text);
 }
 
 function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefined, skim: Skim | undefined): ParsedFile | undefined {
-  if (text.includes('\r') || hasDirectiveOrEnd(text)) return undefined;
+  if (text.includes('\r') || lineSeparatorDirective(text)) return undefined;
   const starts: number[] = [];
   const ends: number[] = [];
   for (let p = 0; p <= text.length; ) {
+    // A line that starts with `%` (a directive) or `...` (a document end): yaml reads the file.
+    const c = text.charCodeAt(p);
+    if (c === 37 /* % */ || (c === 46 /* . */ && text.startsWith('...', p))) return undefined;
     const nl = text.indexOf('\n', p);
     const e = nl < 0 ? text.length : nl;
     if (!(nl < 0 && p === text.length && p > 0)) {

@@ -70,7 +70,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const below = options.cwd.endsWith(path.sep) ? options.cwd : options.cwd + path.sep;
   const here = options.cwd === process.cwd();
   const fastRelative = (p: string): string | undefined => {
-    if (path.normalize(p) !== p) return undefined;
+    if (p.includes('//') || p.includes('/./') || p.includes('/../') || p.startsWith('./') || p.endsWith('/') || p.endsWith('/.') || p.endsWith('/..') || path.sep !== '/') return undefined;
     if (path.isAbsolute(p)) return p.startsWith(below) ? p.slice(below.length) : undefined;
     return here && !p.startsWith('..') && p !== '.' ? p : undefined;
   };
@@ -192,7 +192,10 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     report.summary.documents += ready?.documents ?? a.parsed.documents.length;
     report.summary.objects += ready?.objects ?? a.objects.length;
     const reviews = a.reviews(expansionsFor(policy, options), true, rego)!;
-    report.summary.images += new Set(reviews.flatMap((r) => r.uses.map((u) => u.imageNode))).size;
+    // Distinct image values (a workload and the Pod it generates share theirs).
+    const images = new Set<unknown>();
+    for (const r of reviews) for (const u of r.uses) images.add(u.imageNode);
+    report.summary.images += images.size;
     for (const v of checkReviews(reviews, policy, options, data)) {
       // A template that could not be evaluated for an object is a warning, never a verdict.
       if (v.notEvaluated) report.warnings.push({ file: rel(file), line: a.lines.position(violationSpan(v).start).line + 1, message: v.message });
