@@ -91,6 +91,34 @@ describe('fast YAML reader = yaml', () => {
     assert.ok(Number.isNaN(resolvePlain('.nan')));
   });
 
+  test('plain scalars resolve as the core schema patterns say (hand-written scan against the regular expressions)', () => {
+    const reference = (s: string): unknown => {
+      if (/^(?:~|[Nn]ull|NULL)?$/.test(s)) return null;
+      if (/^(?:[Tt]rue|TRUE)$/.test(s)) return true;
+      if (/^(?:[Ff]alse|FALSE)$/.test(s)) return false;
+      if (/^0o[0-7]+$/.test(s) || /^[-+]?[0-9]+$/.test(s) || /^0x[0-9a-fA-F]+$/.test(s)) return BigInt(s);
+      if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(s)) return s.endsWith('nan') || s.endsWith('NaN') || s.endsWith('NAN') ? NaN : s[0] === '-' ? -Infinity : Infinity;
+      if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)) return parseFloat(s);
+      return s;
+    };
+    const same = (s: string) => assert.ok(Object.is(resolvePlain(s), reference(s)), JSON.stringify(s));
+    for (const s of ['+.inf', '-.nan', '+.nan', '.Nan', '0o8', '0o', '0x', '0xg', '0X1F', '-0x1', '1.e5', '.e5', '-.e1', '+', '-', '.', '..5', '1_0', '5.', '+5', '-0', '1e', '1e+', '1e+2', '1E-2', '1.5.', '12 ', ' 12', '1\n2', 'nul', 'nulll', 'tRUE', '~~']) same(s);
+    // Every string of up to 4 characters over the ones that matter, and random longer ones.
+    const chars = '0189+-.eExoaifnN~ ';
+    const all = (prefix: string, left: number): void => {
+      same(prefix);
+      if (left > 0) for (const ch of chars) all(prefix + ch, left - 1);
+    };
+    all('', 4);
+    const rand = prng(11 + seedOffset);
+    const pieces = ['inf', 'Inf', 'INF', 'nan', 'NaN', 'null', 'True', 'FALSE', '0x', '0o', '.', 'e', 'E', '+', '-', '~', '1', '0', '7', '9', 'a', 'F', 'x', '_', '\n'];
+    for (let i = 0; i < 20_000 * scale; i++) {
+      let s = '';
+      for (let k = Math.floor(rand() * 7); k > 0; k--) s += pieces[Math.floor(rand() * pieces.length)];
+      same(s);
+    }
+  });
+
   for (const sub of ['corpus/real', 'corpus/hard', 'conformance/gatekeeper-library']) {
     test(`every file of ../shared/${sub}`, needsShared(sub), () => {
       for (const f of yamlFiles(path.join(sharedRoot, sub))) assertSame(fs.readFileSync(f, 'utf8'), f);
