@@ -148,7 +148,12 @@ function setQuotedValue(node: YNode | null, start: number, value: string): void 
   else for (const v of node.items) setQuotedValue(v, start, value);
 }
 
-const marker = /^---(?=[ \t]|$)/;
+/** Whether the line [start, end) starts with a `---` marker: `---` then a space, a tab or the line's end. */
+function isMarker(text: string, start: number, end: number): boolean {
+  if (text.charCodeAt(start) !== 45 || text.charCodeAt(start + 1) !== 45 || text.charCodeAt(start + 2) !== 45 || start + 3 > end) return false;
+  const c = text.charCodeAt(start + 3);
+  return start + 3 === end || c === 32 || c === 9;
+}
 
 /**
  * The fast path: splits the stream at `---` lines and reads each document with the fast reader,
@@ -184,7 +189,7 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   const segments: Array<{ marker: number; from: number; to: number }> = [];
   let current = { marker: -1, from: 0, to: 0 };
   for (let k = 0; k < starts.length; k++) {
-    if (text.charCodeAt(starts[k]!) === 45 && marker.test(text.slice(starts[k]!, Math.min(ends[k]!, starts[k]! + 4)))) {
+    if (isMarker(text, starts[k]!, ends[k]!)) {
       current.to = k;
       segments.push(current);
       current = { marker: k, from: k + 1, to: 0 };

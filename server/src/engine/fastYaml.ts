@@ -116,11 +116,18 @@ type Keep = 0 | 1 | 2;
 /** Stands for a value a skimming read did not keep. Nothing reads it. */
 export const skipped: ScalarNode = Object.freeze({ kind: 'scalar', value: null, span: Object.freeze({ start: 0, end: 0 }), style: 'plain' }) as ScalarNode;
 
+/**
+ * Indentation of each line, shared by all readers: a reader fills it for a document's lines when it
+ * starts reading that document, and reads are never interleaved. One typed array per file was a
+ * noticeable share of a cold check's allocations.
+ */
+let sharedIndents = new Int32Array(4096);
+
 export class FastDocumentReader {
   /** Line starts and ends of the whole text, and spaces before each line's first character (-1: blank or comment). */
   private starts: ArrayLike<number> = [];
   private ends: ArrayLike<number> = [];
-  private indents: Int32Array = new Int32Array(0);
+  private indents: Int32Array = sharedIndents;
   /** The current line, and the document's first and one-past-last lines (indices into the text's lines). */
   private i = 0;
   private from = 0;
@@ -160,9 +167,9 @@ export class FastDocumentReader {
     }
     this.starts = lineStarts;
     this.ends = lineEnds;
-    if (this.indents.length < to) this.indents = new Int32Array(Math.max(to, lineStarts.length));
+    if (sharedIndents.length < to) sharedIndents = new Int32Array(Math.max(to, lineStarts.length));
     const t = this.text;
-    const indents = this.indents;
+    const indents = (this.indents = sharedIndents);
     for (let k = from; k < to; k++) {
       const start = lineStarts[k]!;
       const end = lineEnds[k]!;
@@ -203,7 +210,8 @@ export class FastDocumentReader {
     const col = at - this.starts[this.i]!;
     if (col <= parent) giveUp();
     if (this.isDash(at, end)) return this.blockSeq(at);
-    if (this.keyEnd(at, end) >= 0) return this.blockMap(at);
+    const colon = this.keyEnd(at, end);
+    if (colon >= 0) return this.blockMap(at, colon);
     // A scalar or flow value standing alone (a document that is just a value).
     return this.inlineValue(at, end, parent);
   }
@@ -294,7 +302,8 @@ export class FastDocumentReader {
     return -1;
   }
 
-  private blockMap(at: number): MapNode {
+  /** A block mapping whose first key starts at `at` and ends at `colon` on the current line. */
+  private blockMap(at: number, colon: number): MapNode {
     const first = this.i;
     const indent = at - this.starts[first]!;
     const mine = this.keep;
@@ -306,11 +315,11 @@ export class FastDocumentReader {
     this.count();
     for (;;) {
       const end = this.ends[this.i]!;
-      const colon = this.keyEnd(keyAt, end);
+      if (keyAt !== at) colon = this.keyEnd(keyAt, end);
       if (colon < 0) giveUp();
       this.keyScalar(keyAt, colon);
       const key = this.keyText;
-      if (this.keyMerge || (entries ? entries.has(key) : seen!.has(key))) giveUp(); // merge keys and duplicates: yaml decides
+      if (this.keyMerge) giveUp(); // merge keys: yaml decides
       const keyStart = this.keyStart;
       const keyEnd = this.keyEnd_;
       let p = colon + 1;
@@ -324,10 +333,15 @@ export class FastDocumentReader {
         value = this.inlineValue(p, end, indent);
       }
       this.keep = mine;
+      // A key seen before leaves the size as it was: yaml decides about duplicates.
       if (entries) {
-        entries.set(key, value);
+        const size = entries.size;
+        if (entries.set(key, value).size === size) giveUp();
         if (keySpans !== noKeySpans) (keySpans as Map<string, Span>).set(key, { start: keyStart, end: keyEnd });
-      } else seen!.add(key);
+      } else {
+        const size = seen!.size;
+        if (seen!.add(key).size === size) giveUp();
+      }
       this.skipBlank();
       if (this.i >= this.to) break;
       const next = this.indents[this.i]!;
@@ -362,7 +376,7 @@ export class FastDocumentReader {
     let end = colon;
     while (end > at && t.charCodeAt(end - 1) === 32) end--;
     const value = resolvePlain(t.slice(at, end));
-    this.keyText = value === null ? 'null' : String(value);
+    this.keyText = typeof value === 'string' ? value : value === null ? 'null' : String(value);
     this.keyMerge = value === '<<';
     this.keyStart = at;
     this.keyEnd_ = end;
@@ -395,13 +409,14 @@ export class FastDocumentReader {
       let p = dash + 1;
       while (p < end && t.charCodeAt(p) === 32) p++;
       let item: YNode;
+      let colon: number;
       if (p === end || t.charCodeAt(p) === 35 /* # */) {
         this.i++;
         item = this.nestedValue(indent, p, false);
       } else if (this.isDash(p, end)) {
         item = this.blockSeq(p); // `- - x`: a sequence in a sequence, at the inner dash's column
-      } else if (this.keyEnd(p, end) >= 0) {
-        item = this.blockMap(p);
+      } else if ((colon = this.keyEnd(p, end)) >= 0) {
+        item = this.blockMap(p, colon);
       } else {
         item = this.inlineValue(p, end, indent);
       }
