@@ -3,7 +3,17 @@
 // `yaml` package's own tree, so a faster scanner can produce the same nodes later.
 import { FastDocumentReader, Skim } from './fastYaml';
 import { QuotedFix, repairQuoted } from './quotedRepair';
-import { Alias, Document, isAlias, isMap, isScalar, isSeq, Node as YamlNode, parseAllDocuments, Scalar, visit } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Alias, Document, Node as YamlNode, Scalar } from 'yaml';
+
+let yamlModule: typeof Yaml | undefined;
+/**
+ * The `yaml` package, loaded when a document first needs it: most streams are read by the fast
+ * reader alone, and loading the package is a few milliseconds of every cold check.
+ */
+function yamlLib(): typeof Yaml {
+  return (yamlModule ??= require('yaml') as typeof Yaml);
+}
 
 /** Offsets into the document text, end exclusive. */
 export interface Span {
@@ -89,6 +99,7 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
   const errors: DocumentError[] = [];
   let yamlDocs: Document.Parsed[];
   const fixes: QuotedFix[] = [];
+  const { parseAllDocuments } = yamlLib();
   try {
     yamlDocs = parseAllDocuments(text, { intAsBigInt: true, prettyErrors: false, strict: false }) as Document.Parsed[];
     if (!Array.isArray(yamlDocs)) yamlDocs = [yamlDocs as unknown as Document.Parsed];
@@ -314,6 +325,7 @@ function shiftNode(n: YNode, d: number): YNode {
 class Converter {
   private nodes = 0;
   private readonly resolving = new Set<YamlNode>();
+  private readonly lib = yamlLib();
 
   constructor(
     private readonly doc: Document.Parsed,
@@ -335,9 +347,9 @@ class Converter {
     if (depth > this.limits.maxDepth) {
       throw new LimitExceeded(`document nested deeper than ${this.limits.maxDepth} levels; not checked (limit maxDepth)`);
     }
-    if (isAlias(node)) return this.alias(node, depth, via);
+    if (this.lib.isAlias(node)) return this.alias(node, depth, via);
     const span = via ?? this.spanOf(node);
-    if (isScalar(node)) {
+    if (this.lib.isScalar(node)) {
       const scalar: ScalarNode = {
         kind: 'scalar',
         value: scalarValue(node),
@@ -347,21 +359,21 @@ class Converter {
       };
       return scalar;
     }
-    if (isSeq(node)) {
+    if (this.lib.isSeq(node)) {
       const items: YNode[] = [];
       for (const item of node.items) items.push(this.convert(item as YamlNode, depth + 1));
       return { kind: 'seq', items, span };
     }
-    if (isMap(node)) {
+    if (this.lib.isMap(node)) {
       const entries = new Map<string, YNode>();
       const keySpans = new Map<string, Span>();
       const merged: MapNode[] = [];
       for (const pair of node.items) {
         const keyNode = pair.key as YamlNode | null;
-        const key = keyNode && isScalar(keyNode) ? keyString(keyNode.value) : undefined;
+        const key = keyNode && this.lib.isScalar(keyNode) ? keyString(keyNode.value) : undefined;
         if (key === undefined) continue; // complex keys never occur in Kubernetes objects
         const value = pair.value === null ? nullAt(keyNode, this.base) : this.convert(pair.value as YamlNode, depth + 1);
-        if (key === '<<' && isScalar(keyNode) && keyNode.source === '<<' && keyNode.type === 'PLAIN') {
+        if (key === '<<' && this.lib.isScalar(keyNode) && keyNode.source === '<<' && keyNode.type === 'PLAIN') {
           collectMerge(value, merged);
           continue;
         }
@@ -393,9 +405,9 @@ class Converter {
     if (!this.targets) {
       const targets = new Map<Alias, YamlNode>();
       const anchors = new Map<string, YamlNode>();
-      visit(this.doc, {
+      this.lib.visit(this.doc, {
         Node: (_key, n) => {
-          if (isAlias(n)) {
+          if (this.lib.isAlias(n)) {
             const t = anchors.get(n.source);
             if (t) targets.set(n, t);
           } else if ((n as { anchor?: string }).anchor) anchors.set((n as { anchor: string }).anchor, n as YamlNode);
@@ -412,7 +424,7 @@ class Converter {
     if (!target) throw new LimitExceeded(`unknown alias *${node.source}`);
     if (this.resolving.has(target)) throw new LimitExceeded(`alias *${node.source} refers to itself`);
     // The alias stands where it is written; scalars also remember their anchor.
-    if (isScalar(target)) return this.convert(target, depth, here);
+    if (this.lib.isScalar(target)) return this.convert(target, depth, here);
     const memo = this.shared.get(target);
     if (memo) {
       // Shared, but counted as the copies it stands for: alias bombs still hit the limit.
