@@ -179,10 +179,32 @@ function lineSeparatorDirective(text: string): boolean {
   return (text.includes('\u2028') || text.includes('\u2029')) && /^(?:%|\.\.\.)/m.test(text);
 }
 
+/**
+ * Line starts and ends of the text parseFast reads, shared by all calls (parsing never interleaves):
+ * arrays per file, grown line by line, were a noticeable share of a cold check's parse.
+ */
+const sharedLines: { starts: Int32Array; ends: Int32Array } = { starts: new Int32Array(4096), ends: new Int32Array(4096) };
+
+/** Twice the room, keeping the lines so far; shared unless it grows past 64k lines. */
+function moreLines(starts: Int32Array, ends: Int32Array): typeof sharedLines {
+  const bigger = { starts: new Int32Array(starts.length * 2), ends: new Int32Array(ends.length * 2) };
+  bigger.starts.set(starts);
+  bigger.ends.set(ends);
+  if (bigger.starts.length <= 65536) {
+    sharedLines.starts = bigger.starts;
+    sharedLines.ends = bigger.ends;
+  }
+  return bigger;
+}
+
 function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefined, skim: Skim | undefined): ParsedFile | undefined {
   if (text.includes('\r') || lineSeparatorDirective(text)) return undefined;
-  const starts: number[] = [];
-  const ends: number[] = [];
+  let starts = sharedLines.starts;
+  let ends = sharedLines.ends;
+  let lines = 0;
+  // Segments: [marker line or -1, first content line, end line).
+  const segments: Array<{ marker: number; from: number; to: number }> = [];
+  let current = { marker: -1, from: 0, to: 0 };
   for (let p = 0; p <= text.length; ) {
     // A line that starts with `%` (a directive) or `...` (a document end): yaml reads the file.
     const c = text.charCodeAt(p);
@@ -190,23 +212,20 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
     const nl = text.indexOf('\n', p);
     const e = nl < 0 ? text.length : nl;
     if (!(nl < 0 && p === text.length && p > 0)) {
-      starts.push(p);
-      ends.push(e);
+      if (lines === starts.length) ({ starts, ends } = moreLines(starts, ends));
+      if (c === 45 /* - */ && isMarker(text, p, e)) {
+        current.to = lines;
+        segments.push(current);
+        current = { marker: lines, from: lines + 1, to: 0 };
+      }
+      starts[lines] = p;
+      ends[lines] = e;
+      lines++;
     }
     if (nl < 0) break;
     p = nl + 1;
   }
-  // Segments: [marker line or -1, first content line, end line).
-  const segments: Array<{ marker: number; from: number; to: number }> = [];
-  let current = { marker: -1, from: 0, to: 0 };
-  for (let k = 0; k < starts.length; k++) {
-    if (isMarker(text, starts[k]!, ends[k]!)) {
-      current.to = k;
-      segments.push(current);
-      current = { marker: k, from: k + 1, to: 0 };
-    }
-  }
-  current.to = starts.length;
+  current.to = lines;
   segments.push(current);
 
   const reader = new FastDocumentReader(text, limits.maxNodesPerDocument, skim);
@@ -230,7 +249,7 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
     if (seg.marker < 0 && !hasContent) continue; // comments before the first `---` make no document
     const markerRest = seg.marker >= 0 ? text.slice(starts[seg.marker]! + 3, ends[seg.marker]!).trim() : '';
     const sliceStart = seg.marker >= 0 ? starts[seg.marker]! : 0;
-    const sliceEnd = seg.to < starts.length ? starts[seg.to]! : text.length;
+    const sliceEnd = seg.to < lines ? starts[seg.to]! : text.length;
     let root: YNode | null | undefined;
     const key = cache ? text.slice(sliceStart, sliceEnd) : '';
     const hit = cache?.entries.get(key);
