@@ -1,5 +1,5 @@
 // Kubernetes objects in parsed documents: anything with a string apiVersion and kind.
-import { getPath, MapNode, ParsedDocument, stringAt, YNode } from './documents';
+import { getPath, MapNode, ParsedDocument, YNode } from './documents';
 
 export interface GroupVersionKind {
   readonly group: string;
@@ -26,20 +26,29 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 
 export function toObject(node: YNode | null | undefined, documentIndex: number): K8sObject | undefined {
   if (!node || node.kind !== 'map') return undefined;
-  const apiVersion = stringAt(node, 'apiVersion');
-  const kind = stringAt(node, 'kind');
+  // Looked up key by key (as stringAt and getPath would, without their arrays of keys): every object of a run comes here.
+  const apiVersion = stringIn(node, 'apiVersion');
+  const kind = stringIn(node, 'kind');
   if (!apiVersion || !kind) return undefined;
   const { group, version } = splitApiVersion(apiVersion);
-  const namespace = stringAt(node, 'metadata', 'namespace');
+  const metadata = node.entries.get('metadata');
+  const meta = metadata?.kind === 'map' ? metadata : undefined;
+  const namespace = meta && stringIn(meta, 'namespace');
   return {
     apiVersion,
     gvk: { group, version, kind },
-    name: stringAt(node, 'metadata', 'name') ?? '',
+    name: (meta && stringIn(meta, 'name')) ?? '',
     namespace: namespace === '' ? undefined : namespace,
-    labels: stringMap(getPath(node, 'metadata', 'labels')),
+    labels: stringMap(meta?.entries.get('labels')),
     node,
     documentIndex,
   };
+}
+
+/** The string value under `key`, as stringAt(map, key) reads it. */
+function stringIn(map: MapNode, key: string): string | undefined {
+  const n = map.entries.get(key);
+  return n && n.kind === 'scalar' && typeof n.value === 'string' ? n.value : undefined;
 }
 
 /** The objects of a document; the items of a `kind: List` are objects too. */
