@@ -526,16 +526,21 @@ export function messageOf(e: unknown): string {
 
 /** Looks up a path of map keys. */
 export function getPath(node: YNode | null | undefined, ...keys: string[]): YNode | undefined {
+  return pathIn(node, keys);
+}
+
+/** getPath with the keys as an array. An indexed loop: these run for every object, often before they are optimised. */
+function pathIn(node: YNode | null | undefined, keys: readonly string[]): YNode | undefined {
   let cur: YNode | null | undefined = node;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
     if (!cur || cur.kind !== 'map') return undefined;
-    cur = cur.entries.get(k);
+    cur = cur.entries.get(keys[i]!);
   }
   return cur ?? undefined;
 }
 
 export function stringAt(node: YNode | null | undefined, ...keys: string[]): string | undefined {
-  const n = getPath(node, ...keys);
+  const n = pathIn(node, keys);
   return n && n.kind === 'scalar' && typeof n.value === 'string' ? n.value : undefined;
 }
 

@@ -71,8 +71,9 @@ export function objectsOf(doc: ParsedDocument): K8sObject[] {
 export function stringMap(node: YNode | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (node?.kind !== 'map') return out;
-  for (const [k, v] of node.entries) {
+  // forEach, not for-of: no [key, value] array per entry while this runs unoptimised.
+  node.entries.forEach((v, k) => {
     if (v.kind === 'scalar' && v.value !== null) out[k] = String(v.value);
-  }
+  });
   return out;
 }
