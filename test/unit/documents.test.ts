@@ -67,6 +67,17 @@ describe('documents', () => {
     assert.deepEqual(li.position(text.indexOf('d')), { line: 3, character: 3 });
   });
 
+  test('line index right after a parse (from the parse\'s line starts) = line index found anew', () => {
+    for (const text of ['', '\n', 'a', 'a\n', 'a\n\n', 'a: 1\n---\nb: 2', 'a: 1\n---\nb: [x]\n\n  \n', '# c\n\nk: v\n', 'x\u2028y: 1\nz: 2\n', 'a: 1\r\nb: 2\n']) {
+      parseYaml('other: text\n');
+      const anew = new LineIndex(text);
+      parseYaml(text);
+      const after = new LineIndex(text);
+      assert.equal(after.lineCount, anew.lineCount, JSON.stringify(text));
+      for (let o = 0; o <= text.length; o++) assert.deepEqual(after.position(o), anew.position(o), `${JSON.stringify(text)} at ${o}`);
+    }
+  });
+
   test('a BOM is not counted in columns; NUL bytes make a file binary; {{ }} that is not YAML is a template', () => {
     const a = analyzeText('f', '\uFEFFapiVersion: v1\nkind: Pod\n');
     assert.equal(a.objects[0]!.gvk.kind, 'Pod');

@@ -197,7 +197,17 @@ function moreLines(starts: Int32Array, ends: Int32Array): typeof sharedLines {
   return bigger;
 }
 
+/**
+ * The text parseFast last split into lines whole, and its line starts (in `splitStarts` until the
+ * next call): a LineIndex of that text, asked for right after the parse (a checked file's report),
+ * copies them instead of finding every line break again.
+ */
+let splitText: string | undefined;
+let splitStarts: Int32Array = sharedLines.starts;
+let splitLines = 0;
+
 function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefined, skim: Skim | undefined): ParsedFile | undefined {
+  splitText = undefined;
   if (text.includes('\r') || lineSeparatorDirective(text)) return undefined;
   let starts = sharedLines.starts;
   let ends = sharedLines.ends;
@@ -227,6 +237,9 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   }
   current.to = lines;
   segments.push(current);
+  splitText = text;
+  splitStarts = starts;
+  splitLines = lines;
 
   const reader = new FastDocumentReader(text, limits.maxNodesPerDocument, skim);
   if (cache && cache.skim !== skim) {
@@ -238,7 +251,8 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   const errors: DocumentError[] = [];
   const contentEnd = contentEndOf(text);
   let index = 0;
-  for (const seg of segments) {
+  for (let g = 0; g < segments.length; g++) {
+    const seg = segments[g]!;
     let hasContent = false;
     for (let k = seg.from; k < seg.to && !hasContent; k++) {
       let p = starts[k]!;
@@ -560,11 +574,27 @@ export function toJS(node: YNode | null | undefined): unknown {
   }
 }
 
+/**
+ * The line starts of the text parseFast split last, as LineIndex counts them: parseFast leaves out the
+ * empty line after a final line feed, LineIndex does not.
+ */
+function lineStartsOfSplit(text: string): Uint32Array {
+  const extra = text.length > 0 && text.charCodeAt(text.length - 1) === 10 /* \n */ ? 1 : 0;
+  const starts = new Uint32Array(splitLines + extra);
+  starts.set(splitStarts.subarray(0, splitLines));
+  if (extra) starts[splitLines] = text.length;
+  return starts;
+}
+
 /** Converts offsets to 0-based line and UTF-16 column, as LSP and SARIF count them. */
 export class LineIndex {
   private readonly starts: Uint32Array;
   constructor(text: string) {
     const starts = [0];
+    if (text === splitText) {
+      this.starts = lineStartsOfSplit(text);
+      return;
+    }
     if (!text.includes('\r')) {
       // indexOf finds line breaks many times faster than a loop over every character.
       for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
