@@ -167,11 +167,6 @@ function isMarker(text: string, start: number, end: number): boolean {
 }
 
 /**
- * The fast path: splits the stream at `---` lines and reads each document with the fast reader,
- * handing the ones it gives up on to `yaml`. Undefined for streams it leaves wholly to `yaml`
- * (CR line ends, directives, `...` markers).
- */
-/**
  * `%` or `...` after U+2028 or U+2029 (the line loop in parseFast finds them after a line feed). yaml
  * does not break lines there, but these texts were always handed to it.
  */
@@ -206,6 +201,11 @@ let splitText: string | undefined;
 let splitStarts: Int32Array = sharedLines.starts;
 let splitLines = 0;
 
+/**
+ * The fast path: splits the stream at `---` lines and reads each document with the fast reader,
+ * handing the ones it gives up on to `yaml`. Undefined for streams it leaves wholly to `yaml`
+ * (CR line ends, directives, `...` markers).
+ */
 function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefined, skim: Skim | undefined): ParsedFile | undefined {
   splitText = undefined;
   if (text.includes('\r') || lineSeparatorDirective(text)) return undefined;
@@ -295,8 +295,13 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
     const part = parseWithLibrary(text.slice(sliceStart, sliceEnd), limits, sliceStart, index, contentEnd);
     const count = new Set([...part.documents.map((d) => d.index), ...part.errors.map((e) => e.index)]).size;
     // A broken document can swallow the `---` after it (an unclosed quote): then only the whole
-    // stream read by yaml says where documents end. Errors are rare; read it all with yaml.
-    if (count !== 1 || part.errors.length > 0) return undefined;
+    // stream read by yaml says where documents end. Errors are rare; read it all with yaml, unless
+    // this document is the whole stream: yaml has just read it exactly so (broken files are read once).
+    if (count !== 1 || part.errors.length > 0) {
+      if (sliceStart !== 0 || sliceEnd !== text.length || index !== 0 || documents.length > 0 || errors.length > 0) return undefined;
+      cache?.entries.clear();
+      return part;
+    }
     if (part.documents[0]?.root) next?.set(key, { start: sliceStart, root: part.documents[0].root });
     documents.push(...part.documents);
     errors.push(...part.errors);
