@@ -193,7 +193,8 @@ function flowTooDeep(text: string, maxDepth: number): ParsedFile | undefined {
  * `cache` (kept per editor document) lets a keystroke re-read only the document it changed; `skim`
  * (see skimFor) keeps only what the checks read of objects that are not policy objects.
  */
-export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits, cache?: YamlCache, skim?: Skim): FileAnalysis {
+/** only: the constraint kinds checked (the CLI's --only); templates of other kinds are not compiled. */
+export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits, cache?: YamlCache, skim?: Skim, only?: ReadonlySet<string>): FileAnalysis {
   const text = withoutBom(rawText);
   if (text.includes('\0')) return skippedFile(file, text, 'binary: the file holds NUL bytes');
   // Looked for with includes first (native, fast): the multi-line expression walks every line.
@@ -219,6 +220,6 @@ export function analyzeText(file: string, rawText: string, limits: ParseLimits =
     const found = objectsOf(documents[d]!);
     for (let o = 0; o < found.length; o++) objects.push(found[o]!);
   }
-  const policy = collectPolicyObjects(file, objects, source);
+  const policy = collectPolicyObjects(file, objects, source, only);
   return withLazyLines({ file, text, parsed, objects, policy, skipped: undefined });
 }

@@ -48,6 +48,8 @@ export interface Template extends Located {
 export type RegoProgram = ({ readonly policy: CompiledPolicy; readonly notEvaluated?: undefined } | { readonly policy?: undefined; readonly notEvaluated: string }) & {
   /** The sources, for fingerprints (the compiled form is not data). */
   readonly source: string;
+  /** Its kind is not checked (the CLI's --only): not compiled, and its constraints not reported. */
+  readonly leftOut?: boolean;
 };
 
 export interface NamespaceObject extends Located {
@@ -132,8 +134,8 @@ const namespaceKind = /\bNamespace["']?[ \t]*(?:[,}\]\r\n#]|$)/;
 /** Escapes that can spell the words above in a double-quoted scalar: \x, \u, \U, and a joined line. */
 const lettersByEscape = /\\(?:[xuU]|\r|\n)/;
 
-/** Reads the policy objects among a file's objects. */
-export function collectPolicyObjects(file: string, objects: readonly K8sObject[], text?: string): PolicyObjects {
+/** Reads the policy objects among a file's objects (only: the kinds checked; other templates are not compiled). */
+export function collectPolicyObjects(file: string, objects: readonly K8sObject[], text?: string, only?: ReadonlySet<string>): PolicyObjects {
   const constraints: Constraint[] = [];
   const templates: Template[] = [];
   const expansions: ExpansionTemplate[] = [];
@@ -159,7 +161,7 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
           problems.push(...lintEntries(c));
         }
       } else if (o.gvk.kind === 'ConstraintTemplate') {
-        const t = readTemplate(o, at, problem, text, file, problems);
+        const t = readTemplate(o, at, problem, text, file, problems, only);
         if (t) templates.push(t);
       } else if (o.gvk.kind === 'ExpansionTemplate') {
         expansions.push(parseExpansionTemplate(o, at));
@@ -254,13 +256,15 @@ function readTemplate(
   text: string | undefined,
   file: string,
   problems: PolicyProblem[],
+  only: ReadonlySet<string> | undefined,
 ): Template | undefined {
   const kind = stringAt(o.node, 'spec', 'crd', 'spec', 'names', 'kind');
   if (!kind) throw new Error('spec.crd.spec.names.kind is missing');
   if (o.name !== kind.toLowerCase()) {
     problem(`ConstraintTemplate ${o.name}: its name must be ${kind.toLowerCase()}, the lowercase of its kind ${kind}`);
   }
-  const rego = regoProgram(o, text, file, problems);
+  // A kind left out of the check is not compiled (nor are its compile errors reported).
+  const rego: RegoProgram = only && !only.has(kind) ? { notEvaluated: `ConstraintTemplate ${o.name} is not checked (--only)`, source: '', leftOut: true } : regoProgram(o, text, file, problems);
   let variant: PolicyVariant | undefined;
   let builtIn = false;
   if (isPolicyKind(kind)) {
@@ -446,7 +450,7 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
       seenOther.set(key, o.file);
       if (t.schema) problems.push(...validateSchema(o.parametersNode, t.schema, 'spec.parameters', o.file));
       if (t.rego.policy) regoConstraints.push({ ...o, template: t as RegoConstraint['template'] });
-      else problems.push({ file: o.file, span: o.span, severity: 'warning', message: `${o.kind} ${o.name} is not evaluated: ${t.rego.notEvaluated}` });
+      else if (!t.rego.leftOut) problems.push({ file: o.file, span: o.span, severity: 'warning', message: `${o.kind} ${o.name} is not evaluated: ${t.rego.notEvaluated}` });
     }
   }
   const workspaceExpansions = expansions.length > 0;

@@ -92,6 +92,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     skipped: [],
   };
   const isHelmTemplate = helmTemplateTest();
+  const only = options.onlyKinds ? new Set(options.onlyKinds) : undefined;
   const walked = await walkYaml(roots);
   const extra = await walkYaml(options.constraintPaths);
   for (const p of [...walked.problems, ...extra.problems]) report.errors.push({ file: rel(p.path), line: 1, message: p.message });
@@ -105,7 +106,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const pass1Skim = options.skim === false ? undefined : skimFor(defaultExpansions);
   const policyPass = (file: string, read: ReturnType<typeof readInput>) => {
     if (!('text' in read) || !mayHoldPolicyObjects(read.text)) return;
-    const a = analyzeText(file, read.text, options.limits, undefined, pass1Skim);
+    const a = analyzeText(file, read.text, options.limits, undefined, pass1Skim, only);
     kept.set(file, a);
     policyParts.push(a.policy);
   };
@@ -151,7 +152,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     const originals: Review[] = [];
     const templates = expansionsFor(policy, options);
     const collect = (file: string, text: string, keep: boolean) => {
-      const a = analyzeText(file, text, options.limits);
+      const a = analyzeText(file, text, options.limits, undefined, undefined, only);
       for (const r of a.reviews(templates, true, true)!) if (r.source === 'Original') originals.push(r);
       // The checked files are read once: pass 2 takes this reading (without the text and trees).
       if (keep) prepared.set(file, { analysis: compact(a, templates, true, true), documents: a.parsed.documents.length, objects: a.objects.length });
@@ -181,7 +182,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     }
     const ready = prepared.get(file);
     prepared.delete(file);
-    const a = ready?.analysis ?? (reuse ? kept.get(file) : undefined) ?? analyzeText(file, read.text, options.limits, undefined, skim);
+    const a = ready?.analysis ?? (reuse ? kept.get(file) : undefined) ?? analyzeText(file, read.text, options.limits, undefined, skim, only);
     if (a.skipped) {
       report.skipped.push({ file: rel(file), reason: a.skipped });
       continue;
