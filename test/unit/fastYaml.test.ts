@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseYaml, YamlCache } from '../../server/src/engine/documents';
+import { MapNode, parseYaml, SeqNode, YamlCache } from '../../server/src/engine/documents';
 import { FastDocumentReader, resolvePlain, Skim, skipped } from '../../server/src/engine/fastYaml';
 import { needsShared, projectRoot, sharedRoot, yamlFiles } from '../support/helpers';
 import { prng, syntheticFile } from '../support/synthetic';
@@ -64,9 +64,10 @@ function randomFlow(rand: () => number, depth: number, indent: string): string {
     return s;
   };
   const scalars = ['a', 'nginx:1.25', 'b c', '12', 'true', '~', '"q"', "'s'", '"d\\tq"', '"a, b"', "'it''s'", '""', 'x:y', 'http://h:80/p', '-x', 'a#b', 'a # c', '"multi\n line"', "'multi\n\n  line'", '"esc\\\n  joined"', 'plain\n more', 'plain\n\n more', 'x\n -y', 'a\n #c'];
-  const odd = ['-', ':', '?', '&a x', '*a', '!t x', 'a\n b: c', '"open', '', '[x', 'a]', '"\\q"', 'a\n\n'];
-  const scalar = () => pick(rand() < 0.85 ? scalars : odd).replace(/\n/g, () => '\n' + (rand() < 0.2 ? '' : line()));
-  const value = () => (depth < 2 && rand() < 0.25 ? randomFlow(rand, depth + 1, indent + pick(['', ' ', '  '])) : scalar());
+  const odd = ['-', ':', '?', '&a x', '*a', '!t x', 'a\n b: c', '"open', '', '[x', 'a]', '"\\q"', 'a\n\n', '&a', '&a,', '*a:', '*a x', '&a *b', '*a#c', '&a\n x'];
+  const anchored = ['&a x', '&b "q"', '&a [1, *b]', '&c {k: *a}', '*a', '*b', '*c', '*a ', '&b-1.x y', '*b-1.x'];
+  const scalar = () => pick(rand() < 0.75 ? scalars : rand() < 0.6 ? anchored : odd).replace(/\n/g, () => '\n' + (rand() < 0.2 ? '' : line()));
+  const value = () => (depth < 2 && rand() < 0.25 ? (rand() < 0.2 ? pick(['&a ', '&c ', '&b  ']) : '') + randomFlow(rand, depth + 1, indent + pick(['', ' ', '  '])) : scalar());
   const seq = rand() < 0.5;
   let s = seq ? '[' : '{';
   const n = Math.floor(rand() * 4);
@@ -135,8 +136,20 @@ describe('fast YAML reader = yaml', () => {
     const rand = prng(2026 + seedOffset);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const scalars = ['nginx', 'nginx:1.25', 'a b c', '12', '1.5', 'true', 'null', '~', '', "'q'", "'it''s'", '"d\\tq"', '"\\u00e9"', 'x # c', '"a: b"', 'http://x:80/y', '0x1F', '-', '- x', '@x', '&a x', '*a', '!!str 5', '[a, b]', '{a: 1, b: [c]}', '[]', '{}', '"multi\n  line"', "'multi\n\n  line'", 'plain\n  continued', '|\n  lit\n  eral', '>-\n  fol\n  ded', '|+\n  keep\n'];
+    // Anchors and aliases: on scalars, on blocks on the next lines, redefined, before their anchors.
+    const names = ['a', 'b', 'lbl', 'x-1.y'];
+    const anchor = () => `&${pick(names)}`;
+    const alias = () => `*${pick(names)}`;
     const gen = (depth: number, indent: string): string => {
-      const kind = depth > 3 ? 0 : Math.floor(rand() * 4);
+      const kind = depth > 3 ? 0 : Math.floor(rand() * 5);
+      if (kind === 4) {
+        const r = rand();
+        if (r < 0.4) return ' ' + alias() + pick(['', '', ' ', ' # c', ' x', ':', ' : y']);
+        // An anchored block on the next lines (or nothing after it: a null), a scalar, flow, or oddities.
+        const after = pick(['', '', ' ', ' # c', '  ']);
+        if (r < 0.75 && depth <= 3) return ' ' + anchor() + after + gen(depth + 1, indent);
+        return ' ' + anchor() + pick([' ', ' ', '  ']) + pick([...scalars.slice(0, 12), '[a, *a]', '{k: *b}', '!!str x', '*a', '&b x', 'k: v', '- x', '|\n  lit', '"q"']).replace(/\n/g, `\n${indent}`);
+      }
       if (kind === 0) return ' ' + pick(scalars).replace(/\n/g, `\n${indent}`);
       if (kind === 3) return ' ' + randomFlow(rand, 0, indent);
       if (kind === 1) {
@@ -147,7 +160,7 @@ describe('fast YAML reader = yaml', () => {
       }
       let s = '';
       const n = 1 + Math.floor(rand() * 4);
-      for (let i = 0; i < n; i++) s += `\n${indent}${pick(['a', 'image', 'name', '"q k"', 'k2', 'a'])}:${gen(depth + 1, indent + pick(['  ', '    ']))}${rand() < 0.1 ? '  # note' : ''}`;
+      for (let i = 0; i < n; i++) s += `\n${indent}${rand() < 0.03 ? pick(['&k ', '*a ', '<<', '&k "']) : ''}${pick(['a', 'image', 'name', '"q k"', 'k2', 'a'])}:${gen(depth + 1, indent + pick(['  ', '    ']))}${rand() < 0.1 ? '  # note' : ''}`;
       return s;
     };
     for (let i = 0; i < 3000 * scale; i++) {
@@ -223,6 +236,161 @@ describe('fast YAML reader = yaml', () => {
     }
   });
 
+  test('anchors and aliases', () => {
+    // Read by the fast reader itself, as the yaml path converts them.
+    const fast = [
+      'metadata:\n  labels: &labels\n    app: qdrant-chatbot\nspec:\n  selector:\n    matchLabels: *labels\n  template:\n    metadata:\n      labels: *labels\n',
+      'a: &x 1\nb: *x\n',
+      'a: &x   1   # c\nb: *x   # c\n',
+      'a: &x\n  k: v\nb: *x\n',
+      'a: &x # c\n\n  k: v\nb: *x\n',
+      'a: &x\n- 1\nb: *x\nc: *x\n', // a sequence at the key's indentation
+      '- &x a\n- *x\n',
+      '- &x\n  k: v\n- *x\n- [*x, *x]\n',
+      '- &x\n  - a\n- *x\n',
+      'a: &x\nb: *x\n', // an anchored null, where the anchor ends
+      'a: &x   # c\nb: *x\n',
+      '- &x\n- *x\n',
+      '&x 1\n',
+      'a: &x "q"\nb: *x\nc: &y \'s\'\nd: *y\n',
+      'a: &x |\n  lit\nb: *x\n',
+      'a: &x >-\n  fol\n  ded\nb: [*x]\n',
+      'a:  &x  foo\n  bar\nb: *x\n',
+      'a: &x 1\nb: *x\nc: &x 2\nd: *x\n', // redefined: later aliases take the later anchor
+      'a: &x\n  b: &x 1\n  c: *x\nd: *x\n',
+      'a: [&x 1, *x]\n',
+      'a: &x [1]\nb: [*x, *x]\nc: {k: *x}\n',
+      'a: &x 1\nb: [*x]\nc: [ *x ]\nd: {k: *x }\ne: [*x,*x]\n',
+      'a: &x {k: &y [1, 2]}\nb: *y\nc: *x\nd: *y\n',
+      'a: &x1.-_ 1\nb: *x1.-_\n',
+    ];
+    for (const text of fast) {
+      assertSame(text, JSON.stringify(text));
+      assert.ok(readsFast(text), `not read fast: ${JSON.stringify(text)}`);
+    }
+    // Errors, merge keys and what the fast reader does not model: yaml reads them.
+    const handed = [
+      'a: *y\n', // unknown
+      'a: *x\nb: &x 1\n', // an alias before its anchor
+      'a: &x\n  b: *x\n', // refers to itself
+      'a: [&x [*x]]\n',
+      '&x a: 1\nb: *x\n', // anchors on keys
+      '- &x a: 1\n',
+      'a: &x k: v\n',
+      '*x : 1\n',
+      'a: &x !!str 5\nb: *x\n', // tags
+      'a: &x *y\n',
+      'a: &x &y 1\n',
+      '&x\na: 1\n', // an anchor alone at a line's start
+      'a:\n  &x\n  k: v\nb: *x\n',
+      'a: &x {k: v}\nb:\n  <<: *x\n', // merge keys
+      'a: &x {k: v}\nb: {<<: *x}\n',
+      'a: &x 1\nb: *x y\n',
+      'a: &x 1\nb: *x\n  c: 1\n',
+      'a: &x 1\nb: *x,\n',
+      'a: &x, 1\n',
+      'a: &x#c 1\n',
+      'a: &é 1\nb: *é\n', // names beyond letters, digits, `_`, `-`, `.`
+      'a: &x: 1\n',
+      'a: [&x, 1]\n',
+      'a: [&x\n  1]\n',
+      'a: [*x]\n',
+      'a: [1, *x:]\n',
+    ];
+    for (const text of handed) {
+      assertSame(text, JSON.stringify(text));
+      assert.ok(!readsFast(text), `read fast: ${JSON.stringify(text)}`);
+    }
+  });
+
+  test('seeded random documents with anchors and aliases', () => {
+    const rand = prng(777 + seedOffset);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const scalars = ['nginx', 'a b', '12', 'true', '~', '"q"', "'s'", '"a: b"', '[a, b]', '{k: v}', '[]', 'plain\n  more', '|\n  lit', '>-\n  fol\n  ded', '"multi\n  line"'];
+    for (let i = 0; i < 3000 * scale; i++) {
+      // Names defined so far (aliases mostly refer to them; now and then to one not yet or never defined).
+      const defined: string[] = [];
+      const name = () => pick(['a', 'b', 'lbl', 'c.d-1']);
+      const alias = () => (defined.length > 0 && rand() < 0.92 ? '*' + pick(defined) : rand() < 0.8 ? 'x' : '*' + name());
+      const flow = (depth: number): string => {
+        const items: string[] = [];
+        for (let n = Math.floor(rand() * 4); n > 0; n--) {
+          const r = rand();
+          const v = r < 0.3 ? alias() : r < 0.5 && depth < 2 ? flow(depth + 1) : pick(['x', '1', '"q"', "'s'"]);
+          const a = rand() < 0.2 ? `&${name()} ` : '';
+          items.push(a + v);
+          if (a) defined.push(a.slice(1, -1));
+        }
+        const seq = rand() < 0.5;
+        return seq ? `[${items.join(pick([', ', ',']))}]` : `{${items.map((v, k) => `k${k}: ${v}`).join(', ')}}`;
+      };
+      const gen = (depth: number, indent: string, inSeq: boolean): string => {
+        const r = rand();
+        if (depth > 3 || r < 0.3) {
+          const v = rand() < 0.3 ? alias() + pick(['', '', ' # c', '  ']) : rand() < 0.3 ? flow(0) : pick(scalars).replace(/\n/g, `\n${indent}`);
+          return ' ' + v;
+        }
+        if (r < 0.45) {
+          // An anchored value: a scalar, flow, a block on the next lines, or nothing (a null).
+          const n = name();
+          const after = pick(['', '', ' # c', '  ']);
+          const kind = rand();
+          const value = kind < 0.3 ? ' ' + pick(scalars).replace(/\n/g, `\n${indent}`) : kind < 0.45 ? ' ' + flow(0) : kind < 0.55 ? after : after + gen(depth + 1, indent, inSeq).replace(/^ [^\n]*/, '');
+          const s = ` &${n}` + (value.startsWith(' ') || value === '' || value.startsWith('\n') ? value : ' ' + value);
+          defined.push(n);
+          return s;
+        }
+        const child = indent + pick(['  ', '  ', '    ']);
+        if (r < 0.7) {
+          let s = '';
+          for (let n = 1 + Math.floor(rand() * 3); n > 0; n--) s += `\n${indent}-${gen(depth + 1, indent + '  ', true).replace(/^ ?/, ' ')}`;
+          return s;
+        }
+        let s = '';
+        const keys = ['a', 'b', 'labels', 'spec', 'name', 'image', 'metadata', 'containers'];
+        for (let n = 1 + Math.floor(rand() * 4); n > 0; n--) s += `\n${indent}${keys.splice(Math.floor(rand() * keys.length), 1)[0]}:${gen(depth + 1, rand() < 0.15 ? indent : child, false)}`;
+        return s;
+      };
+      let text = gen(0, '', false).replace(/^[ \n]/, '') + '\n';
+      if (rand() < 0.2) {
+        if (rand() < 0.8) defined.length = 0; // anchors are per document
+        text += '---\n' + gen(0, '', false).replace(/^[ \n]/, '') + '\n';
+      }
+      assertSame(text, `anchors ${i}: ${JSON.stringify(text)}`);
+    }
+  });
+
+  test('aliases to collections are shared as the yaml path shares them, and counted as their copies', () => {
+    // yaml converts the anchored collection in place, and again at its first alias: later aliases share that copy.
+    const text = 'a: &x\n  k: [1]\nb: *x\nc: [*x, *x]\nd: &y\n  e: *x\n  f: [2]\ng: *y\n';
+    assert.ok(readsFast(text));
+    for (const doc of [parseYaml(text).documents[0]!.root, parseYaml(text, undefined, { fast: false }).documents[0]!.root]) {
+      const m = doc as MapNode;
+      const get = (k: string) => m.entries.get(k)!;
+      const c = get('c') as SeqNode;
+      assert.notEqual(get('a'), get('b'));
+      assert.equal(get('b'), c.items[0]);
+      assert.equal(c.items[0], c.items[1]);
+      assert.equal((get('d') as MapNode).entries.get('e'), get('b'));
+      assert.notEqual(get('g'), get('d'));
+      assert.equal((get('g') as MapNode).entries.get('e'), get('b'));
+      assert.notEqual((get('g') as MapNode).entries.get('f'), (get('d') as MapNode).entries.get('f'));
+    }
+    // Alias bombs: the fast reader counts every copy and hands the document over; yaml refuses it.
+    let bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i < 7; i++) bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill('*' + String.fromCharCode(96 + i)).join(', ')}]\n`;
+    assert.ok(!readsFast(bomb));
+    for (const limits of [{ maxNodesPerDocument: 200_000, maxDepth: 1000 }, { maxNodesPerDocument: 60, maxDepth: 1000 }, { maxNodesPerDocument: 1000, maxDepth: 4 }]) {
+      for (const t of [bomb, 'a: &a [1, 2, 3]\nb: &b [*a, *a, *a]\nc: &c [*b, *b, *b]\nd: [*c, *c]\n', 'a: &a {b: {c: 1}}\nd: {e: {f: *a}}\n', 'a: &a {b: {c: 1}}\nd: {e: *a}\n']) {
+        const d = diffParsed(parseYaml(t, limits), parseYaml(t, limits, { fast: false }));
+        assert.equal(d, undefined, `${JSON.stringify(limits)} ${t}: ${d}`);
+      }
+    }
+    assert.match(parseYaml(bomb).errors[0]!.message, /maxNodesPerDocument/);
+    assert.match(parseYaml('a: &a {b: {c: 1}}\nd: {e: {f: *a}}\n', { maxNodesPerDocument: 1000, maxDepth: 4 }).errors[0]!.message, /maxDepth/);
+    assert.equal(parseYaml('a: &a {b: {c: 1}}\nd: {e: *a}\n', { maxNodesPerDocument: 1000, maxDepth: 4 }).errors.length, 0);
+  });
+
   test('re-used documents move with the text before them', () => {
     const a = 'apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: c, image: nginx}]\n';
     const cache = new YamlCache();
@@ -238,7 +406,8 @@ describe('fast YAML reader = yaml', () => {
     const synthetic = prng(5);
     for (let i = 0; i < 20; i++) seeds.push(syntheticFile(synthetic, i));
     seeds.push('apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nrules:\n  - apiGroups: [""]\n    verbs:\n      [\n        "create", # make\n        delete,\n\n        \'get\',\n      ]\n    resources: [pods,\n      pods/log]\n---\n{\n  kind: "Pod",\n  spec: {containers: [{\n    name: c,\n    args: [\n      "a long\n      line", plain\n      words\n    ],\n  }]},\n}\n');
-    const inserts = [' ', '  ', ':', ': ', '#', ' #', '-', '- ', '"', "'", '[', ']', '{', '}', '\n', '\n  ', '|', '>', '&a ', '*a', '\t', '---\n', 'x', ',', ',\n', '[\n', '\n]'];
+    seeds.push('apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chatbot\n  labels: &labels\n    app: qdrant-chatbot\nspec:\n  selector:\n    matchLabels: *labels\n  template:\n    metadata:\n      labels: *labels\n    spec:\n      containers:\n      - &c\n        name: c\n        image: &img nginx:1.25\n        args: [*img, &f "-v", *f]\n      - *c\n      initContainers: [*c]\n');
+    const inserts = [' ', '  ', ':', ': ', '#', ' #', '-', '- ', '"', "'", '[', ']', '{', '}', '\n', '\n  ', '|', '>', '&a ', '*a', '\t', '---\n', 'x', ',', ',\n', '[\n', '\n]', '&labels ', '*labels', '*c', '&c\n', ' *img'];
     for (let i = 0; i < 4000 * scale; i++) {
       let text = seeds[Math.floor(rand() * seeds.length)]!;
       const edits = 1 + Math.floor(rand() * 3);

@@ -241,7 +241,7 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   splitStarts = starts;
   splitLines = lines;
 
-  const reader = new FastDocumentReader(text, limits.maxNodesPerDocument, skim);
+  const reader = new FastDocumentReader(text, limits.maxNodesPerDocument, skim, limits.maxDepth);
   if (cache && cache.skim !== skim) {
     cache.entries.clear();
     cache.skim = skim;

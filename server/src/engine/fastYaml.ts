@@ -1,8 +1,8 @@
 // A fast reader for the plain subset of YAML that real manifests use: block mappings and sequences,
 // plain (also multi-line), quoted one-line and block scalars, one-line flow collections, comments.
 // It produces the same nodes, values and spans as the `yaml` path (documents.ts), and gives up on a
-// document (returns undefined) at the first thing it does not fully understand: anchors, aliases,
-// tags, multi-line quoted or flow values, complex keys, tabs, odd indentation, duplicate keys. The
+// document (returns undefined) at the first thing it does not fully understand: tags, merge keys,
+// anchors on keys, complex keys, tabs, odd indentation, duplicate keys. The
 // caller then reads that document with `yaml`. A differential test holds the two paths equal.
 import type { MapNode, Scalar_, ScalarNode, SeqNode, Span, YNode } from './documents';
 
@@ -123,6 +123,19 @@ export const skipped: ScalarNode = Object.freeze({ kind: 'scalar', value: null, 
  */
 let sharedIndents = new Int32Array(4096);
 
+/**
+ * An anchor (`&name`) seen so far in the document: its node once read (undefined while it is read:
+ * an alias to it refers to itself), the nodes it counts for and how deep it nests (both as the
+ * `yaml` path counts them, or more), and the node aliases to a collection share (the `yaml` path
+ * converts the target again at its first alias and shares that copy).
+ */
+interface Anchor {
+  node: YNode | undefined;
+  size: number;
+  height: number;
+  copy: YNode | undefined;
+}
+
 export class FastDocumentReader {
   /** Line starts and ends of the whole text, and spaces before each line's first character (-1: blank or comment). */
   private starts: ArrayLike<number> = [];
@@ -133,6 +146,12 @@ export class FastDocumentReader {
   private from = 0;
   private to = 0;
   private nodes = 0;
+  /** Collections open around the node being read (its depth), and the deepest node so far (aliases expanded). */
+  private open = 0;
+  private deepest = 0;
+  /** Anchors by name (the latest one wins), and the copies aliases to collections stand for. */
+  private anchors: Map<string, Anchor> | undefined;
+  private aliasCopies: Set<YNode> | undefined;
   private keep: Keep = 2;
   /** A skimmed document (not a policy object): nothing asks where its keys are. */
   private skimmedDocument = false;
@@ -146,6 +165,7 @@ export class FastDocumentReader {
     private readonly text: string,
     private readonly maxNodes: number,
     private readonly skim?: Skim,
+    private readonly maxDepth = 1000,
   ) {}
 
   private childKeep(key: string): Keep {
@@ -181,6 +201,10 @@ export class FastDocumentReader {
     this.from = from;
     this.to = to;
     this.nodes = 0;
+    this.open = 0;
+    this.deepest = 0;
+    this.anchors = undefined;
+    this.aliasCopies = undefined;
     try {
       this.skipBlank();
       if (this.i >= to) return null;
@@ -196,8 +220,13 @@ export class FastDocumentReader {
     }
   }
 
+  /** One more node, at the depth of the collections open around it: over either limit, yaml decides. */
   private count(): void {
     if (++this.nodes > this.maxNodes) giveUp();
+    if (this.open > this.deepest) {
+      this.deepest = this.open;
+      if (this.open > this.maxDepth) giveUp();
+    }
   }
 
   private skipBlank(): void {
@@ -313,6 +342,7 @@ export class FastDocumentReader {
     const seen = mine === 0 ? new Set<string>() : undefined;
     let keyAt = at;
     this.count();
+    this.open++;
     for (;;) {
       const end = this.ends[this.i]!;
       if (keyAt !== at) colon = this.keyEnd(keyAt, end);
@@ -330,7 +360,7 @@ export class FastDocumentReader {
         this.i++;
         value = this.nestedValue(indent, p, true);
       } else {
-        value = this.inlineValue(p, end, indent);
+        value = this.inlineValue(p, end, indent, true);
       }
       this.keep = mine;
       // A key seen before leaves the size as it was: yaml decides about duplicates.
@@ -350,6 +380,7 @@ export class FastDocumentReader {
       keyAt = this.starts[this.i]! + next;
       if (this.isDash(keyAt, this.ends[this.i]!)) break; // a sequence at this indent ends the map
     }
+    this.open--;
     if (!entries) return skipped as unknown as MapNode;
     return { kind: 'map', entries, keySpans, span: { start: at, end: this.endOfPrevious() } };
   }
@@ -404,6 +435,7 @@ export class FastDocumentReader {
     const items: YNode[] | undefined = this.keep === 0 ? undefined : [];
     let dash = at;
     this.count();
+    this.open++;
     for (;;) {
       const end = this.ends[this.i]!;
       let p = dash + 1;
@@ -418,7 +450,7 @@ export class FastDocumentReader {
       } else if ((colon = this.keyEnd(p, end)) >= 0) {
         item = this.blockMap(p, colon);
       } else {
-        item = this.inlineValue(p, end, indent);
+        item = this.inlineValue(p, end, indent, false);
       }
       items?.push(item);
       this.skipBlank();
@@ -429,17 +461,29 @@ export class FastDocumentReader {
       dash = this.starts[this.i]! + next;
       if (!this.isDash(dash, this.ends[this.i]!)) break;
     }
+    this.open--;
     if (!items) return skipped as unknown as SeqNode;
     return { kind: 'seq', items, span: { start: at, end: this.endOfPrevious() } };
   }
 
-  /** A value that starts on the current line (which ends at `end`) at `at`; advances past every line it takes. */
-  private inlineValue(at: number, end: number, parent: number): YNode {
+  /**
+   * A value that starts on the current line (which ends at `end`) at `at`; advances past every line it
+   * takes. `sameIndentSeq`: the value of a `key:` (true: a block sequence may start at the key's
+   * indentation on the next line) or of a `- ` (false); undefined for a value alone at a line's start.
+   */
+  private inlineValue(at: number, end: number, parent: number, sameIndentSeq?: boolean): YNode {
     const t = this.text;
     const c = t.charCodeAt(at);
     switch (c) {
       case 38: // &
-      case 42: // *
+        return this.anchored(at, end, parent, sameIndentSeq);
+      case 42: {
+        // *
+        const nameEnd = this.nameEnd(at + 1, end, false);
+        const node = this.alias(at, nameEnd);
+        this.endOfValue(nameEnd, end);
+        return node;
+      }
       case 33: // !
       case 37: // %
       case 64: // @
@@ -473,6 +517,120 @@ export class FastDocumentReader {
     }
     if (!this.plainCanStart(at, end)) giveUp();
     return this.plain(at, end, parent);
+  }
+
+  /**
+   * Where the anchor or alias name starting at `p` ends: letters, digits, `_`, `-` and `.` (yaml
+   * takes more; anything else is left to it), then a space or the line's end, or in a flow
+   * collection also `,`, `]` or `}`.
+   */
+  private nameEnd(p: number, end: number, inFlow: boolean): number {
+    const t = this.text;
+    const from = p;
+    for (; p < end; p++) {
+      const ch = t.charCodeAt(p);
+      if (!((ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || (ch >= 48 && ch <= 57) || ch === 95 || ch === 45 || ch === 46)) break;
+    }
+    if (p === from) giveUp();
+    if (p < end) {
+      const ch = t.charCodeAt(p);
+      if (ch !== 32 && !(inFlow && (ch === 44 || ch === 93 || ch === 125))) giveUp();
+    }
+    return p;
+  }
+
+  /**
+   * `&name` at `at` and the value it anchors: after it on the line, or (after `key:` or `- `) on the
+   * next lines or a null. The value is read whole whatever the skim (an alias may need it later);
+   * its span is the value's own, as yaml's.
+   */
+  private anchored(at: number, end: number, parent: number, sameIndentSeq: boolean | undefined): YNode {
+    const t = this.text;
+    const nameEnd = this.nameEnd(at + 1, end, false);
+    const p = this.skipSpaces(nameEnd, end);
+    const alone = p === end || t.charCodeAt(p) === 35; /* # */
+    if (alone && sameIndentSeq === undefined) giveUp(); // an anchor alone at a line's start: yaml decides
+    const entry = this.anchorStart(t.slice(at + 1, nameEnd));
+    const keep = this.keep;
+    const deepest = this.deepest;
+    const before = this.nodes;
+    this.keep = 2;
+    this.deepest = this.open;
+    let node: YNode;
+    if (alone) {
+      this.i++;
+      node = this.nestedValue(parent, p, sameIndentSeq!);
+    } else {
+      const c = t.charCodeAt(p);
+      if (c === 38 /* & */ || c === 42 /* * */) giveUp();
+      node = this.inlineValue(p, end, parent, sameIndentSeq);
+    }
+    this.anchorEnd(entry, node, before, deepest);
+    this.keep = keep;
+    return node;
+  }
+
+  /** Registers an anchor whose value is about to be read (a later one of the same name wins). */
+  private anchorStart(name: string): Anchor {
+    const entry: Anchor = { node: undefined, size: 0, height: 0, copy: undefined };
+    (this.anchors ??= new Map()).set(name, entry);
+    return entry;
+  }
+
+  /** The anchored value has been read: its node, size and height (the deepest before it was `deepest`). */
+  private anchorEnd(entry: Anchor, node: YNode, before: number, deepest: number): void {
+    entry.node = node;
+    entry.size = this.nodes - before;
+    entry.height = this.deepest - this.open;
+    if (deepest > this.deepest) this.deepest = deepest;
+  }
+
+  /**
+   * The alias `*name` in [at, nameEnd), as the yaml path converts it: to a scalar, a scalar where the
+   * alias is written that remembers its anchor's span (two nodes counted); to a collection, a copy of
+   * it made at the first alias and shared by the later ones, counted as the nodes it stands for.
+   * Unknown aliases and aliases to a value being read (itself): yaml decides.
+   */
+  private alias(at: number, nameEnd: number): YNode {
+    const entry = this.anchors?.get(this.text.slice(at + 1, nameEnd));
+    const target = entry?.node;
+    if (!target) return giveUp();
+    this.count();
+    if (target.kind === 'scalar') {
+      this.count();
+      if (this.keep === 0) return skipped;
+      return { kind: 'scalar', value: target.value, span: { start: at, end: nameEnd }, style: target.style, anchor: target.span };
+    }
+    const depth = this.open + entry!.height;
+    if (depth > this.deepest) {
+      this.deepest = depth;
+      if (depth > this.maxDepth) giveUp();
+    }
+    this.nodes += entry!.size;
+    if (this.nodes > this.maxNodes) giveUp();
+    if (this.keep === 0) return skipped;
+    if (!entry!.copy) {
+      entry!.copy = this.copyOf(target);
+      (this.aliasCopies ??= new Set()).add(entry!.copy);
+    }
+    return entry!.copy;
+  }
+
+  /** A fresh copy of a node, as yaml converts a collection again; the copies aliases share stay shared. */
+  private copyOf(n: YNode): YNode {
+    if (this.aliasCopies?.has(n)) return n;
+    switch (n.kind) {
+      case 'scalar':
+        return { ...n };
+      case 'seq':
+        return { kind: 'seq', items: n.items.map((item) => this.copyOf(item)), span: n.span };
+      case 'map': {
+        const entries = new Map<string, YNode>();
+        for (const [k, v] of n.entries) entries.set(k, this.copyOf(v));
+        const keySpans = n.keySpans === noKeySpans ? noKeySpans : new Map(n.keySpans);
+        return { kind: 'map', entries, keySpans, span: n.span };
+      }
+    }
   }
 
   /** A quoted scalar over several lines in a block: only spaces and a comment may follow it. */
@@ -793,6 +951,7 @@ export class FastDocumentReader {
     const keySpans = build && !isSeq ? (this.skimmedDocument ? noKeySpans : new Map<string, Span>()) : undefined;
     const keys = !build && !isSeq ? new Set<string>() : undefined;
     this.count();
+    this.open++;
     let p = this.flowSkip(at + 1, lowClose);
     while (t.charCodeAt(p) !== close) {
       if (isSeq) {
@@ -835,6 +994,7 @@ export class FastDocumentReader {
     }
     p++;
     this.fp = p;
+    this.open--;
     if (!build) return skipped;
     return items ? { kind: 'seq', items, span: { start: at, end: p } } : { kind: 'map', entries: entries!, keySpans: keySpans!, span: { start: at, end: p } };
   }
@@ -865,6 +1025,13 @@ export class FastDocumentReader {
     const t = this.text;
     const c = t.charCodeAt(p);
     if (c === 91 /* [ */ || c === 123 /* { */) return this.flow(p, depth + 1);
+    if (c === 42 /* * */) {
+      const nameEnd = this.nameEnd(p + 1, this.ends[this.i]!, true);
+      const node = this.alias(p, nameEnd);
+      this.fp = nameEnd;
+      return node;
+    }
+    if (c === 38 /* & */) return this.flowAnchored(p, depth);
     if (c === 34 /* " */ || c === 39 /* ' */) {
       let q = this.quoteEnd(p, this.ends[this.i]!);
       let value: string;
@@ -880,6 +1047,27 @@ export class FastDocumentReader {
       return { kind: 'scalar', value, span: { start: p, end: q }, style: c === 34 ? 'double' : 'single' };
     }
     return this.flowPlain(p);
+  }
+
+  /** `&name` at `p` in a flow collection and the value after it on the same line (see anchored). */
+  private flowAnchored(p: number, depth: number): YNode {
+    const t = this.text;
+    const end = this.ends[this.i]!;
+    const nameEnd = this.nameEnd(p + 1, end, true);
+    const q = this.skipSpaces(nameEnd, end);
+    if (q === end) giveUp();
+    const c = t.charCodeAt(q);
+    if (c === 35 /* # */ || c === 44 /* , */ || c === 93 /* ] */ || c === 125 /* } */ || c === 38 /* & */ || c === 42 /* * */) giveUp();
+    const entry = this.anchorStart(t.slice(p + 1, nameEnd));
+    const keep = this.keep;
+    const deepest = this.deepest;
+    const before = this.nodes;
+    this.keep = 2;
+    this.deepest = this.open;
+    const node = this.flowValue(q, depth);
+    this.anchorEnd(entry, node, before, deepest);
+    this.keep = keep;
+    return node;
   }
 
   /**
