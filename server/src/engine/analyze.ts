@@ -103,7 +103,7 @@ export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]
   const key = templatesKey(templates);
   // Without `all`, only reviews that run images are kept: the others can fail only a namespaceSelector
   // (Gatekeeper's match error), and the caller asks for them again when a constraint has one.
-  // withObjects (Rego constraints are evaluated): every review, with the object as JSON.
+  // withObjects (Rego constraints are evaluated): every review, with the object as a Rego value.
   const keepAll = all || withObjects;
   const reviews = a.skipped ? [] : detachReviews(a.reviews(templates, keepAll, withObjects)!.filter((r) => keepAll || r.uses.length > 0));
   const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicyObjects(a.policy) ? a.lines : undefined;
@@ -147,7 +147,7 @@ function detachReviews(reviews: readonly Review[]): Review[] {
   }));
 
   function detachSubject(s: RegoSubject): RegoSubject {
-    // The review and object hold copies of their strings already (see toValue).
+    // The review and object own their strings already (toValue, subjectOf and expansion copy them).
     return {
       ...s,
       fields: { ...s.fields, keys: s.fields.keys.map(str), containers: s.fields.containers.map((c) => ({ ...c, name: str(c.name), ...(c.image !== undefined ? { image: str(c.image) } : {}) })) },

@@ -3,7 +3,7 @@
 import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
 import { ImageUse, imageUsesOf } from './images';
 import { GroupVersionKind, K8sObject, stringMap } from './objects';
-import { admissionGvk, admissionSubject, cachedSubject, isAdmissionReview, RegoSubject, toValue } from './regoCheck';
+import { admissionGvk, admissionSubject, cachedSubject, isAdmissionReview, ownString, RegoSubject, toValue } from './regoCheck';
 import { RObject } from '../rego/value';
 
 export interface ExpansionTemplate {
@@ -172,9 +172,10 @@ export function expand(o: K8sObject, templates: readonly ExpansionTemplate[], wi
         const m = body.get('metadata');
         let metadata = m instanceof RObject ? m : new RObject();
         if (metadata.get('name') === undefined) metadata = metadata.with('name', name);
-        if (r.namespace !== undefined) metadata = metadata.with('namespace', r.namespace);
+        // Strings that do not come through toValue are owned here too (a slice would keep its file's text).
+        if (r.namespace !== undefined) metadata = metadata.with('namespace', ownString(r.namespace));
         const g = t.generatedGVK;
-        return body.with('apiVersion', g.group ? `${g.group}/${g.version}` : g.version).with('kind', g.kind).with('metadata', metadata);
+        return body.with('apiVersion', ownString(g.group ? `${g.group}/${g.version}` : g.version)).with('kind', ownString(g.kind)).with('metadata', metadata);
       };
       visit(
         {
