@@ -97,14 +97,19 @@ describe('trusted-images check', () => {
     assert.equal(images.code, 1);
     const labels = run(['check', 'examples', '--only=K8sRequiredTeamLabel,K8sNoSuchKind']);
     assert.match(labels.stdout, /2 violations \(2 deny, 0 warn, 0 dryrun\); 1 constraint,/);
+    assert.match(labels.stderr, /--only K8sNoSuchKind: no constraint of this kind was found/);
+    assert.doesNotMatch(labels.stderr, /K8sRequiredTeamLabel/);
     assert.doesNotMatch(labels.stdout, /invalid image repo|Invalid image repo/);
     // A template of a kind left out is not compiled: its Rego errors are not reported.
     const broken = 'apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: k8sbroken\nspec:\n  crd:\n    spec:\n      names:\n        kind: K8sBroken\n  targets:\n  - target: admission.k8s.gatekeeper.sh\n    rego: |\n      package k8sbroken\n      violation[{"msg": msg}] { == }\n';
-    const dir = workspace({ 't.yaml': broken, 'c.yaml': constraint, 'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\n' });
+    const brokenConstraint = 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sBroken\nmetadata:\n  name: b\nspec:\n  matc: {}\n';
+    const orphan = 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sNoTemplate\nmetadata:\n  name: o\n';
+    const dir = workspace({ 't.yaml': broken, 'b.yaml': brokenConstraint, 'o.yaml': orphan, 'c.yaml': constraint, 'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\n' });
     const all = JSON.parse(run(['check', '--format', 'json'], dir).stdout);
     assert.match(all.errors.map((e: { message: string }) => e.message).join('\n'), /ConstraintTemplate k8sbroken: rego_parse_error/);
     const onlyImages = JSON.parse(run(['check', '--format', 'json', '--only', 'K8sAllowedRepos'], dir).stdout);
     assert.deepEqual(onlyImages.errors, []);
+    assert.deepEqual(onlyImages.warnings, []);
     assert.equal(onlyImages.violations.length, 1);
     const bad = run(['check', 'examples', '--only', 'K8s AllowedRepos']);
     assert.equal(bad.code, 2);

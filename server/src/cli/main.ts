@@ -135,6 +135,10 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     return 0;
   }
   const report = await buildReport(args.paths, args.options);
+  // A misspelt kind would check nothing and pass: say so.
+  for (const k of args.options.onlyKinds ?? []) {
+    if (!report.constraints.some((c) => c.kind === k)) err(`trusted-images: --only ${k}: no constraint of this kind was found\n`);
+  }
   if (report.summary.files === 0 && report.errors.length > 0) {
     for (const e of report.errors) err(`trusted-images: ${e.file}: ${e.message}\n`);
     if (args.format === 'text') return 2;

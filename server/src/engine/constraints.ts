@@ -134,7 +134,7 @@ const namespaceKind = /\bNamespace["']?[ \t]*(?:[,}\]\r\n#]|$)/;
 /** Escapes that can spell the words above in a double-quoted scalar: \x, \u, \U, and a joined line. */
 const lettersByEscape = /\\(?:[xuU]|\r|\n)/;
 
-/** Reads the policy objects among a file's objects (only: the kinds checked; other templates are not compiled). */
+/** Reads the policy objects among a file's objects (only: the kinds checked; other constraints are left out, other templates not compiled). */
 export function collectPolicyObjects(file: string, objects: readonly K8sObject[], text?: string, only?: ReadonlySet<string>): PolicyObjects {
   const constraints: Constraint[] = [];
   const templates: Template[] = [];
@@ -148,6 +148,8 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
     const problem = (message: string, severity: PolicyProblem['severity'] = 'error') => problems.push({ ...at, message, severity });
     try {
       if (o.gvk.group === 'constraints.gatekeeper.sh') {
+        // A kind left out of the check: not read, nor linted.
+        if (only && !only.has(o.gvk.kind)) continue;
         problems.push(...lintMatch(getPath(o.node, 'spec', 'match'), file));
         if (!isPolicyKind(o.gvk.kind)) {
           // Other policies: evaluated with their template's Rego.

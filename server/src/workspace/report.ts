@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { analyzeText, compact, FileAnalysis } from '../engine/analyze';
 import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation, violationSpan } from '../engine/check';
-import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects, PolicySet } from '../engine/constraints';
+import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects } from '../engine/constraints';
 import { defaultParseLimits, ParseLimits } from '../engine/documents';
 import { defaultExpansions, Review } from '../engine/expansion';
 import { emptyData, inventoryOf } from '../engine/regoCheck';
@@ -77,7 +77,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const rel = (p: string) => {
     let r = relCache.get(p);
     if (r === undefined) {
-      r = fastRelative(p) ?? (path.relative(options.cwd, p) || '.');
+      r = fastRelative(p) || path.relative(options.cwd, p) || '.';
       relCache.set(p, (r = path.sep === '/' ? r : r.split(path.sep).join('/')));
     }
     return r;
@@ -118,7 +118,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: read.error });
     else policyPass(f.path, read);
   }
-  const policy = onlyKinds(buildPolicySet(policyParts, defaultExpansions), options.onlyKinds);
+  const policy = buildPolicySet(policyParts, defaultExpansions);
   const lineOf = (file: string, offset: number) => (kept.get(file)?.lines.position(offset).line ?? 0) + 1;
 
   for (const c of policy.constraints) {
@@ -210,18 +210,6 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   report.skipped.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
   report.summary.violations = report.violations.length;
   return report;
-}
-
-/** The policy with only the constraints of the kinds asked for. */
-function onlyKinds(policy: PolicySet, kinds: readonly string[] | undefined): PolicySet {
-  if (!kinds) return policy;
-  const regoConstraints = policy.regoConstraints.filter((c) => kinds.includes(c.kind));
-  return {
-    ...policy,
-    constraints: policy.constraints.filter((c) => kinds.includes(c.kind)),
-    regoConstraints,
-    usesInventory: regoConstraints.some((c) => c.template.rego.policy.usesInventory),
-  };
 }
 
 function toReportViolation(
