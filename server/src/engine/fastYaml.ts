@@ -1,5 +1,5 @@
-// A fast reader for the plain subset of YAML that real manifests use: block mappings and sequences,
-// plain (also multi-line), quoted one-line and block scalars, one-line flow collections, comments.
+// A fast reader for the subset of YAML that real manifests use: block mappings and sequences, plain,
+// quoted and block scalars, flow collections (also over several lines), anchors and aliases, comments.
 // It produces the same nodes, values and spans as the `yaml` path (documents.ts), and gives up on a
 // document (returns undefined) at the first thing it does not fully understand: tags, merge keys,
 // anchors on keys, complex keys, tabs, odd indentation, duplicate keys. The
@@ -121,7 +121,7 @@ export const skipped: ScalarNode = Object.freeze({ kind: 'scalar', value: null, 
  * starts reading that document, and reads are never interleaved. One typed array per file was a
  * noticeable share of a cold check's allocations.
  */
-let sharedIndents = new Int32Array(4096);
+let sharedIndents: Int32Array = new Int32Array(4096);
 
 /**
  * An anchor (`&name`) seen so far in the document: its node once read (undefined while it is read:
@@ -187,9 +187,14 @@ export class FastDocumentReader {
     }
     this.starts = lineStarts;
     this.ends = lineEnds;
-    if (sharedIndents.length < to) sharedIndents = new Int32Array(Math.max(to, lineStarts.length));
+    // Shared up to 64k lines, as the line arrays are (documents.ts): a huge file does not keep its size.
+    let indents = this.indents.length >= to ? this.indents : sharedIndents;
+    if (indents.length < to) {
+      indents = new Int32Array(Math.max(to, lineStarts.length));
+      if (indents.length <= 65536) sharedIndents = indents;
+    }
+    this.indents = indents;
     const t = this.text;
-    const indents = (this.indents = sharedIndents);
     for (let k = from; k < to; k++) {
       const start = lineStarts[k]!;
       const end = lineEnds[k]!;
