@@ -71,7 +71,8 @@ for (const f of files) { try { const d = parse(fs.readFileSync(f, 'utf8')); docs
 type Timed = ReturnType<typeof timeNode>;
 
 /** The check against the yardsticks on the same files (measured once per workload, passed again for a variant). */
-function cliFigures(label: string, target: string, extra: string[] = [], yardsticks?: { jsy: Timed; yml: Timed }): { jsy: Timed; yml: Timed } {
+/** targetNote: what the ratio is held to (the issue's targets are set for the image check). */
+function cliFigures(label: string, target: string, extra: string[] = [], yardsticks?: { jsy: Timed; yml: Timed }, targetNote = 'target <= 1.0, must <= 1.5'): { jsy: Timed; yml: Timed } {
   const files = yamlFiles(target);
   const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const list = path.join(benchDir, `files-${label.replace(/\W+/g, '_')}.txt`);
@@ -86,7 +87,7 @@ function cliFigures(label: string, target: string, extra: string[] = [], yardsti
       `  trusted-images check  ${cli.ms.toFixed(0).padStart(6)} ms  ${(mb / (cli.ms / 1000)).toFixed(1).padStart(5)} MB/s  peak RSS ${cli.rssMB.toFixed(0)} MB\n` +
       `  js-yaml loadAll       ${jsy.ms.toFixed(0).padStart(6)} ms  ${(mb / (jsy.ms / 1000)).toFixed(1).padStart(5)} MB/s  peak RSS ${jsy.rssMB.toFixed(0)} MB\n` +
       `  yaml parseAllDocs     ${yml.ms.toFixed(0).padStart(6)} ms  ${(mb / (yml.ms / 1000)).toFixed(1).padStart(5)} MB/s  peak RSS ${yml.rssMB.toFixed(0)} MB\n` +
-      `  ratio check/js-yaml ${(cli.ms / jsy.ms).toFixed(2)} (target <= 1.0, must <= 1.5); check/yaml ${(cli.ms / yml.ms).toFixed(2)}`,
+      `  ratio check/js-yaml ${(cli.ms / jsy.ms).toFixed(2)} (${targetNote}); check/yaml ${(cli.ms / yml.ms).toFixed(2)}`,
   );
   return { jsy, yml };
 }
@@ -203,7 +204,9 @@ async function main(): Promise<void> {
   }
   const corpus = path.join(shared, 'corpus', 'real');
   if (fs.existsSync(corpus)) {
-    const yardsticks = cliFigures('corpus/real, all 69 constraints (65 evaluated by their Rego)', corpus);
+    // The targets are set for the image check (the next row); this one adds the 65 Rego policies the
+    // corpus holds, evaluated on every object they match (38,834 evaluations).
+    const yardsticks = cliFigures('corpus/real, all 69 constraints (65 evaluated by their Rego)', corpus, [], undefined, 'policy evaluation included: the targets are for the image check, next row');
     cliFigures(`corpus/real, the image policies only (${imagePolicies.join(' ')})`, corpus, imagePolicies, yardsticks);
     await serverPass('corpus/real', corpus);
     const big = path.join(corpus, 'argo-cd', 'manifests', 'install.yaml');
