@@ -43,13 +43,17 @@ function encodeComposite(v: readonly Value[] | RObject | RSet): string {
 }
 
 abstract class Keyed<T> {
-  protected readonly m: Map<string, [Value, T]>;
+  /** keyOf(key) -> value: no [key, value] pair per entry (the inventory holds millions of entries). */
+  protected readonly m: Map<string, T>;
+  /** keyOf(key) -> key, for keys that are not strings (a string key is its own map key). */
+  protected others: Map<string, Value> | undefined;
   private sortedCache: [Value, T][] | undefined;
   /** The key this value is stored under (see keyOf), once asked for. */
   encoding: string | undefined;
 
-  constructor(entries?: Map<string, [Value, T]>) {
-    this.m = entries ?? new Map();
+  constructor(m?: Map<string, T>, others?: Map<string, Value>) {
+    this.m = m ?? new Map();
+    this.others = others;
   }
 
   get size(): number {
@@ -57,20 +61,24 @@ abstract class Keyed<T> {
   }
 
   protected put(k: Value, v: T): void {
-    this.m.set(keyOf(k), [k, v]);
+    const key = keyOf(k);
+    this.m.set(key, v);
+    if (typeof k !== 'string') (this.others ??= new Map()).set(key, k);
     this.sortedCache = undefined;
     this.encoding = undefined;
   }
 
-  /** Entries in the order they were set (cheaper than sortedEntries when order does not matter). */
-  entries(): IterableIterator<[Value, T]> {
-    return this.m.values();
+  /** The key stored under a map key (see keyOf: `\0s` marks a string that starts with NUL). */
+  private keyAt(mapKey: string): Value {
+    if (mapKey.length === 0 || mapKey.charCodeAt(0) !== 0) return mapKey;
+    return mapKey.charCodeAt(1) === 115 /* s */ ? mapKey.slice(2) : this.others!.get(mapKey)!;
   }
 
   /** Entries in OPA's order (sorted by key). */
   sortedEntries(): [Value, T][] {
     if (this.sortedCache === undefined) {
-      const entries = [...this.m.values()];
+      const entries: [Value, T][] = [];
+      for (const [mapKey, v] of this.m) entries.push([this.keyAt(mapKey), v]);
       let sorted = true;
       for (let i = 1; i < entries.length && sorted; i++) if (compare(entries[i - 1]![0], entries[i]![0]) > 0) sorted = false;
       if (!sorted) entries.sort((a, b) => compare(a[0], b[0]));
@@ -88,7 +96,7 @@ export class RObject extends Keyed<Value> {
   }
 
   get(k: Value): Value | undefined {
-    return this.m.get(keyOf(k))?.[1];
+    return this.m.get(keyOf(k));
   }
 
   has(k: Value): boolean {
@@ -102,7 +110,7 @@ export class RObject extends Keyed<Value> {
 
   /** A copy with one key set (the values are shared). */
   with(k: Value, v: Value): RObject {
-    const o = new RObject(new Map(this.m));
+    const o = new RObject(new Map(this.m), this.others && new Map(this.others));
     o.put(k, v);
     return o;
   }
