@@ -555,39 +555,36 @@ export class FastDocumentReader {
     const p = this.skipSpaces(nameEnd, end);
     const alone = p === end || t.charCodeAt(p) === 35; /* # */
     if (alone && sameIndentSeq === undefined) giveUp(); // an anchor alone at a line's start: yaml decides
-    const entry = this.anchorStart(t.slice(at + 1, nameEnd));
+    return this.readAnchored(t.slice(at + 1, nameEnd), () => {
+      if (alone) {
+        this.i++;
+        return this.nestedValue(parent, p, sameIndentSeq!);
+      }
+      const c = t.charCodeAt(p);
+      if (c === 38 /* & */ || c === 42 /* * */) giveUp();
+      return this.inlineValue(p, end, parent, sameIndentSeq);
+    });
+  }
+
+  /**
+   * Registers an anchor (a later one of the same name wins) and reads its value with `read`, whole
+   * whatever the skim: its node, the nodes it counts and its height, for the aliases to it.
+   */
+  private readAnchored(name: string, read: () => YNode): YNode {
+    const entry: Anchor = { node: undefined, size: 0, height: 0, copy: undefined };
+    (this.anchors ??= new Map()).set(name, entry);
     const keep = this.keep;
     const deepest = this.deepest;
     const before = this.nodes;
     this.keep = 2;
     this.deepest = this.open;
-    let node: YNode;
-    if (alone) {
-      this.i++;
-      node = this.nestedValue(parent, p, sameIndentSeq!);
-    } else {
-      const c = t.charCodeAt(p);
-      if (c === 38 /* & */ || c === 42 /* * */) giveUp();
-      node = this.inlineValue(p, end, parent, sameIndentSeq);
-    }
-    this.anchorEnd(entry, node, before, deepest);
-    this.keep = keep;
-    return node;
-  }
-
-  /** Registers an anchor whose value is about to be read (a later one of the same name wins). */
-  private anchorStart(name: string): Anchor {
-    const entry: Anchor = { node: undefined, size: 0, height: 0, copy: undefined };
-    (this.anchors ??= new Map()).set(name, entry);
-    return entry;
-  }
-
-  /** The anchored value has been read: its node, size and height (the deepest before it was `deepest`). */
-  private anchorEnd(entry: Anchor, node: YNode, before: number, deepest: number): void {
+    const node = read();
     entry.node = node;
     entry.size = this.nodes - before;
     entry.height = this.deepest - this.open;
     if (deepest > this.deepest) this.deepest = deepest;
+    this.keep = keep;
+    return node;
   }
 
   /**
@@ -1063,16 +1060,7 @@ export class FastDocumentReader {
     if (q === end) giveUp();
     const c = t.charCodeAt(q);
     if (c === 35 /* # */ || c === 44 /* , */ || c === 93 /* ] */ || c === 125 /* } */ || c === 38 /* & */ || c === 42 /* * */) giveUp();
-    const entry = this.anchorStart(t.slice(p + 1, nameEnd));
-    const keep = this.keep;
-    const deepest = this.deepest;
-    const before = this.nodes;
-    this.keep = 2;
-    this.deepest = this.open;
-    const node = this.flowValue(q, depth);
-    this.anchorEnd(entry, node, before, deepest);
-    this.keep = keep;
-    return node;
+    return this.readAnchored(t.slice(p + 1, nameEnd), () => this.flowValue(q, depth));
   }
 
   /**
