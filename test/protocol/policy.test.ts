@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { templateYaml } from '../support/helpers';
 import { applyTextEdits, LspTextEdit, TestClient, uriOf } from './lspClient';
 
 const constraint = `apiVersion: constraints.gatekeeper.sh/v1beta1
@@ -72,25 +73,7 @@ describe('policy files in the editor', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-rego-'));
     fs.writeFileSync(
       path.join(dir, 'template.yaml'),
-      `apiVersion: templates.gatekeeper.sh/v1
-kind: ConstraintTemplate
-metadata:
-  name: k8sprivileged
-spec:
-  crd:
-    spec:
-      names:
-        kind: K8sPrivileged
-  targets:
-    - target: admission.k8s.gatekeeper.sh
-      rego: |
-        package k8sprivileged
-        violation[{"msg": msg}] {
-          c := input.review.object.spec.containers[_]
-          c.securityContext.privileged
-          msg := sprintf("Privileged container is not allowed: %v", [c.name])
-        }
-`,
+      templateYaml('k8sprivileged', 'K8sPrivileged', 'package k8sprivileged\nviolation[{"msg": msg}] {\n  c := input.review.object.spec.containers[_]\n  c.securityContext.privileged\n  msg := sprintf("Privileged container is not allowed: %v", [c.name])\n}'),
     );
     fs.writeFileSync(path.join(dir, 'constraint.yaml'), 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sPrivileged\nmetadata:\n  name: no-priv\n');
     const priv = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: corp/app\n    securityContext:\n      privileged: true\n';
@@ -123,27 +106,7 @@ spec:
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-inventory-'));
     fs.writeFileSync(
       path.join(dir, 'template.yaml'),
-      `apiVersion: templates.gatekeeper.sh/v1
-kind: ConstraintTemplate
-metadata:
-  name: k8suniquehost
-spec:
-  crd:
-    spec:
-      names:
-        kind: K8sUniqueHost
-  targets:
-    - target: admission.k8s.gatekeeper.sh
-      rego: |
-        package k8suniquehost
-        violation[{"msg": msg}] {
-          host := input.review.object.spec.rules[_].host
-          other := data.inventory.namespace[ns][_]["Ingress"][name]
-          name != input.review.object.metadata.name
-          other.spec.rules[_].host == host
-          msg := sprintf("ingress host conflicts with an existing ingress <%v>", [name])
-        }
-`,
+      templateYaml('k8suniquehost', 'K8sUniqueHost', 'package k8suniquehost\nviolation[{"msg": msg}] {\n  host := input.review.object.spec.rules[_].host\n  other := data.inventory.namespace[ns][_]["Ingress"][name]\n  name != input.review.object.metadata.name\n  other.spec.rules[_].host == host\n  msg := sprintf("ingress host conflicts with an existing ingress <%v>", [name])\n}'),
     );
     fs.writeFileSync(path.join(dir, 'constraint.yaml'), 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sUniqueHost\nmetadata:\n  name: unique\nspec:\n  match:\n    kinds:\n      - apiGroups: ["networking.k8s.io"]\n        kinds: ["Ingress"]\n');
     const ing = (name: string, host: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ${name}\nspec:\n  rules:\n  - host: ${host}\n`;

@@ -41,6 +41,12 @@ export function checkTexts(files: Record<string, string>, options: Partial<Check
   return { analyses, violations, policy, messages: violations.map((v) => v.message).sort() };
 }
 
+/** A ConstraintTemplate whose first target's Rego is `rego` (written without indentation). */
+export function templateYaml(name: string, kind: string, rego: string, apiVersion = 'templates.gatekeeper.sh/v1'): string {
+  const indented = rego.split('\n').map((l) => (l ? '        ' + l : l)).join('\n');
+  return `apiVersion: ${apiVersion}\nkind: ConstraintTemplate\nmetadata:\n  name: ${name}\nspec:\n  crd:\n    spec:\n      names:\n        kind: ${kind}\n  targets:\n    - target: admission.k8s.gatekeeper.sh\n      rego: |\n${indented}\n`;
+}
+
 export function constraintYaml(kind: string, name: string, spec: string): string {
   return `apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 }

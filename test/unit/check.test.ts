@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeText } from '../../server/src/engine/analyze';
 import { hasPolicyObjects, mayHoldPolicyObjects } from '../../server/src/engine/constraints';
-import { checkTexts, constraintYaml, needsShared, sharedRoot, yamlFiles } from '../support/helpers';
+import { checkTexts, constraintYaml, needsShared, sharedRoot, templateYaml, yamlFiles } from '../support/helpers';
 
 const allowed = (repos: string, extra = '') => constraintYaml('K8sAllowedRepos', 'trusted', `${extra}  parameters:\n    repos: ${repos}\n`);
 const pod = (image: string, extra = '') =>
@@ -168,27 +168,19 @@ describe('enforcement actions', () => {
 });
 
 describe('templates and expansion templates in the workspace', () => {
-  const seedTemplate = `apiVersion: templates.gatekeeper.sh/v1beta1
-kind: ConstraintTemplate
-metadata:
-  name: k8sallowedrepos
-spec:
-  crd:
-    spec:
-      names:
-        kind: K8sAllowedRepos
-  targets:
-    - target: admission.k8s.gatekeeper.sh
-      rego: |
-        package k8sallowedrepos
-        violation[{"msg": msg}] {
-          input.review.kind.kind == "Pod"
-          image := input.review.object.spec.containers[_].image
-          satisfied := [good | repo = input.parameters.repos[_] ; good = startswith(image, repo)]
-          not any(satisfied)
-          msg := sprintf("Invalid image repo: <%v>, allowed repos are %v", [image, input.parameters.repos])
-        }
-`;
+  const seedTemplate = templateYaml(
+    'k8sallowedrepos',
+    'K8sAllowedRepos',
+    `package k8sallowedrepos
+violation[{"msg": msg}] {
+  input.review.kind.kind == "Pod"
+  image := input.review.object.spec.containers[_].image
+  satisfied := [good | repo = input.parameters.repos[_] ; good = startswith(image, repo)]
+  not any(satisfied)
+  msg := sprintf("Invalid image repo: <%v>, allowed repos are %v", [image, input.parameters.repos])
+}`,
+    'templates.gatekeeper.sh/v1beta1',
+  );
   test("the workspace template's message is used", () => {
     const r = checkTexts({ t: seedTemplate, c: allowed('["corp/"]'), p: pod('nginx') });
     assert.deepEqual(r.policy.problems, []);

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
+import { needsShared, projectRoot, sharedRoot, templateYaml } from '../support/helpers';
 
 const bin = path.join(projectRoot, 'bin', 'trusted-images.js');
 
@@ -101,7 +101,7 @@ describe('trusted-images check', () => {
     assert.doesNotMatch(labels.stderr, /K8sRequiredTeamLabel/);
     assert.doesNotMatch(labels.stdout, /invalid image repo|Invalid image repo/);
     // A template of a kind left out is not compiled: its Rego errors are not reported.
-    const broken = 'apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: k8sbroken\nspec:\n  crd:\n    spec:\n      names:\n        kind: K8sBroken\n  targets:\n  - target: admission.k8s.gatekeeper.sh\n    rego: |\n      package k8sbroken\n      violation[{"msg": msg}] { == }\n';
+    const broken = templateYaml('k8sbroken', 'K8sBroken', 'package k8sbroken\nviolation[{"msg": msg}] { == }');
     const brokenConstraint = 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sBroken\nmetadata:\n  name: b\nspec:\n  matc: {}\n';
     const orphan = 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sNoTemplate\nmetadata:\n  name: o\n';
     const dir = workspace({ 't.yaml': broken, 'b.yaml': brokenConstraint, 'o.yaml': orphan, 'c.yaml': constraint, 'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\n' });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildReport, defaultReportOptions } from '../../server/src/workspace/report';
-import { checkTexts, needsShared } from '../support/helpers';
+import { checkTexts, needsShared, templateYaml } from '../support/helpers';
 import { analyzeText } from '../../server/src/engine/analyze';
 import { checkObjects } from '../../server/src/engine/check';
 import { buildPolicySet } from '../../server/src/engine/constraints';
@@ -134,20 +134,6 @@ check("nodelim") { glob.match("*hub.com", null, "api.cdn.github.com") }`;
 
 // ---- wiring: templates in a workspace
 
-const template = (name: string, kind: string, rego: string) => `apiVersion: templates.gatekeeper.sh/v1
-kind: ConstraintTemplate
-metadata:
-  name: ${name}
-spec:
-  crd:
-    spec:
-      names:
-        kind: ${kind}
-  targets:
-    - target: admission.k8s.gatekeeper.sh
-      rego: |
-${rego.split('\n').map((l) => (l ? '        ' + l : l)).join('\n')}
-`;
 const constraint = (kind: string, name: string, params = '{}', kinds = '["Pod"]', group = '""') =>
   `apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n  match:\n    kinds:\n      - apiGroups: [${group}]\n        kinds: ${kinds}\n  parameters: ${params}\n`;
 const privileged = `package k8sprivileged
@@ -176,7 +162,7 @@ function textAt(text: string, offset: number): string {
 
 describe('Rego templates in a workspace', () => {
   test('a violation is shown on the field the message quotes, in the container it names', () => {
-    const { violations, analyses } = checkTexts({ 't.yaml': template('k8sprivileged', 'K8sPrivileged', privileged), 'c.yaml': constraint('K8sPrivileged', 'no-priv'), 'p.yaml': pod });
+    const { violations, analyses } = checkTexts({ 't.yaml': templateYaml('k8sprivileged', 'K8sPrivileged', privileged), 'c.yaml': constraint('K8sPrivileged', 'no-priv'), 'p.yaml': pod });
     assert.equal(violations.length, 1);
     assert.equal(violations[0]!.message, 'Privileged container is not allowed: sidecar, securityContext: {"privileged": true}');
     assert.equal(textAt(analyses[2]!.text, violations[0]!.at!.start), 'securityContext:');
@@ -185,12 +171,12 @@ describe('Rego templates in a workspace', () => {
 
   test('the Pods that workloads create are reviewed, with the [Implied by] prefix only for workspace ExpansionTemplates', () => {
     const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: x\n        image: corp/x\n        securityContext: {privileged: true}\n`;
-    const { messages } = checkTexts({ 't.yaml': template('k8sprivileged', 'K8sPrivileged', privileged), 'c.yaml': constraint('K8sPrivileged', 'no-priv'), 'd.yaml': deployment });
+    const { messages } = checkTexts({ 't.yaml': templateYaml('k8sprivileged', 'K8sPrivileged', privileged), 'c.yaml': constraint('K8sPrivileged', 'no-priv'), 'd.yaml': deployment });
     assert.deepEqual(messages, ['Privileged container is not allowed: x, securityContext: {"privileged": true}']);
   });
 
   test('a template that does not compile: an error at its line in the rego block; its constraints are not evaluated', () => {
-    const t = template('k8sbroken', 'K8sBroken', 'package k8sbroken\nviolation[{"msg": msg}] {\n  msg := sprintf("%v", [input.review.object.metadata.name]\n}');
+    const t = templateYaml('k8sbroken', 'K8sBroken', 'package k8sbroken\nviolation[{"msg": msg}] {\n  msg := sprintf("%v", [input.review.object.metadata.name]\n}');
     const { policy, analyses, violations } = checkTexts({ 't.yaml': t, 'c.yaml': constraint('K8sBroken', 'b'), 'p.yaml': pod });
     assert.deepEqual(violations, []);
     const err = policy.problems.find((p) => p.file === 't.yaml')!;
@@ -232,7 +218,7 @@ ${withRego ? `        - engine: Rego
   });
 
   test('a runaway template is stopped by its budget, named in the message, and the check goes on', () => {
-    const t = template('k8sslow', 'K8sSlow', 'package k8sslow\nviolation[{"msg": "done"}] {\n  n := count([1 | numbers.range(1, 3000)[_]; numbers.range(1, 3000)[_]])\n  n < 0\n}');
+    const t = templateYaml('k8sslow', 'K8sSlow', 'package k8sslow\nviolation[{"msg": "done"}] {\n  n := count([1 | numbers.range(1, 3000)[_]; numbers.range(1, 3000)[_]])\n  n < 0\n}');
     const started = Date.now();
     const { violations } = checkTexts({ 't.yaml': t, 'c.yaml': constraint('K8sSlow', 's'), 'p.yaml': pod });
     assert.ok(Date.now() - started < 5000);
@@ -255,7 +241,7 @@ same(ns, name) { ns == input.review.object.metadata.namespace; name == input.rev
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-inventory-'));
     fs.mkdirSync(path.join(dir, 'repo'));
     fs.mkdirSync(path.join(dir, 'cluster'));
-    fs.writeFileSync(path.join(dir, 'repo', 't.yaml'), template('k8suniquehost', 'K8sUniqueHost', unique));
+    fs.writeFileSync(path.join(dir, 'repo', 't.yaml'), templateYaml('k8suniquehost', 'K8sUniqueHost', unique));
     fs.writeFileSync(path.join(dir, 'repo', 'c.yaml'), constraint('K8sUniqueHost', 'u', '{}', '["Ingress"]', '"networking.k8s.io"'));
     fs.writeFileSync(path.join(dir, 'repo', 'a.yaml'), ing('a'));
     fs.writeFileSync(path.join(dir, 'repo', 'b.yaml'), ing('b'));
@@ -275,7 +261,7 @@ same(ns, name) { ns == input.review.object.metadata.namespace; name == input.rev
   });
 
   test('outcomes kept per document are asked again for another namespace, parameters or inventory', () => {
-    const t = template('k8sns', 'K8sNs', 'package k8sns\nviolation[{"msg": msg}] { msg := sprintf("%v in %v (%v)", [input.review.object.metadata.name, input.review.namespace, input.parameters.tag]) }');
+    const t = templateYaml('k8sns', 'K8sNs', 'package k8sns\nviolation[{"msg": msg}] { msg := sprintf("%v in %v (%v)", [input.review.object.metadata.name, input.review.namespace, input.parameters.tag]) }');
     const p = analyzeText('p.yaml', pod);
     const policyWith = (tag: string) => buildPolicySet([analyzeText('t.yaml', t).policy, analyzeText('c.yaml', constraint('K8sNs', 'n', `{tag: ${tag}}`)).policy], defaultExpansions);
     const one = policyWith('one');
@@ -287,7 +273,7 @@ same(ns, name) { ns == input.review.object.metadata.namespace; name == input.rev
   });
 
   test('an AdmissionReview file is reviewed as its request (an UPDATE here)', () => {
-    const t = template('k8snoupdate', 'K8sNoUpdate', 'package k8snoupdate\nviolation[{"msg": msg}] {\n  input.review.operation == "UPDATE"\n  msg := sprintf("%v updated", [input.review.object.metadata.name])\n}');
+    const t = templateYaml('k8snoupdate', 'K8sNoUpdate', 'package k8snoupdate\nviolation[{"msg": msg}] {\n  input.review.operation == "UPDATE"\n  msg := sprintf("%v updated", [input.review.object.metadata.name])\n}');
     const review = `apiVersion: admission.k8s.io/v1\nkind: AdmissionReview\nrequest:\n  operation: UPDATE\n  kind: {group: "", version: v1, kind: Pod}\n  object:\n    apiVersion: v1\n    kind: Pod\n    metadata: {name: p}\n    spec: {containers: [{name: c, image: x}]}\n`;
     assert.deepEqual(checkTexts({ 't.yaml': t, 'c.yaml': constraint('K8sNoUpdate', 'n'), 'r.yaml': review }).messages, ['p updated']);
     // A plain object is a CREATE.
