@@ -118,7 +118,7 @@ const maxExpansionDepth = 8;
 
 /**
  * The object and everything expansion generates from it, recursively (CronJob -> Job -> Pod).
- * withObjects: each review also carries what Rego evaluation reads (the object as JSON).
+ * withObjects: each review also carries what Rego evaluation reads (the object as a Rego value).
  */
 export function expand(o: K8sObject, templates: readonly ExpansionTemplate[], withObjects = false): Review[] {
   const out: Review[] = [];

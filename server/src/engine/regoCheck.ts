@@ -108,7 +108,7 @@ export function cachedSubject(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, nod
 
 const subjects = new WeakMap<MapNode, { key: string; subject: RegoSubject }>();
 
-/** The review Gatekeeper builds from an object (an AdmissionRequest as JSON). */
+/** The review Gatekeeper builds from an object (an AdmissionRequest, as a Rego value). */
 function subjectOf(r: Pick<Review, 'gvk' | 'name' | 'namespace'>, node: MapNode, object: RObject): RegoSubject {
   const review = RObject.fromEntries(reviewDefaults);
   review.set('kind', RObject.fromEntries([['group', ownString(r.gvk.group)], ['version', ownString(r.gvk.version)], ['kind', ownString(r.gvk.kind)]]));
