@@ -2,11 +2,11 @@
 // and evaluating it on an object it has not seen, over every case of ../shared/conformance/gatekeeper-library.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText } from '../server/src/engine/analyze';
-import { isClusterScoped } from '../server/src/engine/check';
-import { buildPolicySet } from '../server/src/engine/constraints';
-import { defaultExpansions } from '../server/src/engine/expansion';
-import { emptyData, inventoryOf } from '../server/src/engine/regoCheck';
+import { analyzeText } from '../server/src/engine';
+import { isClusterScoped } from '../server/src/engine';
+import { buildPolicySet } from '../server/src/engine';
+import { defaultExpansions } from '../server/src/engine';
+import { emptyData, inventoryOf } from '../server/src/engine';
 import { compileRego, evaluateRego, fromJS } from '../server/src/rego';
 import type { Value } from '../server/src/rego/value';
 

@@ -1,10 +1,10 @@
 // Shared test helpers: where ../shared is, and a one-call way to check texts through the real engine.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText, FileAnalysis } from '../../server/src/engine/analyze';
-import { checkObjects, CheckOptions, defaultCheckOptions, Violation } from '../../server/src/engine/check';
-import { buildPolicySet, PolicySet } from '../../server/src/engine/constraints';
-import { defaultExpansions } from '../../server/src/engine/expansion';
+import { analyzeText, FileAnalysis } from '../../server/src/engine';
+import { checkObjects, CheckOptions, defaultCheckOptions, Violation } from '../../server/src/engine';
+import { buildPolicySet, PolicySet } from '../../server/src/engine';
+import { defaultExpansions } from '../../server/src/engine';
 
 export const projectRoot = path.resolve(__dirname, '..', '..');
 export const sharedRoot = path.resolve(projectRoot, '..', 'shared');

@@ -1,8 +1,8 @@
 // Run with --expose-gc: compacts files whose objects are kept for Rego (as closed files and the CLI's
 // data.inventory keep them) and prints the heap left after a full collection, in MB. Each file holds a
 // 1 MB comment: a kept substring of its text would keep all of it.
-import { analyzeText, compact } from '../../server/src/engine/analyze';
-import { defaultExpansions } from '../../server/src/engine/expansion';
+import { analyzeText, compact } from '../../server/src/engine';
+import { defaultExpansions } from '../../server/src/engine';
 
 const files = Number(process.argv[2] ?? 60);
 const kept: unknown[] = [];

@@ -1,6 +1,6 @@
 // Compares the fast reader with the `yaml` path, and a skimming read with a whole one: the first
 // difference, or undefined when equal.
-import { ParsedFile, YNode } from '../../server/src/engine/documents';
+import { ParsedFile, YNode } from '../../server/src/yaml/documents';
 
 function same(a: unknown, b: unknown): boolean {
   return Object.is(a, b) || (typeof a === 'bigint' && typeof b === 'bigint' && a === b);

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText } from '../../server/src/engine/analyze';
-import { hasPolicyObjects, mayHoldPolicyObjects } from '../../server/src/engine/constraints';
+import { analyzeText } from '../../server/src/engine';
+import { hasPolicyObjects, mayHoldPolicyObjects } from '../../server/src/engine';
 import { checkTexts, constraintYaml, needsShared, sharedRoot, templateYaml, yamlFiles } from '../support/helpers';
 
 const allowed = (repos: string, extra = '') => constraintYaml('K8sAllowedRepos', 'trusted', `${extra}  parameters:\n    repos: ${repos}\n`);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyzeText } from '../../server/src/engine/analyze';
-import { getPath, LineIndex, parseYaml, ScalarNode } from '../../server/src/engine/documents';
+import { analyzeText } from '../../server/src/engine';
+import { getPath, LineIndex, parseYaml, ScalarNode } from '../../server/src/yaml/documents';
 
 const image = (text: string, ...path: string[]) => getPath(parseYaml(text).documents[0]!.root, ...path) as ScalarNode;
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { goQuote, opaString, sprintf } from '../../server/src/engine/gofmt';
+import { goQuote, opaString, sprintf } from '../../server/src/go/fmt';
 
 test('%v of arrays prints as OPA does: Go-quoted strings joined by ", "', () => {
   assert.equal(sprintf('are %v', [['openpolicyagent/', 'b"c']]), 'are ["openpolicyagent/", "b\\"c"]');

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as oniguruma from 'vscode-oniguruma';
 import { IGrammar, INITIAL, parseRawGrammar, Registry, StateStack } from 'vscode-textmate';
-import { getPath, LineIndex, parseYaml, YNode } from '../../server/src/engine/documents';
+import { getPath, LineIndex, parseYaml, YNode } from '../../server/src/yaml/documents';
 import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
 
 const ours: Record<string, string> = {

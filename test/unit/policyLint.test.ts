@@ -1,7 +1,7 @@
 // Problems of the policy side as written, each at its node, some with their fix.
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyEdits } from '../../server/src/engine/edits';
+import { applyEdits } from '../../server/src/engine';
 import { checkTexts, constraintYaml } from '../support/helpers';
 
 const problemsOf = (files: Record<string, string>) => checkTexts(files).policy.problems;

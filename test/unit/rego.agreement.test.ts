@@ -4,11 +4,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { analyzeText } from '../../server/src/engine/analyze';
-import { evaluatePolicy } from '../../server/src/engine/check';
-import { buildPolicySet, Constraint, RegoConstraint } from '../../server/src/engine/constraints';
-import { defaultExpansions, Review } from '../../server/src/engine/expansion';
-import { emptyData, evaluateConstraint } from '../../server/src/engine/regoCheck';
+import { analyzeText } from '../../server/src/engine';
+import { evaluatePolicy } from '../../server/src/engine';
+import { buildPolicySet, Constraint, RegoConstraint } from '../../server/src/engine';
+import { defaultExpansions, Review } from '../../server/src/engine';
+import { emptyData, evaluateConstraint } from '../../server/src/engine';
 import { conformanceCases, libraryRoot } from '../support/conformance';
 import { constraintYaml, needsShared, sharedRoot, yamlFiles } from '../support/helpers';
 

@@ -2,7 +2,7 @@
 // constraint, object and inventory, as gator verify reviews them).
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseYaml, toJS } from '../../server/src/engine/documents';
+import { parseYaml, toJS } from '../../server/src/yaml/documents';
 import { compileRego, dataDocument, evaluateRego, fromJS } from '../../server/src/rego';
 import { RObject } from '../../server/src/rego/value';
 import { conformanceCases } from '../support/conformance';
@@ -86,11 +86,11 @@ describe('Rego engine: Gatekeeper library conformance', needsShared('conformance
 
 // The same cases through the engine the CLI and the server use: the template and constraint read as
 // policy objects, the object reviewed with match and expansion, data.inventory from the inventory files.
-import { analyzeText } from '../../server/src/engine/analyze';
-import { checkObjects, isClusterScoped } from '../../server/src/engine/check';
-import { buildPolicySet } from '../../server/src/engine/constraints';
-import { defaultExpansions } from '../../server/src/engine/expansion';
-import { inventoryOf } from '../../server/src/engine/regoCheck';
+import { analyzeText } from '../../server/src/engine';
+import { checkObjects, isClusterScoped } from '../../server/src/engine';
+import { buildPolicySet } from '../../server/src/engine';
+import { defaultExpansions } from '../../server/src/engine';
+import { inventoryOf } from '../../server/src/engine';
 
 describe('Rego engine: library conformance through the engine (as gator verify)', needsShared('conformance/gatekeeper-library'), () => {
   const options = { namespace: '*', checkPodTemplates: true };

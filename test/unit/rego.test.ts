@@ -9,11 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildReport, defaultReportOptions } from '../../server/src/workspace/report';
 import { checkTexts, needsShared, templateYaml } from '../support/helpers';
-import { analyzeText } from '../../server/src/engine/analyze';
-import { checkObjects } from '../../server/src/engine/check';
-import { buildPolicySet } from '../../server/src/engine/constraints';
-import { defaultExpansions } from '../../server/src/engine/expansion';
-import { parseYaml, toJS } from '../../server/src/engine/documents';
+import { analyzeText } from '../../server/src/engine';
+import { checkObjects } from '../../server/src/engine';
+import { buildPolicySet } from '../../server/src/engine';
+import { defaultExpansions } from '../../server/src/engine';
+import { parseYaml, toJS } from '../../server/src/yaml/documents';
 import { conformanceCases } from '../support/conformance';
 
 /** Evaluates `violation` of a module against input; the messages, sorted. */

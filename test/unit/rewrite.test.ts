@@ -3,14 +3,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { analyzeText } from '../../server/src/engine/analyze';
-import { checkObjects, defaultCheckOptions } from '../../server/src/engine/check';
-import { buildPolicySet } from '../../server/src/engine/constraints';
-import { getPath, MapNode, YNode } from '../../server/src/engine/documents';
-import { appendToList, applyEdits, replaceScalar } from '../../server/src/engine/edits';
-import { defaultExpansions } from '../../server/src/engine/expansion';
-import { parseImageRef } from '../../server/src/engine/imageRef';
-import { applicableConstraints, rewriteCandidates } from '../../server/src/engine/rewrite';
+import { analyzeText } from '../../server/src/engine';
+import { checkObjects, defaultCheckOptions } from '../../server/src/engine';
+import { buildPolicySet } from '../../server/src/engine';
+import { getPath, MapNode, YNode } from '../../server/src/yaml/documents';
+import { appendToList, applyEdits, replaceScalar } from '../../server/src/engine';
+import { defaultExpansions } from '../../server/src/engine';
+import { parseImageRef } from '../../server/src/engine';
+import { applicableConstraints, rewriteCandidates } from '../../server/src/engine';
 import { checkTexts, constraintYaml, needsShared, projectRoot, sharedRoot } from '../support/helpers';
 
 describe('image references', () => {

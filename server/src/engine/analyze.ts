@@ -1,7 +1,7 @@
 // One file's text -> everything the checks need from it, computed once and cached by the front ends.
 import { collectPolicyObjects, hasPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
-import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, YamlCache, YNode } from './documents';
-import { Skim } from './fastYaml';
+import { defaultParseLimits, LineIndex, ParsedFile, parseYaml, ParseLimits, YamlCache, YNode } from '../yaml/documents';
+import { Skim } from '../yaml/fastYaml';
 import { ExpansionTemplate, ObjectRef, Review, reviewsOf, templatesKey } from './expansion';
 import { K8sObject, objectsOf } from './objects';
 import { ownString, RegoSubject } from './regoCheck';

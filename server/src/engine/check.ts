@@ -1,14 +1,14 @@
 // The verdicts: every reviewed object (and what expansion generates from it) against every image
 // constraint, as Gatekeeper's admission review would decide them.
 import { Action, Constraint, namespaceLabels, PolicySet, RegoConstraint, variantFor } from './constraints';
-import { Span } from './documents';
+import { Span } from '../yaml/documents';
 import { emptyData, evaluateConstraint, locate } from './regoCheck';
 import type { Value } from '../rego/value';
 import { ExpansionTemplate, ObjectRef, Review, reviewsOf } from './expansion';
 import { ImageUse } from './images';
 import { autorejectMessage, Matchable, matches, MatchResult } from './match';
 import { K8sObject } from './objects';
-import { Skim } from './fastYaml';
+import { Skim } from '../yaml/fastYaml';
 import { containerFields, PolicyRule, PolicyVariant, policyMessage, violates } from './policies';
 
 export interface CheckOptions {

@@ -1,6 +1,6 @@
 // The policy side of a workspace: constraints, ConstraintTemplates, ExpansionTemplates and Namespaces,
 // read as Gatekeeper reads them, with what Gatekeeper would refuse reported instead of applied.
-import { getPath, Span, stringAt, toJS, YNode } from './documents';
+import { getPath, Span, stringAt, toJS, YNode } from '../yaml/documents';
 import { parseExpansionTemplate, ExpansionTemplate } from './expansion';
 import { Match, parseMatch } from './match';
 import { K8sObject } from './objects';

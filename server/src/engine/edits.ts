@@ -1,6 +1,6 @@
 // Text edits that change one YAML value and nothing else: quoting style, comments, anchors and every
 // other byte of the file stay as they were.
-import { parseYaml, Span, YNode } from './documents';
+import { parseYaml, Span, YNode } from '../yaml/documents';
 
 export interface TextEdit {
   readonly span: Span;

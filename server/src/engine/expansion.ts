@@ -1,6 +1,6 @@
 // Gatekeeper's expansion (pkg/expansion): a workload is also reviewed as the Pod its controller will
 // create, so a Deployment with an untrusted image is flagged before its Pods are refused.
-import { getPath, MapNode, Span, stringAt, toJS, YNode } from './documents';
+import { getPath, MapNode, Span, stringAt, toJS, YNode } from '../yaml/documents';
 import { ImageUse, imageUsesOf } from './images';
 import { GroupVersionKind, K8sObject, stringMap } from './objects';
 import { admissionGvk, admissionSubject, cachedSubject, isAdmissionReview, ownString, RegoSubject, toValue } from './regoCheck';

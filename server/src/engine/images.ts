@@ -1,6 +1,6 @@
 // The images an object runs: the containers its Rego walks (`spec.containers[_]` and the init and
 // ephemeral lists), with where each image value is written.
-import { getPath, toJS, YNode } from './documents';
+import { getPath, toJS, YNode } from '../yaml/documents';
 import { ContainerField, containerFields } from './policies';
 
 export interface ImageUse {

@@ -1,6 +1,6 @@
 // Gatekeeper's constraint match (pkg/mutation/match/match.go), to the letter: every matcher must
 // pass, in Gatekeeper's order, and the first one that fails decides.
-import { YNode, toJS } from './documents';
+import { YNode, toJS } from '../yaml/documents';
 import { GroupVersionKind } from './objects';
 
 export interface KindsEntry {

@@ -1,5 +1,5 @@
 // Kubernetes objects in parsed documents: anything with a string apiVersion and kind.
-import { getPath, MapNode, ParsedDocument, YNode } from './documents';
+import { getPath, MapNode, ParsedDocument, YNode } from '../yaml/documents';
 
 export interface GroupVersionKind {
   readonly group: string;

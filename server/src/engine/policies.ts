@@ -1,6 +1,6 @@
 // The image policies of the Gatekeeper library, as their Rego decides, and the variants of their
 // templates that organisations run (other message texts, fewer container lists).
-import { sprintf } from './gofmt';
+import { sprintf } from '../go/fmt';
 
 export type PolicyKind = 'K8sAllowedRepos' | 'K8sAllowedReposv2' | 'K8sDisallowedRepos';
 export const policyKinds: readonly PolicyKind[] = ['K8sAllowedRepos', 'K8sAllowedReposv2', 'K8sDisallowedRepos'];

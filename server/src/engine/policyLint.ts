@@ -2,7 +2,7 @@
 // literally, duplicates, empty lists, misspelt match fields, parameters that do not fit the
 // template's schema. Each problem points at the offending node; some carry their fix.
 import type { Constraint, PolicyProblem } from './constraints';
-import { ScalarNode, Span, YNode } from './documents';
+import { ScalarNode, Span, YNode } from '../yaml/documents';
 import { isSafePlain } from './edits';
 
 export interface Fix {

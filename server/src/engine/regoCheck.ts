@@ -2,7 +2,7 @@
 // builds (input.review), data.inventory from the workspace's objects, and where a message points.
 import type { CheckOptions } from './check';
 import type { RegoConstraint } from './constraints';
-import { getPath, MapNode, Span, stringAt, YNode } from './documents';
+import { getPath, MapNode, Span, stringAt, YNode } from '../yaml/documents';
 import type { Review } from './expansion';
 import { containerFields } from './policies';
 import { dataDocument, evaluateRego, EvalLimits, fromJS, RegoResult } from '../rego';

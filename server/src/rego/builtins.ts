@@ -1,7 +1,7 @@
 // OPA's built-in functions that ConstraintTemplates call, with OPA's semantics. A type error makes the
 // call undefined (OPA's default, non-strict mode); a function Trusted Images does not evaluate is a
 // compile-time error, so the template is reported as not evaluated instead of guessed.
-import { goQuote } from '../engine/gofmt';
+import { goQuote } from '../go/fmt';
 import { compare, equal, isArray, isObject, isSet, numberString, opaString, RObject, RSet, typeName, Value } from './value';
 import { translateRegex } from './regex';
 import { globToRegExp } from './glob';

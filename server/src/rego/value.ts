@@ -1,6 +1,6 @@
 // Rego values: JSON scalars as JavaScript scalars, arrays as arrays, and objects and sets keyed by value
 // (composite keys allowed), iterated in OPA's sorted order.
-import { goQuote } from '../engine/gofmt';
+import { goQuote } from '../go/fmt';
 
 export type Value = null | boolean | number | string | readonly Value[] | RObject | RSet;
 

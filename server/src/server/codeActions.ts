@@ -11,13 +11,13 @@ import {
   TextDocumentEdit,
   WorkspaceEdit,
 } from 'vscode-languageserver';
-import { FileAnalysis } from '../engine/analyze';
-import { checkReviews, Violation } from '../engine/check';
-import { Constraint } from '../engine/constraints';
-import { Review } from '../engine/expansion';
-import { appendToList, replaceScalar, TextEdit } from '../engine/edits';
-import { parseImageRef } from '../engine/imageRef';
-import { applicableConstraints, Candidate, Mirrors, rewriteCandidates, RewriteResult, satisfiesAll } from '../engine/rewrite';
+import { FileAnalysis } from '../engine';
+import { checkReviews, Violation } from '../engine';
+import { Constraint } from '../engine';
+import { Review } from '../engine';
+import { appendToList, replaceScalar, TextEdit } from '../engine';
+import { parseImageRef } from '../engine';
+import { applicableConstraints, Candidate, Mirrors, rewriteCandidates, RewriteResult, satisfiesAll } from '../engine';
 import { fixAllKind } from '../shared/protocol';
 import { WorkspaceIndex } from '../workspace/index';
 import { rangeOf, source } from './diagnostics';

@@ -1,9 +1,9 @@
 // Engine facts -> LSP diagnostics for one file.
 import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Range } from 'vscode-languageserver';
-import { FileAnalysis } from '../engine/analyze';
-import { Severity, Violation, violationSpan } from '../engine/check';
-import { Constraint, PolicySet, RegoConstraint } from '../engine/constraints';
-import { LineIndex, Span } from '../engine/documents';
+import { FileAnalysis } from '../engine';
+import { Severity, Violation, violationSpan } from '../engine';
+import { Constraint, PolicySet, RegoConstraint } from '../engine';
+import { LineIndex, Span } from '../yaml/documents';
 
 export const source = 'trusted-images';
 

@@ -1,12 +1,12 @@
 // The hover on an image: every constraint's verdict, and where each constraint lives.
 import { Hover, MarkupKind } from 'vscode-languageserver';
-import { FileAnalysis } from '../engine/analyze';
-import { applicableConstraints, Mirrors, rewriteCandidates } from '../engine/rewrite';
+import { FileAnalysis } from '../engine';
+import { applicableConstraints, Mirrors, rewriteCandidates } from '../engine';
 import { WorkspaceIndex } from '../workspace/index';
 import { constraintStats, entryStats } from '../workspace/policyStats';
 import { commands } from '../shared/protocol';
-import { explainAt, VerdictStatus } from '../engine/explain';
-import { opaString } from '../engine/gofmt';
+import { explainAt, VerdictStatus } from '../engine';
+import { opaString } from '../go/fmt';
 import { constraintLocation, LinesOf, rangeOf } from './diagnostics';
 
 const statusText: Record<VerdictStatus, string> = {

@@ -16,10 +16,10 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { analyzeText, compact, FileAnalysis, skippedFile } from '../engine/analyze';
-import { CheckOptions, skimFor } from '../engine/check';
-import { YamlCache } from '../engine/documents';
-import { collectPolicyObjects, PolicyObjects } from '../engine/constraints';
+import { analyzeText, compact, FileAnalysis, skippedFile } from '../engine';
+import { CheckOptions, skimFor } from '../engine';
+import { YamlCache } from '../yaml/documents';
+import { collectPolicyObjects, PolicyObjects } from '../engine';
 import {
   commands,
   configurationSection,

@@ -1,12 +1,12 @@
 // What the language server knows of a workspace: each file's analysis (from disk, or from the
 // editor's unsaved text while it is open), the merged policy, and the violations of each file.
 // No protocol here: the server only connects this to LSP messages.
-import { FileAnalysis } from '../engine/analyze';
-import { checkReviews, CheckOptions, expansionsFor, isClusterScoped, Violation } from '../engine/check';
-import { emptyData, inventoryOf } from '../engine/regoCheck';
+import { FileAnalysis } from '../engine';
+import { checkReviews, CheckOptions, expansionsFor, isClusterScoped, Violation } from '../engine';
+import { emptyData, inventoryOf } from '../engine';
 import type { Value } from '../rego/value';
-import { buildPolicySet, hasPolicyObjects, PolicyObjects, PolicySet } from '../engine/constraints';
-import { defaultExpansions, ExpansionTemplate, Review } from '../engine/expansion';
+import { buildPolicySet, hasPolicyObjects, PolicyObjects, PolicySet } from '../engine';
+import { defaultExpansions, ExpansionTemplate, Review } from '../engine';
 
 interface OpenDocument {
   readonly analysis: FileAnalysis;

@@ -1,9 +1,9 @@
 // What a constraint does across the workspace: the images each entry admits (and which it alone
 // admits), and the violations the constraint causes. For hovers on the policy side.
-import { matchableOf, violationSpan } from '../engine/check';
-import { Constraint } from '../engine/constraints';
-import { matches } from '../engine/match';
-import { entryMatches } from '../engine/policies';
+import { matchableOf, violationSpan } from '../engine';
+import { Constraint } from '../engine';
+import { matches } from '../engine';
+import { entryMatches } from '../engine';
 import { WorkspaceIndex } from './index';
 
 export interface EntryStats {

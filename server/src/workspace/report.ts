@@ -1,12 +1,12 @@
 // A whole check of files on disk, as the CLI reports it (and CI reads it as JSON).
 import * as path from 'node:path';
-import { analyzeText, compact, FileAnalysis } from '../engine/analyze';
-import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation, violationSpan } from '../engine/check';
-import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects } from '../engine/constraints';
-import { defaultParseLimits, ParseLimits } from '../engine/documents';
-import { defaultExpansions, Review } from '../engine/expansion';
-import { emptyData, inventoryOf } from '../engine/regoCheck';
-import { isClusterScoped } from '../engine/check';
+import { analyzeText, compact, FileAnalysis } from '../engine';
+import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation, violationSpan } from '../engine';
+import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects } from '../engine';
+import { defaultParseLimits, ParseLimits } from '../yaml/documents';
+import { defaultExpansions, Review } from '../engine';
+import { emptyData, inventoryOf } from '../engine';
+import { isClusterScoped } from '../engine';
 import { helmTemplateTest, readTextFileSync, walkYaml } from './files';
 
 export interface ReportOptions extends CheckOptions {

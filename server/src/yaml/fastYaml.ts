@@ -4,7 +4,7 @@
 // document (returns undefined) at the first thing it does not fully understand: tags, merge keys,
 // anchors on keys, complex keys, tabs, odd indentation, duplicate keys. The
 // caller then reads that document with `yaml`. A differential test holds the two paths equal.
-import type { MapNode, Scalar_, ScalarNode, SeqNode, Span, YNode } from './documents';
+import type { MapNode, Scalar_, ScalarNode, SeqNode, Span, YNode } from './nodes';
 
 class GiveUp extends Error {}
 const giveUp = (): never => {
