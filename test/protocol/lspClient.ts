@@ -28,6 +28,8 @@ export interface StartOptions {
   latestOnly?: boolean;
   /** Runs before each answer to workspace/configuration (a slow client). */
   beforeConfiguration?: () => Promise<void>;
+  /** Another build of the server (a benchmark comparing two builds); the project's dist/server.js by default. */
+  serverPath?: string;
 }
 
 type Waiter = { test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
@@ -53,7 +55,7 @@ export class TestClient {
   static async start(options: StartOptions = {}): Promise<TestClient> {
     // TI_SERVER_NODE_ARGS (e.g. "--cpu-prof") profiles the server in benchmarks.
     const nodeArgs = process.env.TI_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...nodeArgs, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, options.serverPath ?? serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new TestClient(child, connection, options);
     connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
