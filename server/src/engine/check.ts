@@ -1,27 +1,22 @@
 // The verdicts: every reviewed object (and what expansion generates from it) against every image
 // constraint, as Gatekeeper's admission review would decide them.
-import { Action, Constraint, namespaceLabels, PolicySet, RegoConstraint, variantFor } from './constraints';
+import type { Constraint, PolicySet, RegoConstraint } from './policy';
+import { variantFor } from './policySet';
+import { Action, Severity, severityOf } from './enforcement';
+import { impliedMessage, autorejectMessage } from './messages';
+import { CheckOptions, defaultCheckOptions } from './options';
+import { matchableOf } from './scope';
 import { Span } from '../yaml/documents';
-import { emptyData, evaluateConstraint, locate } from './regoCheck';
+import { evaluateConstraint } from './regoCheck';
+import { emptyData } from './inventory';
+import { locate } from './locate';
 import type { Value } from '../rego/value';
 import { ExpansionTemplate, ObjectRef, Review, reviewsOf } from './expansion';
 import { ImageUse } from './images';
-import { autorejectMessage, Matchable, matches, MatchResult } from './match';
+import { Matchable, matches, MatchResult } from './match';
 import { K8sObject } from './objects';
 import { Skim } from '../yaml/fastYaml';
 import { containerFields, PolicyRule, PolicyVariant, policyMessage, violates } from './policies';
-
-export interface CheckOptions {
-  /** The namespace of objects that do not name one; '*' makes them match every namespace rule. */
-  readonly namespace: string;
-  /** Review workloads as the Pods they create (the default ExpansionTemplates). */
-  readonly checkPodTemplates: boolean;
-}
-
-export const defaultCheckOptions: CheckOptions = { namespace: 'default', checkPodTemplates: true };
-
-export type Severity = 'error' | 'warning' | 'info';
-export const severityOf: Record<Action, Severity> = { deny: 'error', warn: 'warning', dryrun: 'info' };
 
 export interface Violation {
   readonly constraint: Constraint | RegoConstraint;
@@ -40,35 +35,6 @@ export interface Violation {
 /** Where a violation is shown in its file. */
 export function violationSpan(v: Violation): Span {
   return v.use ? v.use.imageNode.span : v.at ?? v.object.kindSpan;
-}
-
-/** Kinds that live outside namespaces; every other kind is namespaced. */
-const clusterScopedKinds = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'CustomResourceDefinition',
-  'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'CSIDriver', 'CSINode',
-  'IngressClass', 'RuntimeClass', 'ConstraintTemplate', 'ExpansionTemplate', 'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding', 'VolumeAttachment', 'CertificateSigningRequest', 'ComponentStatus',
-]);
-
-export function isClusterScoped(r: Review): boolean {
-  return clusterScopedKinds.has(r.gvk.kind) || r.gvk.group === 'constraints.gatekeeper.sh' || r.gvk.group === 'mutations.gatekeeper.sh';
-}
-
-export function matchableOf(r: Review, policy: PolicySet, options: CheckOptions): Matchable {
-  const clusterScoped = isClusterScoped(r);
-  const explicit = r.namespace;
-  const anyNamespace = !clusterScoped && explicit === undefined && options.namespace === '*';
-  const namespace = clusterScoped ? undefined : explicit ?? (anyNamespace ? undefined : options.namespace);
-  return {
-    gvk: r.gvk,
-    name: r.name,
-    ...(r.generateName !== undefined ? { generateName: r.generateName } : {}),
-    namespace,
-    anyNamespace,
-    labels: r.labels,
-    namespaceLabels: namespace === undefined ? undefined : namespaceLabels(policy, namespace),
-    source: r.source,
-  };
 }
 
 export function expansionsFor(policy: PolicySet, options: CheckOptions): readonly ExpansionTemplate[] {
@@ -142,16 +108,12 @@ function checkRego(review: Review, matchable: Matchable, policy: PolicySet, data
     }
     const seen = new Set<string>();
     for (const r of result.results) {
-      const message = prefixed(review, r.msg);
+      const message = impliedMessage(review, r.msg);
       if (seen.has(message)) continue;
       seen.add(message);
       out.push({ constraint: c, action, severity: severityOf[action], message, object, use: undefined, at: locate(subject.fields, r.msg) });
     }
   }
-}
-
-function prefixed(review: Review, message: string): string {
-  return review.impliedBy ? `[Implied by ${review.impliedBy}] ${message}` : message;
 }
 
 /** Whether an image constraint has a namespaceSelector, the only matcher that can fail with an error. */
@@ -195,7 +157,7 @@ export function checkReviews(reviews: readonly Review[], policy: PolicySet, opti
       const seen = new Set<string>();
       for (const r of evaluatePolicy(c, variantFor(policy, c.kind), review)) {
         if (!r.message) continue;
-        const message = prefixed(review, r.message);
+        const message = impliedMessage(review, r.message);
         if (seen.has(message)) continue; // a Rego set: identical messages are one result
         seen.add(message);
         out.push({ constraint: c, action, severity: severityOf[action], message, object, use: r.use });

@@ -3,7 +3,7 @@
 import { getPath, MapNode, Span, stringAt, toJS, YNode } from '../yaml/documents';
 import { ImageUse, imageUsesOf } from './images';
 import { GroupVersionKind, K8sObject, stringMap } from './objects';
-import { admissionGvk, admissionSubject, cachedSubject, isAdmissionReview, ownString, RegoSubject, toValue } from './regoCheck';
+import { admissionGvk, admissionSubject, cachedSubject, isAdmissionReview, ownString, RegoSubject, toValue } from './admission';
 import { RObject } from '../rego/value';
 
 export interface ExpansionTemplate {

@@ -1,6 +1,9 @@
 // Why an image is allowed or refused: every constraint's verdict on one image, for hovers.
-import { CheckOptions, evaluatePolicy, matchableOf } from './check';
-import { Constraint, PolicySet, variantFor } from './constraints';
+import { evaluatePolicy } from './check';
+import type { CheckOptions } from './options';
+import type { Constraint, PolicySet } from './policy';
+import { variantFor } from './policySet';
+import { matchableOf } from './scope';
 import { ObjectRef, Review } from './expansion';
 import { ImageUse } from './images';
 import { matches } from './match';

@@ -236,6 +236,3 @@ export function groupKind(gvk: GroupVersionKind): string {
 }
 
 /** Gatekeeper's text for a match error, as the review reports it (an "autoreject" result). */
-export function autorejectMessage(objectName: string, error: string): string {
-  return `unable to match constraints: error matching the requested object: ${objectName} :failed to run Match criteria: ${error}`;
-}

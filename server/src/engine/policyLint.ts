@@ -1,15 +1,9 @@
 // Checks of the policy side as it is written: look-alike prefixes, entries Gatekeeper reads
 // literally, duplicates, empty lists, misspelt match fields, parameters that do not fit the
 // template's schema. Each problem points at the offending node; some carry their fix.
-import type { Constraint, PolicyProblem } from './constraints';
+import type { Constraint, Fix, PolicyProblem } from './policy';
 import { ScalarNode, Span, YNode } from '../yaml/documents';
 import { isSafePlain } from './edits';
-
-export interface Fix {
-  readonly title: string;
-  readonly span: Span;
-  readonly newText: string;
-}
 
 /** A scalar rewritten in the style it is written in (no text needed: the node knows its style). */
 export function rewriteScalar(node: ScalarNode, value: string): Fix['span'] & { newText: string } {

@@ -1,7 +1,8 @@
 // Rewrites of an untrusted image to a trusted one: mirrors first, then the constraints' own allowed
 // prefixes. A candidate is kept only when every constraint that applies to the object allows it.
-import { CheckOptions, matchableOf } from './check';
-import { Constraint, PolicySet } from './constraints';
+import type { CheckOptions } from './options';
+import type { Constraint, PolicySet } from './policy';
+import { matchableOf } from './scope';
 import { Review } from './expansion';
 import { ImageUse } from './images';
 import { parseImageRef, repository, underPrefix } from './imageRef';

@@ -1,0 +1,113 @@
+// The policy side of a workspace, as data: constraints, templates, Namespaces and the problems found in
+// them. Reading them is constraints.ts and templates.ts; merging them is policySet.ts.
+import type { Span, YNode } from '../yaml/documents';
+import type { CompiledPolicy } from '../rego';
+import type { ExpansionTemplate } from './expansion';
+import type { Action } from './enforcement';
+import type { Match } from './match';
+import type { PolicyKind, PolicyVariant } from './policies';
+
+export interface Fix {
+  readonly title: string;
+  readonly span: Span;
+  readonly newText: string;
+}
+
+export interface Located {
+  /** The file, as the front end names it (path or URI); the engine never opens it. */
+  readonly file: string;
+  /** The object's `metadata.name` value, or its start. */
+  readonly span: Span;
+}
+
+export interface Constraint extends Located {
+  readonly kind: PolicyKind;
+  readonly name: string;
+  /** As written: deny, warn, dryrun or scoped. */
+  readonly enforcementAction: string;
+  /** The actions that apply at admission (validation.gatekeeper.sh), strongest first; empty: not enforced there. */
+  readonly actions: readonly Action[];
+  readonly match: Match;
+  /** `repos` or `allowedImages`; undefined when the constraint has none. */
+  readonly list: readonly string[] | undefined;
+  readonly listNode: YNode | undefined;
+  readonly parametersNode: YNode | undefined;
+}
+
+export interface Template extends Located {
+  readonly name: string;
+  readonly kind: string;
+  /** The image policy it implements, when its Rego is one Trusted Images knows. */
+  readonly variant: PolicyVariant | undefined;
+  /** spec.crd.spec.validation.openAPIV3Schema, for the parameters of its constraints. */
+  readonly schema: unknown;
+  /** Its Rego, compiled; or why its constraints are not evaluated. */
+  readonly rego: RegoProgram;
+  /** An image policy whose Rego the built-in check recognises (its fast path applies). */
+  readonly builtIn: boolean;
+}
+
+export type RegoProgram = ({ readonly policy: CompiledPolicy; readonly notEvaluated?: undefined } | { readonly policy?: undefined; readonly notEvaluated: string }) & {
+  /** The sources, for fingerprints (the compiled form is not data). */
+  readonly source: string;
+  /** Its kind is not checked (the CLI's --only): not compiled, and its constraints not reported. */
+  readonly leftOut?: boolean;
+};
+
+export interface NamespaceObject extends Located {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface PolicyProblem extends Located {
+  readonly message: string;
+  readonly severity: 'error' | 'warning' | 'info';
+  /** An edit that fixes it, when there is an obvious one. */
+  readonly fix?: Fix;
+}
+
+/** A constraint of any other kind: evaluated with its template's Rego. */
+export interface OtherConstraint extends Located {
+  readonly kind: string;
+  readonly name: string;
+  readonly enforcementAction: string;
+  readonly actions: readonly Action[];
+  readonly match: Match;
+  readonly parametersNode: YNode | undefined;
+  /** spec.parameters as JSON ({} when absent), what `input.parameters` holds. */
+  readonly parameters: unknown;
+  /** Never a list: for code that handles both kinds of constraint. */
+  readonly list?: undefined;
+  readonly listNode?: undefined;
+}
+
+/** A constraint whose template's Rego is evaluated, with that template. */
+export interface RegoConstraint extends OtherConstraint {
+  readonly template: Template & { readonly rego: { readonly policy: CompiledPolicy } };
+}
+
+/** What one file contributes to the policy side. */
+export interface PolicyObjects {
+  readonly constraints: readonly Constraint[];
+  readonly templates: readonly Template[];
+  readonly expansions: readonly ExpansionTemplate[];
+  readonly namespaces: readonly NamespaceObject[];
+  readonly problems: readonly PolicyProblem[];
+  readonly others: readonly OtherConstraint[];
+}
+
+/** All files' policy objects, merged. */
+export interface PolicySet {
+  readonly constraints: readonly Constraint[];
+  readonly expansions: readonly ExpansionTemplate[];
+  /** Workspace ExpansionTemplates replace the default set. */
+  readonly workspaceExpansions: boolean;
+  readonly namespaces: ReadonlyMap<string, NamespaceObject>;
+  readonly variants: ReadonlyMap<PolicyKind, PolicyVariant>;
+  readonly templates: readonly Template[];
+  readonly problems: readonly PolicyProblem[];
+  /** Constraints evaluated with their template's Rego. */
+  readonly regoConstraints: readonly RegoConstraint[];
+  /** Whether a Rego template reads data.inventory: the workspace's objects are its data. */
+  readonly usesInventory: boolean;
+}
