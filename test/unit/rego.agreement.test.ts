@@ -28,7 +28,7 @@ function pair(t: (typeof templates)[number]) {
   const tpl = policy.templates[0]!;
   assert.ok(tpl.variant, `${t.dir}: the built-in check recognises the template`);
   assert.ok(tpl.rego.policy, `${t.dir}: the template's Rego compiles`);
-  const viaRego: RegoConstraint = { ...c, parameters: { [t.kind === 'K8sAllowedReposv2' ? 'allowedImages' : 'repos']: c.list }, template: tpl as RegoConstraint['template'], list: undefined, listNode: undefined };
+  const viaRego: RegoConstraint = { ...c, engine: 'rego', parameters: { [t.kind === 'K8sAllowedReposv2' ? 'allowedImages' : 'repos']: c.list }, template: tpl as RegoConstraint['template'], list: undefined, listNode: undefined };
   return { c, variant: tpl.variant, viaRego, scope: {} };
 }
 

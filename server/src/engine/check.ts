@@ -1,6 +1,6 @@
 // The verdicts: every reviewed object (and what expansion generates from it) against every image
 // constraint, as Gatekeeper's admission review would decide them.
-import type { Constraint, PolicySet, RegoConstraint } from './policy';
+import type { AnyConstraint, Constraint, PolicySet } from './policy';
 import { variantFor } from './policySet';
 import { Action, Severity, severityOf } from './enforcement';
 import { impliedMessage, autorejectMessage } from './messages';
@@ -19,7 +19,7 @@ import { Skim } from '../yaml/fastYaml';
 import { containerFields, PolicyRule, PolicyVariant, policyMessage, violates } from './policies';
 
 export interface Violation {
-  readonly constraint: Constraint | RegoConstraint;
+  readonly constraint: AnyConstraint;
   readonly action: Action;
   readonly severity: Severity;
   readonly message: string;
@@ -82,7 +82,7 @@ export function evaluatePolicy(c: Constraint, variant: PolicyVariant, review: Re
  * The action a constraint takes on a review it matches; undefined when it does not apply (not enforced
  * at admission, not matched, or a match error, which is pushed as Gatekeeper's own result).
  */
-function applies(c: Constraint | RegoConstraint, review: Review, matchable: Matchable, out: Violation[]): Action | undefined {
+function applies(c: AnyConstraint, review: Review, matchable: Matchable, out: Violation[]): Action | undefined {
   if (c.actions.length === 0) return undefined;
   const action = review.actionOverride ?? c.actions[0]!;
   const m: MatchResult = matches(c.match, matchable);

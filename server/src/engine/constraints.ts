@@ -127,6 +127,6 @@ function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: Poli
     }
     list = v as string[];
   }
-  return { ...at, kind, name: o.name, enforcementAction, actions, match, list, listNode, parametersNode: paramsNode };
+  return { ...at, engine: 'builtin', kind, name: o.name, enforcementAction, actions, match, list, listNode, parametersNode: paramsNode };
 }
 

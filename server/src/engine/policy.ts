@@ -20,7 +20,12 @@ export interface Located {
   readonly span: Span;
 }
 
+/** Which engine decides a policy: the built-in image check, a template's Rego, or its CEL. */
+export type Engine = 'builtin' | 'rego' | 'cel';
+
+/** An image constraint the built-in check decides (its template's Rego is a variant it knows). */
 export interface Constraint extends Located {
+  readonly engine: 'builtin';
   readonly kind: PolicyKind;
   readonly name: string;
   /** As written: deny, warn, dryrun or scoped. */
@@ -83,8 +88,12 @@ export interface OtherConstraint extends Located {
 
 /** A constraint whose template's Rego is evaluated, with that template. */
 export interface RegoConstraint extends OtherConstraint {
+  readonly engine: 'rego';
   readonly template: Template & { readonly rego: { readonly policy: CompiledPolicy } };
 }
+
+/** Any Gatekeeper constraint the check evaluates, told apart by its engine. */
+export type AnyConstraint = Constraint | RegoConstraint;
 
 /** What one file contributes to the policy side. */
 export interface PolicyObjects {

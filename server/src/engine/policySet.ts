@@ -54,7 +54,7 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     if (!t || t.builtIn || !t.rego.policy) continue;
     constraints.splice(i, 1);
     const parameters = c.parametersNode && c.parametersNode.kind === 'map' ? toJS(c.parametersNode) : {};
-    regoConstraints.unshift({ ...c, list: undefined, listNode: undefined, parameters, template: t as RegoConstraint['template'] });
+    regoConstraints.unshift({ ...c, engine: 'rego', list: undefined, listNode: undefined, parameters, template: t as RegoConstraint['template'] });
   }
   for (const p of parts) {
     for (const o of p.others) {
@@ -70,7 +70,7 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
       }
       seenOther.set(key, o.file);
       if (t.schema) problems.push(...validateSchema(o.parametersNode, t.schema, 'spec.parameters', o.file));
-      if (t.rego.policy) regoConstraints.push({ ...o, template: t as RegoConstraint['template'] });
+      if (t.rego.policy) regoConstraints.push({ ...o, engine: 'rego', template: t as RegoConstraint['template'] });
       else if (!t.rego.leftOut) problems.push({ file: o.file, span: o.span, severity: 'warning', message: `${o.kind} ${o.name} is not evaluated: ${t.rego.notEvaluated}` });
     }
   }
