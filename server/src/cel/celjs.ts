@@ -1,0 +1,17 @@
+// The one place that loads the CEL library we build on (@marcbachmann/cel-js, chosen in
+// /work/notes/cel-choice.md). It is an ES module and this project compiles as CommonJS, so it is
+// loaded with require (Node >= 20.19 and esbuild both handle that) and typed through an import type
+// with resolution-mode; everything else in server/src/cel imports it from here.
+type CelJs = typeof import('@marcbachmann/cel-js', { with: { 'resolution-mode': 'import' } });
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const celjs: CelJs = require('@marcbachmann/cel-js');
+
+export type Environment = InstanceType<CelJs['Environment']>;
+export type ParseResult = ReturnType<Environment['parse']>;
+export type Optional = InstanceType<CelJs['Optional']>;
+
+/** A CEL runtime error raised from one of our functions (it keeps CEL's error semantics: `||`/`&&` absorb it). */
+export function celRuntimeError(message: string): Error {
+  return new celjs.EvaluationError(message);
+}

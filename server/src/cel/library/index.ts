@@ -1,0 +1,44 @@
+// The Kubernetes CEL libraries on top of the library's standard environment, as the API server's
+// base environment has them (k8s.io/apiserver/pkg/cel/environment/base.go): cel-go's strings
+// extension, sets, and Kubernetes' lists, regex, url, quantity, ip/cidr, format and semver libraries.
+import type { Environment } from '../celjs';
+import { registerLists } from './lists';
+import { registerRegex } from './regex';
+import { registerStrings, stringOverrides } from './strings';
+
+export function registerKubernetesLibraries(env: Environment): void {
+  registerStrings(env);
+  registerRegex(env);
+  registerLists(env);
+}
+
+/** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
+const overridden = new Set(['matches', ...stringOverrides]);
+
+/**
+ * Points calls of overridden names at our versions. Runs on the parsed tree before type checking;
+ * a name with `~` cannot be written in CEL, so the replacements are reachable only this way.
+ */
+export function rewriteCalls(root: unknown): void {
+  const seen = new Set<unknown>();
+  const visit = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    const node = v as { op?: unknown; args?: unknown };
+    if (typeof node.op !== 'string') return;
+    if ((node.op === 'rcall' || node.op === 'call') && Array.isArray(node.args) && typeof node.args[0] === 'string' && overridden.has(node.args[0])) {
+      node.args[0] = `${node.args[0]}~k8s`;
+    }
+    visit(node.args);
+  };
+  visit(root);
+}
+
+/** Our internal names back to what the user wrote, for messages. */
+export function userFacingNames(message: string): string {
+  return message.replace(/~k8s/g, '');
+}

@@ -1,0 +1,88 @@
+// Kubernetes' lists library (k8s.io/apiserver/pkg/cel/library/lists.go): isSorted, sum, min, max,
+// indexOf, lastIndexOf; and cel-go's sets extension (sets.contains, sets.equivalent, sets.intersects).
+// Elements compare as CEL compares them (1 == 1.0, numbers across int/uint/double).
+import { celjs, celRuntimeError, type Environment } from '../celjs';
+import { charge } from '../budget';
+import { celCompare, celEquals } from './compare';
+import { registerNamespace } from './namespace';
+
+type Fn = (...args: never[]) => unknown;
+const method = (env: Environment, name: string, receiverType: string, params: string[], returnType: string, handler: Fn): void => {
+  env.registerFunction({ name, receiverType, returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
+};
+
+function sum(l: unknown[]): unknown {
+  charge(l.length);
+  if (l.length === 0) return 0n;
+  let acc: unknown = l[0];
+  for (const x of l.slice(1)) {
+    if (typeof acc === 'bigint' && typeof x === 'bigint') {
+      acc = acc + x;
+      if ((acc as bigint) > 9223372036854775807n || (acc as bigint) < -9223372036854775808n) throw celRuntimeError('integer overflow');
+    } else if (typeof acc === 'number' && typeof x === 'number') acc = acc + x;
+    else if (acc instanceof celjs.Optional || x === null) throw celRuntimeError('no such overload: sum');
+    else {
+      const u = uintValue(acc);
+      const v = uintValue(x);
+      if (u === undefined || v === undefined) throw celRuntimeError(`no such overload: sum of mixed or non-numeric elements`);
+      acc = makeUint(u + v);
+    }
+  }
+  return acc;
+}
+
+function uintValue(v: unknown): bigint | undefined {
+  return typeof v === 'object' && v !== null && v.constructor?.name === 'UnsignedInt' ? (v as { valueOf(): bigint }).valueOf() : undefined;
+}
+
+let uintCtor: (new (v: bigint) => unknown) | undefined;
+function makeUint(v: bigint): unknown {
+  uintCtor ??= (new celjs.Environment().evaluate('1u') as object).constructor as new (v: bigint) => unknown;
+  return new uintCtor(v);
+}
+
+function extreme(l: unknown[], name: string, sign: number): unknown {
+  charge(l.length);
+  if (l.length === 0) throw celRuntimeError(`${name}(list) called on empty list`);
+  let best = l[0];
+  for (const x of l.slice(1)) if (celCompare(x, best) * sign > 0) best = x;
+  return best;
+}
+
+function isSorted(l: unknown[]): boolean {
+  charge(l.length);
+  for (let i = 1; i < l.length; i++) if (celCompare(l[i - 1], l[i]) > 0) return false;
+  return true;
+}
+
+function indexOf(l: unknown[], v: unknown, last: boolean): bigint {
+  charge(l.length);
+  if (last) {
+    for (let i = l.length - 1; i >= 0; i--) if (celEquals(l[i], v)) return BigInt(i);
+  } else {
+    for (let i = 0; i < l.length; i++) if (celEquals(l[i], v)) return BigInt(i);
+  }
+  return -1n;
+}
+
+export function registerLists(env: Environment): void {
+  method(env, 'isSorted', 'list', [], 'bool', isSorted);
+  method(env, 'sum', 'list<A>', [], 'A', sum);
+  method(env, 'min', 'list<A>', [], 'A', (l: unknown[]) => extreme(l, 'min', -1));
+  method(env, 'max', 'list<A>', [], 'A', (l: unknown[]) => extreme(l, 'max', 1));
+  // string.indexOf/lastIndexOf are rewritten to these names (strings.ts), so the list ones live here too.
+  method(env, 'indexOf~k8s', 'list<A>', ['A'], 'int', (l: unknown[], v: unknown) => indexOf(l, v, false));
+  method(env, 'lastIndexOf~k8s', 'list<A>', ['A'], 'int', (l: unknown[], v: unknown) => indexOf(l, v, true));
+
+  registerNamespace(env, 'sets', 'SetsNamespace');
+  const contains = (a: unknown[], b: unknown[]): boolean => {
+    charge(a.length * b.length);
+    return b.every((x) => a.some((y) => celEquals(x, y)));
+  };
+  method(env, 'contains', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => contains(a, b));
+  method(env, 'equivalent', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => contains(a, b) && contains(b, a));
+  method(env, 'intersects', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => {
+    charge(a.length * b.length);
+    return a.some((x) => b.some((y) => celEquals(x, y)));
+  });
+}
