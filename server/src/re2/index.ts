@@ -23,6 +23,11 @@ export interface Re2 {
   findAllSubmatch(s: string, n?: number): Array<Array<string | undefined>>;
   /** Go's ReplaceAllString: `$1`, `${name}` in repl are expanded. */
   replaceAll(s: string, repl: string): string;
+  /**
+   * replaceAll, stopped as soon as its output would pass maxLength characters (undefined then): a
+   * short input and an empty-matching pattern can ask for a copy of repl at every position.
+   */
+  replaceAllWithin(s: string, repl: string, maxLength: number): string | undefined;
   /** Go's ReplaceAllLiteralString. */
   replaceAllLiteral(s: string, repl: string): string;
   /** Go's Regexp.Split. */
@@ -106,11 +111,15 @@ class GoRegexp implements Re2 {
   }
 
   replaceAll(s: string, repl: string): string {
-    return this.replace(s, (m) => this.expand(repl, s, m));
+    return this.replace(s, (m) => this.expand(repl, s, m))!;
+  }
+
+  replaceAllWithin(s: string, repl: string, maxLength: number): string | undefined {
+    return this.replace(s, (m) => this.expand(repl, s, m), maxLength);
   }
 
   replaceAllLiteral(s: string, repl: string): string {
-    return this.replace(s, () => repl);
+    return this.replace(s, () => repl)!;
   }
 
   split(s: string, n: number): string[] {
@@ -157,14 +166,16 @@ class GoRegexp implements Re2 {
     return out;
   }
 
-  private replace(s: string, f: (m: Match) => string): string {
+  private replace(s: string, f: (m: Match) => string, maxLength = Infinity): string | undefined {
     let out = '';
     let last = 0;
     for (const m of this.matches(s, -1)) {
       out += s.slice(last, m.start) + f(m);
       last = m.end;
+      if (out.length > maxLength) return undefined;
     }
-    return out + s.slice(last);
+    out += s.slice(last);
+    return out.length > maxLength ? undefined : out;
   }
 
   /** Go's Regexp.Expand: $1, ${1}, $name, ${name}, $$. */

@@ -3,13 +3,16 @@
 // compile-time error, so the template is reported as not evaluated instead of guessed.
 import { goQuote } from '../go/fmt';
 import { compare, equal, isArray, isObject, isSet, numberString, opaString, RObject, RSet, typeName, Value } from './value';
-import { translateRegex } from './regex';
-import { globToRegExp } from './glob';
-import { BuiltinError } from './errors';
+import { compileRe2, Re2, Re2SyntaxError } from '../re2';
+import { globToRe2 } from './glob';
+import { BuiltinError, LimitError, UnsupportedError } from './errors';
+import { BuiltinContext, characters, elements, unmetered } from './limits';
 
 export { BuiltinError };
+export type { BuiltinContext } from './limits';
 
-export type Builtin = (args: readonly Value[]) => Value | undefined;
+/** A builtin: OPA's answer, undefined, a BuiltinError (undefined in non-strict mode) or a LimitError. */
+export type Builtin = (args: readonly Value[], ctx: BuiltinContext) => Value | undefined;
 
 export interface BuiltinDef {
   readonly arity: number;
@@ -108,16 +111,17 @@ def('round', 1, ([a]) => {
 });
 def('ceil', 1, ([a]) => Math.ceil(num(a!, 'ceil', 1)));
 def('floor', 1, ([a]) => Math.floor(num(a!, 'floor', 1)));
-def('numbers.range', 2, ([a, b]) => {
+def('numbers.range', 2, ([a, b], ctx) => {
   const x = int(a!, 'numbers.range', 1);
   const y = int(b!, 'numbers.range', 2);
+  elements(ctx, 'numbers.range', Math.abs(y - x) + 1);
   const out: number[] = [];
-  if (Math.abs(y - x) > 1e6) throw new BuiltinError('numbers.range: range too large');
   if (x <= y) for (let i = x; i <= y; i++) out.push(i);
   else for (let i = x; i >= y; i--) out.push(i);
   return out;
 });
-def('or', 2, ([a, b]) => {
+def('or', 2, ([a, b], ctx) => {
+  elements(ctx, 'or', set(a!, 'or', 1).size + set(b!, 'or', 2).size);
   const out = RSet.of(set(a!, 'or', 1).sorted());
   for (const x of set(b!, 'or', 2).sorted()) out.add(x);
   return out;
@@ -126,9 +130,11 @@ def('and', 2, ([a, b]) => {
   const y = set(b!, 'and', 2);
   return RSet.of(set(a!, 'and', 1).sorted().filter((x) => y.has(x)));
 });
-def('union', 1, ([a]) => {
+def('union', 1, ([a], ctx) => {
+  const sets = set(a!, 'union', 1).sorted().map((s) => set(s, 'union', 1));
+  elements(ctx, 'union', sets.reduce((n, s) => n + s.size, 0));
   const out = new RSet();
-  for (const s of set(a!, 'union', 1).sorted()) for (const x of set(s, 'union', 1).sorted()) out.add(x);
+  for (const s of sets) for (const x of s.sorted()) out.add(x);
   return out;
 });
 def('intersection', 1, ([a]) => {
@@ -163,8 +169,11 @@ def('min', 1, ([a]) => {
   if (items.length === 0) return undefined;
   return items.reduce((x, y) => (compare(x, y) <= 0 ? x : y));
 });
-def('sort', 1, ([a]) => {
-  if (isArray(a)) return [...a].sort(compare);
+def('sort', 1, ([a], ctx) => {
+  if (isArray(a)) {
+    ctx.charge(a.length * Math.max(1, Math.log2(a.length)));
+    return [...a].sort(compare);
+  }
   if (isSet(a)) return a.sorted();
   throw new BuiltinError(`sort: operand 1 must be one of {array, set} but got ${typeName(a!)}`);
 });
@@ -181,28 +190,48 @@ def('all', 1, ([a]) => {
 });
 
 // ---- strings
-def('concat', 2, ([d, a]) => strings(a!, 'concat', 2).join(str(d!, 'concat', 1)));
+def('concat', 2, ([d, a], ctx) => {
+  const sep = str(d!, 'concat', 1);
+  const parts = strings(a!, 'concat', 2);
+  characters(ctx, 'concat', parts.reduce((n, p) => n + p.length, 0) + sep.length * Math.max(0, parts.length - 1));
+  return parts.join(sep);
+});
 def('contains', 2, ([a, b]) => str(a!, 'contains', 1).includes(str(b!, 'contains', 2)));
 def('startswith', 2, ([a, b]) => str(a!, 'startswith', 1).startsWith(str(b!, 'startswith', 2)));
 def('endswith', 2, ([a, b]) => str(a!, 'endswith', 1).endsWith(str(b!, 'endswith', 2)));
-def('lower', 1, ([a]) => str(a!, 'lower', 1).toLowerCase());
-def('upper', 1, ([a]) => str(a!, 'upper', 1).toUpperCase());
-def('split', 2, ([a, b]) => {
+def('lower', 1, ([a], ctx) => {
+  const s = str(a!, 'lower', 1);
+  ctx.charge(s.length);
+  return s.toLowerCase();
+});
+def('upper', 1, ([a], ctx) => {
+  const s = str(a!, 'upper', 1);
+  ctx.charge(s.length);
+  return s.toUpperCase();
+});
+def('split', 2, ([a, b], ctx) => {
   const s = str(a!, 'split', 1);
   const d = str(b!, 'split', 2);
+  ctx.charge(s.length);
   return d === '' ? codePoints(s) : s.split(d);
 });
-def('replace', 3, ([a, b, c]) => {
-  const s = str(a!, 'replace', 1);
-  const old = str(b!, 'replace', 2);
-  const neu = str(c!, 'replace', 3);
-  if (old === '') return codePoints(s).map((ch) => neu + ch).join('') + neu;
-  return s.split(old).join(neu);
-});
-def('strings.replace_n', 2, ([p, s]) => {
+/** Go's strings.Replace(s, old, neu, -1), its output measured before it is built. */
+function replaceAll(name: string, s: string, old: string, neu: string, ctx: BuiltinContext): string {
+  if (old === '') {
+    const cps = codePoints(s);
+    characters(ctx, name, s.length + (cps.length + 1) * neu.length);
+    return cps.map((ch) => neu + ch).join('') + neu;
+  }
+  ctx.charge(s.length);
+  const parts = s.split(old);
+  characters(ctx, name, s.length + (parts.length - 1) * (neu.length - old.length));
+  return parts.join(neu);
+}
+def('replace', 3, ([a, b, c], ctx) => replaceAll('replace', str(a!, 'replace', 1), str(b!, 'replace', 2), str(c!, 'replace', 3), ctx));
+def('strings.replace_n', 2, ([p, s], ctx) => {
   if (!isObject(p)) throw new BuiltinError(`strings.replace_n: operand 1 must be object but got ${typeName(p!)}`);
   let out = str(s!, 'strings.replace_n', 2);
-  for (const [k, v] of p.sortedEntries()) out = out.split(str(k, 'strings.replace_n', 1)).join(str(v, 'strings.replace_n', 1));
+  for (const [k, v] of p.sortedEntries()) out = replaceAll('strings.replace_n', out, str(k, 'strings.replace_n', 1), str(v, 'strings.replace_n', 1), ctx);
   return out;
 });
 def('substring', 3, ([a, b, c]) => {
@@ -244,7 +273,17 @@ def('trim_suffix', 2, ([a, b]) => {
   return p !== '' && s.endsWith(p) ? s.slice(0, s.length - p.length) : s;
 });
 // Go's unicode.IsSpace.
-def('trim_space', 1, ([a]) => str(a!, 'trim_space', 1).replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/gu, ''));
+// A scan, not /\s+$/: a backtracking search for trailing space is quadratic in a run of inner spaces.
+const goSpace = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
+def('trim_space', 1, ([a], ctx) => {
+  const s = str(a!, 'trim_space', 1);
+  ctx.charge(s.length);
+  let i = 0;
+  let j = s.length;
+  while (i < j && goSpace.test(s[i]!)) i++;
+  while (j > i && goSpace.test(s[j - 1]!)) j--;
+  return s.slice(i, j);
+});
 def('strings.any_prefix_match', 2, ([a, b]) => {
   const ss = typeof a === 'string' ? [a] : strings(a!, 'strings.any_prefix_match', 1);
   const ps = typeof b === 'string' ? [b] : strings(b!, 'strings.any_prefix_match', 2);
@@ -267,10 +306,10 @@ def('format_int', 2, ([a, b]) => {
   if (![2, 8, 10, 16].includes(base)) throw new BuiltinError('format_int: operand 2 must be one of {2, 8, 10, 16}');
   return Math.trunc(n).toString(base);
 });
-def('sprintf', 2, ([f, a]) => {
+def('sprintf', 2, ([f, a], ctx) => {
   const format = str(f!, 'sprintf', 1);
   if (!isArray(a)) throw new BuiltinError(`sprintf: operand 2 must be array but got ${typeName(a!)}`);
-  return goSprintf(format, a);
+  return goSprintf(format, a, ctx);
 });
 
 // ---- types
@@ -348,9 +387,10 @@ def('object.union', 2, ([a, b]) => {
   if (!isObject(b)) throw new BuiltinError(`object.union: operand 2 must be object but got ${typeName(b!)}`);
   return mergeObjects(a, b);
 });
-def('array.concat', 2, ([a, b]) => {
+def('array.concat', 2, ([a, b], ctx) => {
   if (!isArray(a)) throw new BuiltinError(`array.concat: operand 1 must be array but got ${typeName(a!)}`);
   if (!isArray(b)) throw new BuiltinError(`array.concat: operand 2 must be array but got ${typeName(b!)}`);
+  elements(ctx, 'array.concat', a.length + b.length);
   return [...a, ...b];
 });
 def('array.slice', 3, ([a, b, c]) => {
@@ -382,50 +422,59 @@ def('internal.member_3', 3, ([k, v, c]) => {
   return false;
 });
 
-// ---- regular expressions and globs
-const regexCache = new Map<string, RegExp | Error>();
-function compiledRegex(pattern: string): RegExp {
-  let re = regexCache.get(pattern);
-  if (re === undefined) {
-    try {
-      re = translateRegex(pattern);
-    } catch (e) {
-      re = e instanceof Error ? e : new Error(String(e));
-    }
-    if (regexCache.size > 1000) regexCache.clear();
-    regexCache.set(pattern, re);
+// ---- regular expressions (Go's regexp, on RE2: linear in the input, whatever the pattern) and globs
+/** The pattern compiled by RE2; what RE2 refuses is a builtin error, as OPA's regexp.Compile error is. */
+function re2(pattern: string, name: string): Re2 {
+  try {
+    return compileRe2(pattern);
+  } catch (e) {
+    if (e instanceof Re2SyntaxError) throw new BuiltinError(`${name}: ${e.message}`);
+    throw e;
   }
-  if (re instanceof Error) throw re;
-  return re;
 }
-const regexMatch: Builtin = ([p, v]) => compiledRegex(str(p!, 'regex.match', 1)).test(str(v!, 'regex.match', 2));
+/** A subject string, charged for the pass RE2 makes over it. */
+function subject(v: Value, name: string, i: number, ctx: BuiltinContext): string {
+  const s = str(v, name, i);
+  ctx.charge(s.length);
+  return s;
+}
+const regexMatch: Builtin = ([p, v], ctx) => re2(str(p!, 'regex.match', 1), 'regex.match').test(subject(v!, 'regex.match', 2, ctx));
 def('regex.match', 2, regexMatch);
 def('re_match', 2, regexMatch);
 def('regex.is_valid', 1, ([p]) => {
   if (typeof p !== 'string') return false;
   try {
-    compiledRegex(p);
+    compileRe2(p);
     return true;
   } catch (e) {
-    if (e instanceof BuiltinError) return false;
+    if (e instanceof Re2SyntaxError) return false;
     throw e;
   }
 });
-def('regex.find_n', 3, ([p, v, n]) => {
-  const re = compiledRegex(str(p!, 'regex.find_n', 1));
-  const s = str(v!, 'regex.find_n', 2);
-  const limit = int(n!, 'regex.find_n', 3);
-  const g = new RegExp(re.source, re.flags + 'g');
-  const out: string[] = [];
-  for (const m of s.matchAll(g)) {
-    if (limit >= 0 && out.length >= limit) break;
-    out.push(m[0]);
-  }
+def('regex.find_n', 3, ([p, v, n], ctx) => {
+  const re = re2(str(p!, 'regex.find_n', 1), 'regex.find_n');
+  return re.findAll(subject(v!, 'regex.find_n', 2, ctx), int(n!, 'regex.find_n', 3));
+});
+// Go's FindAllStringSubmatch gives "" for a group that did not take part.
+def('regex.find_all_string_submatch_n', 3, ([p, v, n], ctx) => {
+  const name = 'regex.find_all_string_submatch_n';
+  const re = re2(str(p!, name, 1), name);
+  return re.findAllSubmatch(subject(v!, name, 2, ctx), int(n!, name, 3)).map((groups) => groups.map((g) => g ?? ''));
+});
+def('regex.split', 2, ([p, v], ctx) => re2(str(p!, 'regex.split', 1), 'regex.split').split(subject(v!, 'regex.split', 2, ctx), -1));
+// regex.replace(s, pattern, value): Go's ReplaceAllString, `$1` and `${name}` expanded; stopped at
+// the string bound (an empty-matching pattern puts a copy of value at every position of s).
+def('regex.replace', 3, ([a, p, r], ctx) => {
+  const s = subject(a!, 'regex.replace', 1, ctx);
+  const re = re2(str(p!, 'regex.replace', 2), 'regex.replace');
+  const max = ctx.limits.maxStringLength;
+  const out = re.replaceAllWithin(s, str(r!, 'regex.replace', 3), max);
+  if (out === undefined) throw new LimitError(`regex.replace: the result is over the limit of ${max} characters (maxStringLength)`);
+  ctx.charge(out.length);
   return out;
 });
-def('regex.split', 2, ([p, v]) => str(v!, 'regex.split', 2).split(new RegExp(compiledRegex(str(p!, 'regex.split', 1)).source, 'u')));
-const globCache = new Map<string, RegExp>();
-def('glob.match', 3, ([p, d, v]) => {
+const globCache = new Map<string, Re2>();
+def('glob.match', 3, ([p, d, v], ctx) => {
   const pattern = str(p!, 'glob.match', 1);
   let delimiters: string[];
   if (d === null) delimiters = [];
@@ -437,11 +486,11 @@ def('glob.match', 3, ([p, d, v]) => {
   const key = pattern + '\0' + delimiters.join('\0');
   let re = globCache.get(key);
   if (re === undefined) {
-    re = globToRegExp(pattern, delimiters);
+    re = globToRe2(pattern, delimiters);
     if (globCache.size > 1000) globCache.clear();
     globCache.set(key, re);
   }
-  return re.test(str(v!, 'glob.match', 3));
+  return re.test(subject(v!, 'glob.match', 3, ctx));
 });
 def('glob.quote_meta', 1, ([p]) => str(p!, 'glob.quote_meta', 1).replace(/[*?\\[\]{}]/g, (c) => '\\' + c));
 
@@ -453,7 +502,7 @@ const byteUnits: Record<string, number> = {
 };
 def('units.parse_bytes', 1, ([a]) => {
   const s = str(a!, 'units.parse_bytes', 1).replace(/"/g, '');
-  const m = /^([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)$/.exec(s);
+  const m = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*([a-zA-Z]*)$/.exec(s);
   const mult = m ? byteUnits[m[2]!.toLowerCase()] : undefined;
   if (!m || mult === undefined) throw new BuiltinError(`units.parse_bytes: could not parse byte amount: ${s}`);
   return Math.round(Number(m[1]) * mult);
@@ -464,23 +513,46 @@ const siUnits: Record<string, number> = {
 };
 def('units.parse', 1, ([a]) => {
   const s = str(a!, 'units.parse', 1).replace(/"/g, '');
-  const m = /^([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)$/.exec(s);
+  const m = /^((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)$/.exec(s);
   const mult = m ? siUnits[m[2]!] : undefined;
   if (mult === undefined) throw new BuiltinError(`units.parse: could not parse amount: ${s}`);
   return Number(m![1]) * mult;
 });
 
 // ---- encoding
-def('json.marshal', 1, ([a]) => jsonText(a!));
-function jsonText(v: Value): string {
-  if (v === null || typeof v !== 'object') return typeof v === 'number' ? numberString(v) : JSON.stringify(v);
-  if (isArray(v)) return '[' + v.map(jsonText).join(',') + ']';
-  if (isSet(v)) return '[' + v.sorted().map(jsonText).join(',') + ']';
-  return '{' + (v as RObject).sortedEntries().map(([k, x]) => JSON.stringify(typeof k === 'string' ? k : opaString(k)) + ':' + jsonText(x)).join(',') + '}';
-}
+// Written piece by piece with the length counted: a value that shares one array many times over (a
+// comprehension's output) is small in memory and can be huge as text.
+def('json.marshal', 1, ([a], ctx) => {
+  const parts: string[] = [];
+  let length = 0;
+  const put = (t: string): void => {
+    parts.push(t);
+    length += t.length;
+    if (length > ctx.limits.maxStringLength) characters(ctx, 'json.marshal', length);
+  };
+  const write = (v: Value): void => {
+    if (v === null || typeof v !== 'object') return put(typeof v === 'number' ? numberString(v) : JSON.stringify(v));
+    const items = isArray(v) ? v : isSet(v) ? v.sorted() : undefined;
+    if (items !== undefined) {
+      put('[');
+      items.forEach((x, i) => (i > 0 && put(','), write(x)));
+      return put(']');
+    }
+    put('{');
+    (v as RObject).sortedEntries().forEach(([k, x], i) => {
+      put((i > 0 ? ',' : '') + JSON.stringify(typeof k === 'string' ? k : opaString(k)) + ':');
+      write(x);
+    });
+    put('}');
+  };
+  write(a!);
+  ctx.charge(length);
+  return parts.join('');
+});
 
 /** Go's fmt.Sprintf as OPA calls it: numbers as int or float64, strings raw, the rest as OPA prints it. */
-export function goSprintf(format: string, args: readonly Value[]): string {
+export function goSprintf(format: string, args: readonly Value[], ctx: BuiltinContext = unmetered): string {
+  const max = ctx.limits.maxStringLength;
   type GoArg = { kind: 'string'; s: string } | { kind: 'int'; n: number } | { kind: 'float64'; n: number };
   const goArgs: GoArg[] = args.map((a) =>
     typeof a === 'string' ? { kind: 'string', s: a } : typeof a === 'number' ? (Number.isInteger(a) ? { kind: 'int', n: a } : { kind: 'float64', n: a }) : { kind: 'string', s: opaString(a) },
@@ -509,6 +581,9 @@ export function goSprintf(format: string, args: readonly Value[]): string {
     }
     const verb = format[j];
     i = j;
+    // Go pads to any width and prints any precision: %0999999999d asks for a billion characters.
+    if (Number(width || '0') > max) throw new LimitError(`sprintf: width ${width} is over the limit of ${max} characters (maxStringLength)`);
+    if (Number(prec ?? '0') > max) throw new LimitError(`sprintf: precision ${prec} is over the limit of ${max} characters (maxStringLength)`);
     if (verb === undefined) {
       out += '%!(NOVERB)';
       break;
@@ -526,7 +601,7 @@ export function goSprintf(format: string, args: readonly Value[]): string {
     switch (verb) {
       case 'v':
         s = plain(a);
-        if (prec !== undefined && a.kind === 'float64') s = a.n.toFixed(Number(prec || '0'));
+        if (prec !== undefined && a.kind === 'float64') s = fixed(a.n, Number(prec || '0'));
         break;
       case 's':
         s = a.kind === 'string' ? (prec !== undefined ? Array.from(a.s).slice(0, Number(prec || '0')).join('') : a.s) : bad('s', a);
@@ -539,7 +614,7 @@ export function goSprintf(format: string, args: readonly Value[]): string {
         break;
       case 'f':
       case 'F':
-        s = a.kind === 'float64' ? a.n.toFixed(prec === undefined ? 6 : Number(prec || '0')) : bad(verb, a);
+        s = a.kind === 'float64' ? fixed(a.n, prec === undefined ? 6 : Number(prec || '0')) : bad(verb, a);
         break;
       case 'x':
       case 'X': {
@@ -557,14 +632,23 @@ export function goSprintf(format: string, args: readonly Value[]): string {
     if (width !== '' && !s.startsWith('%!')) {
       const w = Number(width);
       const len = Array.from(s).length;
+      if (len < w) characters(ctx, 'sprintf', out.length + w);
       if (len < w) s = flags.includes('-') ? s + ' '.repeat(w - len) : (flags.includes('0') && verb !== 's' ? '0' : ' ').repeat(w - len) + s;
     }
     out += s;
+    if (out.length > max) characters(ctx, 'sprintf', out.length);
   }
+  ctx.charge(out.length);
   if (argi < goArgs.length) {
     out += '%!(EXTRA ' + goArgs.slice(argi).map((a) => `${a.kind}=${plain(a)}`).join(', ') + ')';
   }
   return out;
+}
+
+/** Go's %.Nf; JavaScript prints at most 100 digits after the point, and Go's further digits are not guessed. */
+function fixed(n: number, digits: number): string {
+  if (digits > 100) throw new UnsupportedError(`sprintf: a precision of ${digits} digits is not evaluated (JavaScript prints at most 100)`);
+  return n.toFixed(digits);
 }
 
 /** Go's %v of a float64: the shortest form, with an exponent below 1e-4 and from 1e21. */

@@ -8,3 +8,9 @@ export class UnsupportedError extends Error {}
 
 /** The evaluation is in error as a whole (a conflict, a budget spent): no results, a message instead. */
 export class EvalError extends Error {}
+
+/**
+ * A builtin asked for more than a bound allows (a range, a string, an array): the evaluation stops
+ * with the bound named. Never undefined: an undefined call could turn a deny into a silent pass.
+ */
+export class LimitError extends EvalError {}

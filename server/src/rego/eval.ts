@@ -3,6 +3,7 @@
 // bindings are undone when a continuation returns, so a frame always holds exactly the current path.
 import { CExpr, CompiledPolicy, CRule, CTerm, CWith, RuleSet } from './compile';
 import { BuiltinError, EvalError } from './errors';
+import { BuiltinContext, BuiltinLimits, defaultBuiltinLimits } from './limits';
 import { equal, isArray, isObject, isSet, keyOf, RObject, RSet, Value } from './value';
 
 type Frame = Map<string, Value>;
@@ -14,7 +15,12 @@ export interface EvalLimits {
   readonly maxSteps: number;
   /** Wall time per evaluation. */
   readonly maxMillis: number;
+  /** Sizes a builtin may build (defaultBuiltinLimits when left out). */
+  readonly builtins?: BuiltinLimits;
 }
+
+/** Units of a builtin's work (elements, characters) that cost one step. */
+const unitsPerStep = 256;
 
 export const defaultLimits: EvalLimits = { maxSteps: 1_000_000, maxMillis: 1000 };
 
@@ -24,7 +30,7 @@ const ND: unique symbol = Symbol('needs the search');
 /** Results of pure functions, kept with the compiled template (see RuleSet.pure). */
 const pureMemo = new WeakMap<RuleSet, { byKey: Map<string, Value | typeof UNDEF>; byObject: WeakMap<object, Value | typeof UNDEF> }>();
 
-export class Evaluator {
+export class Evaluator implements BuiltinContext {
   private steps = 0;
   private readonly deadline: number;
   private cache = new Map<RuleSet, Value | typeof UNDEF>();
@@ -34,9 +40,24 @@ export class Evaluator {
     private readonly policy: CompiledPolicy,
     private input: Value | undefined,
     private data: Value,
-    private readonly limits: EvalLimits = defaultLimits,
+    private readonly budget: EvalLimits = defaultLimits,
   ) {
-    this.deadline = Date.now() + limits.maxMillis;
+    this.deadline = Date.now() + budget.maxMillis;
+    this.builtinLimits = budget.builtins ?? defaultBuiltinLimits;
+  }
+
+  private readonly builtinLimits: BuiltinLimits;
+  get limits(): BuiltinLimits {
+    return this.builtinLimits;
+  }
+
+  /** A builtin's work, charged before it is done: large work is checked against the clock at once. */
+  charge(units: number): void {
+    const cost = Math.floor(units / unitsPerStep);
+    if (cost === 0) return;
+    this.steps += cost;
+    if (this.steps > this.budget.maxSteps) throw new EvalError(`evaluation stopped after ${this.budget.maxSteps} steps (the budget per object)`);
+    if (Date.now() > this.deadline) throw new EvalError(`evaluation stopped after ${this.budget.maxMillis} ms (the budget per object)`);
   }
 
   /** The elements of the entry rule's set, in OPA's order. */
@@ -51,8 +72,8 @@ export class Evaluator {
 
   private tick(): void {
     this.steps++;
-    if (this.steps > this.limits.maxSteps) throw new EvalError(`evaluation stopped after ${this.limits.maxSteps} steps (the budget per object)`);
-    if ((this.steps & 1023) === 0 && Date.now() > this.deadline) throw new EvalError(`evaluation stopped after ${this.limits.maxMillis} ms (the budget per object)`);
+    if (this.steps > this.budget.maxSteps) throw new EvalError(`evaluation stopped after ${this.budget.maxSteps} steps (the budget per object)`);
+    if ((this.steps & 1023) === 0 && Date.now() > this.deadline) throw new EvalError(`evaluation stopped after ${this.budget.maxMillis} ms (the budget per object)`);
   }
 
   // ---- bodies and expressions
@@ -257,7 +278,7 @@ export class Evaluator {
         if (args === ND || args === undefined) return args;
         this.tick();
         try {
-          return t.def.fn(args);
+          return t.def.fn(args, this);
         } catch (e) {
           if (e instanceof BuiltinError) return undefined;
           throw e;
@@ -343,7 +364,7 @@ export class Evaluator {
           this.tick();
           let r: Value | undefined;
           try {
-            r = t.def.fn(args);
+            r = t.def.fn(args, this);
           } catch (e) {
             if (e instanceof BuiltinError) return false;
             throw e;
