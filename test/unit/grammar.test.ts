@@ -12,6 +12,8 @@ import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
 const ours: Record<string, string> = {
   'source.rego.trusted-images': path.join(projectRoot, 'syntaxes', 'rego.tmLanguage.json'),
   'rego.injection.yaml': path.join(projectRoot, 'syntaxes', 'rego-in-yaml.tmLanguage.json'),
+  'source.cel.trusted-images': path.join(projectRoot, 'syntaxes', 'cel.tmLanguage.json'),
+  'cel.injection.yaml': path.join(projectRoot, 'syntaxes', 'cel-in-yaml.tmLanguage.json'),
 };
 
 /**
@@ -34,7 +36,7 @@ async function load(files: Record<string, string>): Promise<IGrammar> {
   const registry = new Registry({
     onigLib: Promise.resolve({ createOnigScanner: (s) => new oniguruma.OnigScanner(s), createOnigString: (s) => new oniguruma.OnigString(s) }),
     loadGrammar: async (scope) => (grammars[scope] ? parseRawGrammar(fs.readFileSync(grammars[scope]!, 'utf8'), grammars[scope]) : null),
-    getInjections: (scope) => (scope === 'source.yaml' ? ['rego.injection.yaml'] : undefined),
+    getInjections: (scope) => (scope === 'source.yaml' ? ['rego.injection.yaml', 'cel.injection.yaml'] : undefined),
   });
   return (await registry.loadGrammar('source.yaml'))!;
 }
@@ -156,5 +158,113 @@ for (const host of hosts) describe(`Rego in ConstraintTemplates (${host.name})`,
     assert.equal(tokens.find((t) => t.text === 'lib' && t.line === 11)?.scopes.includes('meta.embedded.block.rego'), true);
     const after = tokens.filter((t) => t.line === 12);
     assert.ok(after.every((t) => !t.scopes.some((s) => s.endsWith('.rego'))), JSON.stringify(after));
+  });
+});
+
+/** Every CEL expression of a policy (expression, messageExpression, valueExpression anywhere). */
+function celNodes(node: YNode | null | undefined, out: YNode[] = []): YNode[] {
+  if (node?.kind === 'map') {
+    for (const [k, v] of node.entries) {
+      if ((k === 'expression' || k === 'messageExpression' || k === 'valueExpression') && v.kind === 'scalar' && typeof v.value === 'string') out.push(v);
+      else celNodes(v, out);
+    }
+  } else if (node?.kind === 'seq') for (const v of node.items) celNodes(v, out);
+  return out;
+}
+
+/** Policy files with CEL: the library's CEL templates, the VAP and Kyverno conformance policies. */
+function celPolicyFiles(): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string, name: RegExp): void => {
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p, name);
+      else if (name.test(e.name)) {
+        const text = fs.readFileSync(p, 'utf8');
+        if (/K8sNativeValidation|ValidatingAdmissionPolicy\b|ValidatingPolicy\b/.test(text)) out.set(text, path.relative(sharedRoot, p));
+      }
+    }
+  };
+  walk(path.join(sharedRoot, 'conformance', 'gatekeeper-library'), /^template\.yaml$/);
+  walk(path.join(sharedRoot, 'conformance', 'vap'), /^policy\.yaml$/);
+  walk(path.join(sharedRoot, 'conformance', 'kyverno-vpol'), /\.ya?ml$/);
+  return out;
+}
+
+for (const host of hosts) describe(`CEL in policies (${host.name})`, host.skip ? { skip: host.skip } : needsShared('conformance/vap'), () => {
+  before(async () => {
+    yaml = await load(host.files!);
+  });
+  const files = celPolicyFiles();
+
+  test(`every CEL expression of the policy files is CEL, and nothing else is`, () => {
+    assert.ok(files.size > 100, `${files.size} files`);
+    let expressions = 0;
+    const seen = { variable: 0, fn: 0, string: 0, operator: 0 };
+    for (const [text, name] of files) {
+      const lines = new LineIndex(text);
+      const textLines = text.split('\n');
+      const ranges = new Map<number, Array<[number, number]>>();
+      for (const doc of parseYaml(text).documents) {
+        for (const n of celNodes(doc.root)) {
+          expressions++;
+          const a = lines.position(n.span.start);
+          const b = lines.position(Math.max(n.span.start, n.span.end - 1));
+          for (let l = a.line; l <= b.line; l++) {
+            const list = ranges.get(l) ?? [];
+            list.push([l === a.line ? a.character : 0, l === b.line ? b.character + 1 : Number.MAX_SAFE_INTEGER]);
+            ranges.set(l, list);
+          }
+        }
+      }
+      let state: StateStack = INITIAL;
+      textLines.forEach((line, l) => {
+        const r = yaml.tokenizeLine(line, state);
+        state = r.ruleStack;
+        for (const t of r.tokens) {
+          const tokenText = line.slice(t.startIndex, t.endIndex);
+          if (tokenText.trim() === '') continue;
+          const cel = t.scopes.some((sc) => sc.endsWith('.cel'));
+          const inside = (ranges.get(l) ?? []).some(([x, y]) => t.startIndex >= x && t.startIndex < y);
+          const quoting = t.scopes.some((sc) => sc.startsWith('punctuation.definition.string') || sc.startsWith('keyword.control.flow.block-scalar') || sc.startsWith('constant.character.escape.yaml'));
+          if (inside && !quoting) assert.ok(cel, `${name}:${l + 1} ${JSON.stringify(tokenText)} is not CEL: ${t.scopes.join(' ')}`);
+          if (!inside) assert.ok(!cel, `${name}:${l + 1} ${JSON.stringify(tokenText)} outside an expression is CEL: ${t.scopes.join(' ')}`);
+          const last = t.scopes[t.scopes.length - 1]!;
+          if (last === 'variable.language.cel') seen.variable++;
+          if (last.startsWith('support.function')) seen.fn++;
+          if (t.scopes.some((sc) => sc.startsWith('string.quoted') && sc.endsWith('.cel'))) seen.string++;
+          if (last.startsWith('keyword.operator')) seen.operator++;
+        }
+      });
+    }
+    assert.ok(expressions > 500, `${expressions} expressions`);
+    for (const [k, n] of Object.entries(seen)) assert.ok(n > 50, `${k}: ${n}`);
+  });
+
+  test('an expression in each YAML form', () => {
+    const text = [
+      'validations:',
+      '  - expression: "object.spec.replicas <= 5 && has(object.metadata.labels)"',
+      "    messageExpression: 'object.metadata.name + '' is too big'''",
+      '  - expression: object.spec.containers.all(c, c.image.startsWith("registry/"))  # plain',
+      '  - expression: |',
+      '      object.spec.containers.exists(c,',
+      "        c.image.matches('^x'))",
+      '    message: object.spec is not CEL here',
+      '',
+    ].join('\n');
+    const tokens = tokenize(text);
+    const scope = (word: string, line: number) => tokens.find((t) => t.line === line && t.text === word)?.scopes.at(-1);
+    assert.equal(scope('object', 1), 'variable.language.cel');
+    assert.equal(scope('has', 1), 'support.function.macro.cel');
+    assert.equal(scope('&&', 1), 'keyword.operator.logical.cel');
+    assert.equal(scope('object', 2), 'variable.language.cel');
+    assert.equal(scope('all', 3), 'support.function.macro.cel');
+    assert.equal(scope('startsWith', 3), 'support.function.cel');
+    assert.equal(tokens.find((t) => t.line === 3 && t.text.includes('# plain'))?.scopes.at(-1), 'comment.line.number-sign.yaml');
+    assert.equal(scope('exists', 5), 'support.function.macro.cel');
+    assert.equal(scope('matches', 6), 'support.function.cel');
+    assert.ok(tokens.filter((t) => t.line === 7).every((t) => !t.scopes.some((sc) => sc.endsWith('.cel'))));
   });
 });
