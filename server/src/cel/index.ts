@@ -29,7 +29,7 @@ import { celjs, type Environment, type ParseResult } from './celjs';
 import { activeMeter, BoundHit, instrument, withMeter, type Bound, type Meter } from './budget';
 import { registerKubernetesLibraries, rewriteCalls, userFacingNames } from './library';
 
-export { celValue, celToString, celLazyMap } from './values';
+export { celValue, celValueFromYaml, celToString, celLazyMap } from './values';
 export { celRuntimeError } from './celjs';
 
 export interface CelFunction {

@@ -112,3 +112,44 @@ function show(v: unknown, nested: boolean): string {
       return String(v);
   }
 }
+
+interface YamlScalar {
+  readonly kind: 'scalar';
+  readonly value: string | number | bigint | boolean | null;
+  readonly span: { readonly start: number; readonly end: number };
+  readonly style: string;
+}
+interface YamlMap {
+  readonly kind: 'map';
+  readonly entries: ReadonlyMap<string, YamlNode>;
+}
+interface YamlSeq {
+  readonly kind: 'seq';
+  readonly items: readonly YamlNode[];
+}
+type YamlNode = YamlScalar | YamlMap | YamlSeq;
+
+/**
+ * A YAML node (server/src/yaml/nodes.ts) as Kubernetes decodes it: a plain number written as an
+ * integer (`3`, `-1`, `0x1f`) is an int, any other number (`1.0`, `1e3`) a double, which the parsed
+ * number alone cannot tell apart; text is the document the node's spans point into.
+ */
+export function celValueFromYaml(node: YamlNode | null | undefined, text: string): unknown {
+  if (node === null || node === undefined) return null;
+  switch (node.kind) {
+    case 'scalar': {
+      const v = node.value;
+      if (typeof v === 'bigint') return v;
+      if (typeof v !== 'number') return v;
+      if (node.style === 'plain' && Number.isInteger(v) && /^[-+]?(?:[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$/.test(text.slice(node.span.start, node.span.end).trim())) return BigInt(v);
+      return v;
+    }
+    case 'seq':
+      return node.items.map((x) => celValueFromYaml(x, text));
+    case 'map': {
+      const out: Record<string, unknown> = Object.create(null);
+      for (const [k, v] of node.entries) out[k] = celValueFromYaml(v, text);
+      return out;
+    }
+  }
+}
