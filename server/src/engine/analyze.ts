@@ -10,6 +10,7 @@ export interface FileAnalysis {
   readonly file: string;
   /** The text; '' in a compact analysis (see compact()). */
   readonly text: string;
+  /** The documents, the errors of those not read, and warnings (parsed.warnings: repeated keys). */
   readonly parsed: ParsedFile;
   /** The objects, with their syntax trees; none in a compact analysis. */
   readonly objects: readonly K8sObject[];
@@ -77,6 +78,7 @@ class CompactAnalysis implements FileAnalysis {
   constructor(
     readonly file: string,
     errors: ParsedFile['errors'],
+    warnings: ParsedFile['warnings'],
     readonly policy: PolicyObjects,
     readonly skipped: string | undefined,
     private readonly lineIndex: LineIndex | undefined,
@@ -85,7 +87,7 @@ class CompactAnalysis implements FileAnalysis {
     private readonly withObjects: boolean,
     private readonly kept: readonly Review[],
   ) {
-    this.parsed = { documents: [], errors };
+    this.parsed = warnings ? { documents: [], errors, warnings } : { documents: [], errors };
   }
   get lines(): LineIndex {
     return this.lineIndex ?? emptyLines;
@@ -96,8 +98,8 @@ class CompactAnalysis implements FileAnalysis {
 }
 
 /**
- * What a closed file keeps in the language server: its reviews under `templates`, its errors, policy
- * objects and line starts, without its text and syntax trees.
+ * What a closed file keeps in the language server: its reviews under `templates`, its errors and
+ * warnings, policy objects and line starts, without its text and syntax trees.
  */
 export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[], all = true, withObjects = false): FileAnalysis {
   const key = templatesKey(templates);
@@ -106,8 +108,8 @@ export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[]
   // withObjects (Rego constraints are evaluated): every review, with the object as a Rego value.
   const keepAll = all || withObjects;
   const reviews = a.skipped ? [] : detachReviews(a.reviews(templates, keepAll, withObjects)!.filter((r) => keepAll || r.uses.length > 0));
-  const lines = a.parsed.errors.length > 0 || reviews.length > 0 || hasPolicyObjects(a.policy) ? a.lines : undefined;
-  return new CompactAnalysis(a.file, a.parsed.errors, a.policy, a.skipped, lines, key, keepAll, withObjects, reviews);
+  const lines = a.parsed.errors.length > 0 || a.parsed.warnings || reviews.length > 0 || hasPolicyObjects(a.policy) ? a.lines : undefined;
+  return new CompactAnalysis(a.file, a.parsed.errors, a.parsed.warnings, a.policy, a.skipped, lines, key, keepAll, withObjects, reviews);
 }
 
 /**

@@ -32,9 +32,22 @@ export interface DocumentError {
   readonly message: string;
 }
 
+/** Something read, but not as written: a mapping that repeats a key (the last value is read). */
+export interface DocumentWarning {
+  readonly index: number;
+  /** Where the warning goes: the repeated key. */
+  readonly offset: number;
+  readonly span: Span;
+  readonly message: string;
+  /** The earlier key the warning refers to. */
+  readonly related?: Span;
+}
+
 export interface ParsedFile {
   readonly documents: readonly ParsedDocument[];
   readonly errors: readonly DocumentError[];
+  /** Left out when there are none (most files). */
+  readonly warnings?: readonly DocumentWarning[];
 }
 
 export interface ParseLimits {
@@ -62,14 +75,19 @@ export function parseYaml(text: string, limits: ParseLimits = defaultParseLimits
   return parseWithLibrary(text, limits, 0, 0, contentEndOf(text));
 }
 
+// Kubernetes (sigs.k8s.io/yaml, as kubectl and Gatekeeper read files) lets a mapping repeat a key and
+// keeps the last value; so does this reader, with a warning at the repeated key (see Converter).
+const yamlOptions = { intAsBigInt: true, prettyErrors: false, strict: false, uniqueKeys: false } as const;
+
 function parseWithLibrary(text: string, limits: ParseLimits, base: number, indexBase: number, contentEnd: number): ParsedFile {
   const documents: ParsedDocument[] = [];
   const errors: DocumentError[] = [];
+  const warnings: DocumentWarning[] = [];
   let yamlDocs: Document.Parsed[];
   const fixes: QuotedFix[] = [];
   const { parseAllDocuments } = yamlLib();
   try {
-    yamlDocs = parseAllDocuments(text, { intAsBigInt: true, prettyErrors: false, strict: false }) as Document.Parsed[];
+    yamlDocs = parseAllDocuments(text, yamlOptions) as Document.Parsed[];
     if (!Array.isArray(yamlDocs)) yamlDocs = [yamlDocs as unknown as Document.Parsed];
     // Quoted scalars Go reads and `yaml` refuses (lines indented no deeper than their key): repaired
     // in a same-length copy, a few at most.
@@ -78,7 +96,7 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
       if (!err) break;
       const repaired = repairQuoted(text, err.pos[0]);
       if (!repaired) break;
-      const again = parseAllDocuments(repaired.text, { intAsBigInt: true, prettyErrors: false, strict: false }) as Document.Parsed[];
+      const again = parseAllDocuments(repaired.text, yamlOptions) as Document.Parsed[];
       if (!Array.isArray(again)) break;
       text = repaired.text;
       yamlDocs = again;
@@ -102,6 +120,7 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
       const root = doc.contents ? converter.convert(doc.contents as YamlNode, 0) : null;
       for (const fix of fixes) setQuotedValue(root, base + fix.start, fix.value);
       documents.push({ index, span, root });
+      for (const d of converter.duplicates) warnings.push({ index, offset: d.key.start, span: d.key, related: d.first, message: duplicateKeyMessage(d.name) });
     } catch (e) {
       if (e instanceof LimitExceeded) {
         errors.push({ index, offset: span.start, message: e.message });
@@ -112,7 +131,11 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
       }
     }
   });
-  return { documents, errors };
+  return warnings.length > 0 ? { documents, errors, warnings } : { documents, errors };
+}
+
+function duplicateKeyMessage(key: string): string {
+  return `the mapping repeats the key ${JSON.stringify(key)}: its last value is read, as kubectl and Gatekeeper read it, and the earlier one is ignored`;
 }
 
 /** Gives the quoted scalar written at `start` the value Go reads (see quotedRepair). */
@@ -217,6 +240,7 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
   const next = cache ? new Map<string, { start: number; root: YNode }>() : undefined;
   const documents: ParsedDocument[] = [];
   const errors: DocumentError[] = [];
+  const warnings: DocumentWarning[] = [];
   const contentEnd = contentEndOf(text);
   let index = 0;
   for (let g = 0; g < segments.length; g++) {
@@ -270,13 +294,15 @@ function parseFast(text: string, limits: ParseLimits, cache: YamlCache | undefin
       cache?.entries.clear();
       return part;
     }
-    if (part.documents[0]?.root) next?.set(key, { start: sliceStart, root: part.documents[0].root });
+    // A document with warnings is read again on the next keystroke: the cache keeps nodes only.
+    if (part.documents[0]?.root && !part.warnings) next?.set(key, { start: sliceStart, root: part.documents[0].root });
     documents.push(...part.documents);
     errors.push(...part.errors);
+    if (part.warnings) warnings.push(...part.warnings);
     index++;
   }
   if (cache && next) cache.entries = next;
-  return { documents, errors };
+  return warnings.length > 0 ? { documents, errors, warnings } : { documents, errors };
 }
 
 /**
@@ -330,6 +356,8 @@ function shiftNode(n: YNode, d: number): YNode {
 
 class Converter {
   private nodes = 0;
+  /** Keys a mapping repeats, in the order met, once each (an anchored mapping is converted again per alias). */
+  readonly duplicates: Array<{ name: string; key: Span; first: Span }> = [];
   private readonly resolving = new Set<YamlNode>();
   private readonly lib = yamlLib();
 
@@ -383,8 +411,12 @@ class Converter {
           collectMerge(value, merged);
           continue;
         }
+        const keySpan = this.spanOf(keyNode!);
+        const first = keySpans.get(key);
+        // Kubernetes keeps the last value; the key is then pointed at where that value is written.
+        if (first && !this.duplicates.some((d) => d.key.start === keySpan.start)) this.duplicates.push({ name: key, key: keySpan, first });
         entries.set(key, value);
-        keySpans.set(key, this.spanOf(keyNode!));
+        keySpans.set(key, keySpan);
       }
       // Merge keys (YAML 1.1, as Kubernetes reads them): explicit keys win, then earlier sources.
       for (const source of merged) {

@@ -2,8 +2,9 @@
 // quoted and block scalars, flow collections (also over several lines), anchors and aliases, comments.
 // It produces the same nodes, values and spans as the `yaml` path (documents.ts), and gives up on a
 // document (returns undefined) at the first thing it does not fully understand: tags, merge keys,
-// anchors on keys, complex keys, tabs, odd indentation, duplicate keys. The
-// caller then reads that document with `yaml`. A differential test holds the two paths equal.
+// anchors on keys, complex keys, tabs, odd indentation, duplicate keys. The caller then reads that
+// document with `yaml` (duplicate keys: the last value, with a warning, as Kubernetes reads them; rare
+// enough that one reader for them is best). A differential test holds the two paths equal.
 import type { MapNode, Scalar_, ScalarNode, SeqNode, Span, YNode } from './nodes';
 
 class GiveUp extends Error {}
