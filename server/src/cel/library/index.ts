@@ -3,6 +3,8 @@
 // extension, sets, and Kubernetes' lists, regex, url, quantity, ip/cidr, format and semver libraries.
 import type { Environment } from '../celjs';
 import { registerLists } from './lists';
+import { registerQuantity } from './quantity';
+import { registerSemver } from './semver';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -10,6 +12,8 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerStrings(env);
   registerRegex(env);
   registerLists(env);
+  registerQuantity(env);
+  registerSemver(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
