@@ -92,33 +92,47 @@ import { buildPolicySet } from '../../server/src/engine';
 import { defaultExpansions } from '../../server/src/engine';
 import { inventoryOf } from '../../server/src/engine';
 
-describe('Rego engine: library conformance through the engine (as gator verify)', needsShared('conformance/gatekeeper-library'), () => {
-  const options = { namespace: '*', checkPodTemplates: true };
-  const perPolicy = new Map<string, { pass: number; total: number }>();
-  for (const c of cases) {
-    test(c.name, () => {
-      const stat = perPolicy.get(c.policy) ?? { pass: 0, total: 0 };
-      perPolicy.set(c.policy, stat);
-      stat.total++;
-      const template = analyzeText('template.yaml', c.read('template.yaml'));
-      const constraint = analyzeText('constraint.yaml', c.read('constraint.yaml'));
-      const object = analyzeText(c.expected.objects[0]!, c.read(c.expected.objects[0]!));
-      const policy = buildPolicySet([template.policy, constraint.policy], defaultExpansions);
-      assert.deepEqual(policy.problems.filter((p) => p.severity === 'error'), []);
-      const inventory = (c.expected.inventory ?? []).flatMap((f) => analyzeText(f, c.read(f)).reviews(defaultExpansions, true, true)!);
-      const data = inventoryOf(inventory.filter((r) => r.source === 'Original'), options, isClusterScoped);
-      // gator verify reviews the object alone, not what expansion makes of it.
-      const policyNoExpansion = { ...policy, expansions: [], workspaceExpansions: true };
-      const violations = checkObjects(object.objects, policyNoExpansion, options, data);
-      const expected = policy.regoConstraints.length > 0 ? c.regoMessages : [...c.expected.messages].sort();
-      assert.deepEqual(violations.filter((v) => v.notEvaluated).map((v) => v.message), []);
-      assert.deepEqual(violations.map((v) => v.message).sort(), expected);
-      stat.pass++;
+for (const preference of ['auto', 'rego'] as const) {
+  // auto: Gatekeeper's default, CEL wherever the template has it (gator's `messages`); rego: Gatekeeper
+  // with CEL disabled (`rego_messages` where the template has both).
+  const title = preference === 'auto' ? "gator's default engine" : 'engine rego';
+  describe(`Gatekeeper library conformance through the engine (as gator verify, ${title})`, needsShared('conformance/gatekeeper-library'), () => {
+    const options = { namespace: '*', checkPodTemplates: true };
+    const perPolicy = new Map<string, { pass: number; total: number; engine: string }>();
+    for (const c of cases) {
+      test(c.name, () => {
+        const stat = perPolicy.get(c.policy) ?? { pass: 0, total: 0, engine: '' };
+        perPolicy.set(c.policy, stat);
+        stat.total++;
+        const template = analyzeText('template.yaml', c.read('template.yaml'));
+        const constraint = analyzeText('constraint.yaml', c.read('constraint.yaml'));
+        const object = analyzeText(c.expected.objects[0]!, c.read(c.expected.objects[0]!));
+        const policy = buildPolicySet([template.policy, constraint.policy], defaultExpansions, preference);
+        assert.deepEqual(policy.problems.filter((p) => p.severity === 'error'), []);
+        const inventory = (c.expected.inventory ?? []).flatMap((f) => analyzeText(f, c.read(f)).reviews(defaultExpansions, true, true)!);
+        const data = inventoryOf(inventory.filter((r) => r.source === 'Original'), options, isClusterScoped);
+        // gator verify reviews the object alone, not what expansion makes of it.
+        const policyNoExpansion = { ...policy, expansions: [], workspaceExpansions: true };
+        const violations = checkObjects(object.objects, policyNoExpansion, options, data);
+        // The engine that decided is the one gator uses by default (or Rego, when set so).
+        const engine = policy.celConstraints.length > 0 ? 'cel' : policy.regoConstraints.length > 0 ? 'rego' : 'builtin';
+        stat.engine = engine;
+        if (preference === 'auto') assert.equal(engine === 'cel' ? 'cel' : 'rego', c.expected.engine);
+        else assert.notEqual(engine, 'cel');
+        const expected = preference === 'rego' ? c.regoMessages : [...c.expected.messages].sort();
+        assert.deepEqual(violations.filter((v) => v.notEvaluated).map((v) => v.message), []);
+        assert.deepEqual(violations.map((v) => v.message).sort(), expected);
+        stat.pass++;
+      });
+    }
+    test('count per policy: every case through the engine', () => {
+      for (const [p, s] of perPolicy) console.log(`  ${p} (${s.engine}): ${s.pass}/${s.total}`);
+      const total = [...perPolicy.values()].reduce((a, s) => a + s.pass, 0);
+      const cel = [...perPolicy.values()].filter((s) => s.engine === 'cel').reduce((a, s) => a + s.pass, 0);
+      console.log(`  through the engine (${title}): ${total}/${cases.length} cases, ${cel} of them by CEL`);
+      assert.equal(perPolicy.size, 50);
+      assert.equal(total, 275);
+      assert.equal(cel, preference === 'auto' ? cases.filter((c) => c.expected.engine === 'cel').length : 0);
     });
-  }
-  test('count: every case through the engine', () => {
-    const total = [...perPolicy.values()].reduce((a, s) => a + s.pass, 0);
-    console.log(`  through the engine: ${total}/${cases.length} cases`);
-    assert.equal(total, 275);
   });
-});
+}

@@ -8,6 +8,7 @@ import { CheckOptions, defaultCheckOptions } from './options';
 import { matchableOf } from './scope';
 import { Span } from '../yaml/documents';
 import { evaluateConstraint } from './regoCheck';
+import { evaluateCelConstraint } from './celCheck';
 import { emptyData } from './inventory';
 import { locate } from './locate';
 import type { Value } from '../rego/value';
@@ -116,6 +117,34 @@ function checkRego(review: Review, matchable: Matchable, policy: PolicySet, data
   }
 }
 
+/**
+ * The CEL constraints on one review: match, evaluate, a violation per failing validation. CEL results
+ * are not merged (gator prints the same message twice when two validations give it).
+ */
+function checkCel(review: Review, matchable: Matchable, policy: PolicySet, out: Violation[]): void {
+  const subject = review.rego!;
+  const namespaceObject = matchable.namespace === undefined ? undefined : policy.namespaces.get(matchable.namespace);
+  for (const c of policy.celConstraints) {
+    const action = applies(c, review, matchable, out);
+    if (action === undefined) continue;
+    const object = review.origin;
+    const result = evaluateCelConstraint(c, subject, matchable.namespace, namespaceObject, policy);
+    if (!result.ok) {
+      out.push({ constraint: c, action, severity: 'warning', message: result.error, object, use: undefined, at: subject.fields.nameSpan, notEvaluated: true });
+      continue;
+    }
+    for (const m of result.messages) {
+      const message = impliedMessage(review, m);
+      out.push({ constraint: c, action, severity: severityOf[action], message, object, use: undefined, at: locate(subject.fields, m) });
+    }
+  }
+}
+
+/** Whether reviews must carry the object itself (the AdmissionRequest that Rego and CEL read). */
+export function needsObjects(policy: PolicySet): boolean {
+  return policy.regoConstraints.length + policy.celConstraints.length > 0;
+}
+
 /** Whether an image constraint has a namespaceSelector, the only matcher that can fail with an error. */
 function canFailMatch(policy: PolicySet): boolean {
   let v = selectorCache.get(policy);
@@ -127,13 +156,13 @@ const selectorCache = new WeakMap<PolicySet, boolean>();
 
 /** Whether any constraint is evaluated: with none, nothing can be refused. */
 export function hasConstraints(policy: PolicySet): boolean {
-  return policy.constraints.length + policy.regoConstraints.length > 0;
+  return policy.constraints.length + policy.regoConstraints.length + policy.celConstraints.length > 0;
 }
 
 /** All violations of one file's objects (data: data.inventory for Rego templates that read it). */
 export function checkObjects(objects: readonly K8sObject[], policy: PolicySet, options: CheckOptions = defaultCheckOptions, data: Value = emptyData): Violation[] {
   if (!hasConstraints(policy)) return [];
-  return checkReviews(reviewsOf(objects, expansionsFor(policy, options), policy.regoConstraints.length > 0), policy, options, data);
+  return checkReviews(reviewsOf(objects, expansionsFor(policy, options), needsObjects(policy)), policy, options, data);
 }
 
 /**
@@ -149,7 +178,10 @@ export function checkReviews(reviews: readonly Review[], policy: PolicySet, opti
     // namespaceSelector); without Rego constraints and such selectors there is nothing to do.
     if (!review.rego && review.uses.length === 0 && !matchErrors) continue;
     const matchable = matchableOf(review, policy, options);
-    if (review.rego) checkRego(review, matchable, policy, data, out);
+    if (review.rego) {
+      checkRego(review, matchable, policy, data, out);
+      checkCel(review, matchable, policy, out);
+    }
     for (const c of policy.constraints) {
       const action = applies(c, review, matchable, out);
       if (action === undefined) continue;

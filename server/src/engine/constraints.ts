@@ -100,7 +100,7 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
 function readCommon(
   o: K8sObject,
   problem: (m: string, s?: PolicyProblem['severity']) => void,
-): { enforcementAction: string; actions: Action[]; match: Match; parametersNode: YNode | undefined; parameters: unknown } {
+): { enforcementAction: string; actions: Action[]; match: Match; parametersNode: YNode | undefined; parameters: unknown; object: unknown } {
   const label = `${o.gvk.kind} ${o.name || '(unnamed)'}`;
   if (!o.name) throw new Error('metadata.name is missing');
   const spec = getPath(o.node, 'spec');
@@ -111,12 +111,12 @@ function readCommon(
   }
   const { enforcementAction, actions } = readEnforcement(spec, label, problem);
   const parameters = paramsNode && paramsNode.kind === 'map' ? toJS(paramsNode) : {};
-  return { enforcementAction, actions, match, parametersNode: paramsNode, parameters };
+  return { enforcementAction, actions, match, parametersNode: paramsNode, parameters, object: toJS(o.node) };
 }
 
 function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: PolicyProblem['severity']) => void): Constraint | undefined {
   const kind = o.gvk.kind as PolicyKind;
-  const { enforcementAction, actions, match, parametersNode: paramsNode } = readCommon(o, problem);
+  const { enforcementAction, actions, match, parametersNode: paramsNode, object } = readCommon(o, problem);
   const param = listParameter[kind];
   const listNode = getPath(paramsNode, param);
   let list: string[] | undefined;
@@ -127,6 +127,6 @@ function readConstraint(o: K8sObject, at: Located, problem: (m: string, s?: Poli
     }
     list = v as string[];
   }
-  return { ...at, engine: 'builtin', kind, name: o.name, enforcementAction, actions, match, list, listNode, parametersNode: paramsNode };
+  return { ...at, engine: 'builtin', kind, name: o.name, enforcementAction, actions, match, list, listNode, parametersNode: paramsNode, object };
 }
 

@@ -2,12 +2,14 @@
 // modules inside the engine can move without breaking them.
 export * from './admission';
 export * from './analyze';
+export * from './celCheck';
 export * from './check';
 export * from './constraints';
 export * from './edits';
 export * from './enforcement';
 export * from './expansion';
 export * from './explain';
+export * from './fixes';
 export * from './imageRef';
 export * from './images';
 export * from './inventory';

@@ -2,6 +2,7 @@
 // them. Reading them is constraints.ts and templates.ts; merging them is policySet.ts.
 import type { Span, YNode } from '../yaml/documents';
 import type { CompiledPolicy } from '../rego';
+import type { GatekeeperCelPolicy } from '../cel/gatekeeper';
 import type { ExpansionTemplate } from './expansion';
 import type { Action } from './enforcement';
 import type { Match } from './match';
@@ -37,6 +38,8 @@ export interface Constraint extends Located {
   readonly list: readonly string[] | undefined;
   readonly listNode: YNode | undefined;
   readonly parametersNode: YNode | undefined;
+  /** The whole constraint as JSON: what CEL's `params` holds. */
+  readonly object: unknown;
 }
 
 export interface Template extends Located {
@@ -48,6 +51,8 @@ export interface Template extends Located {
   readonly schema: unknown;
   /** Its Rego, compiled; or why its constraints are not evaluated. */
   readonly rego: RegoProgram;
+  /** Its CEL (K8sNativeValidation), compiled; undefined when it has none. Gatekeeper prefers it to the Rego. */
+  readonly cel: CelCode | undefined;
   /** An image policy whose Rego the built-in check recognises (its fast path applies). */
   readonly builtIn: boolean;
 }
@@ -58,6 +63,11 @@ export type RegoProgram = ({ readonly policy: CompiledPolicy; readonly notEvalua
   /** Its kind is not checked (the CLI's --only): not compiled, and its constraints not reported. */
   readonly leftOut?: boolean;
 };
+
+export type CelCode = { readonly policy: GatekeeperCelPolicy; readonly notEvaluated?: undefined } | { readonly policy?: undefined; readonly notEvaluated: string };
+
+/** Which code decides a template that has both: Gatekeeper's default (CEL), or Rego (CEL disabled in the cluster). */
+export type EnginePreference = 'auto' | 'rego';
 
 export interface NamespaceObject extends Located {
   readonly name: string;
@@ -81,6 +91,8 @@ export interface OtherConstraint extends Located {
   readonly parametersNode: YNode | undefined;
   /** spec.parameters as JSON ({} when absent), what `input.parameters` holds. */
   readonly parameters: unknown;
+  /** The whole constraint as JSON: what CEL's `params` holds. */
+  readonly object: unknown;
   /** Never a list: for code that handles both kinds of constraint. */
   readonly list?: undefined;
   readonly listNode?: undefined;
@@ -92,8 +104,14 @@ export interface RegoConstraint extends OtherConstraint {
   readonly template: Template & { readonly rego: { readonly policy: CompiledPolicy } };
 }
 
+/** A constraint whose template's CEL (K8sNativeValidation) is evaluated, with that template. */
+export interface CelConstraint extends OtherConstraint {
+  readonly engine: 'cel';
+  readonly template: Template & { readonly cel: { readonly policy: GatekeeperCelPolicy } };
+}
+
 /** Any Gatekeeper constraint the check evaluates, told apart by its engine. */
-export type AnyConstraint = Constraint | RegoConstraint;
+export type AnyConstraint = Constraint | RegoConstraint | CelConstraint;
 
 /** What one file contributes to the policy side. */
 export interface PolicyObjects {
@@ -117,6 +135,8 @@ export interface PolicySet {
   readonly problems: readonly PolicyProblem[];
   /** Constraints evaluated with their template's Rego. */
   readonly regoConstraints: readonly RegoConstraint[];
+  /** Constraints evaluated with their template's CEL. */
+  readonly celConstraints: readonly CelConstraint[];
   /** Whether a Rego template reads data.inventory: the workspace's objects are its data. */
   readonly usesInventory: boolean;
 }

@@ -3,10 +3,27 @@
 import { toJS } from '../yaml/documents';
 import type { ExpansionTemplate } from './expansion';
 import { libraryVariants, PolicyKind, PolicyVariant } from './policies';
-import type { Constraint, NamespaceObject, PolicyObjects, PolicyProblem, PolicySet, RegoConstraint, Template } from './policy';
+import type { CelConstraint, Constraint, EnginePreference, NamespaceObject, OtherConstraint, PolicyObjects, PolicyProblem, PolicySet, RegoConstraint, Template } from './policy';
 import { validateSchema } from './policyLint';
 
-export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansions: readonly ExpansionTemplate[]): PolicySet {
+/**
+ * The code that decides a template's constraints: CEL when the template has it (Gatekeeper 3.18+ prefers
+ * it, with no fallback to the Rego), the built-in check for an image policy whose Rego it knows, else
+ * the Rego; or why none can. Under `rego` (a cluster that runs Gatekeeper with CEL disabled) the Rego
+ * decides wherever there is Rego.
+ */
+function codeOf(t: Template, preference: EnginePreference): 'cel' | 'builtin' | 'rego' | { notEvaluated: string; leftOut?: boolean } {
+  const hasRego = t.rego.policy !== undefined || t.rego.source !== '';
+  if (t.cel && (preference === 'auto' || !hasRego)) {
+    if (preference === 'rego') return { notEvaluated: `ConstraintTemplate ${t.name} has only CEL, and the engine is set to rego (Gatekeeper without CEL cannot run it)` };
+    return t.cel.policy ? 'cel' : { notEvaluated: t.cel.notEvaluated };
+  }
+  if (t.builtIn) return 'builtin';
+  if (t.rego.policy) return 'rego';
+  return { notEvaluated: t.rego.notEvaluated, leftOut: t.rego.leftOut };
+}
+
+export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansions: readonly ExpansionTemplate[], preference: EnginePreference = 'auto'): PolicySet {
   const constraints: Constraint[] = [];
   const expansions: ExpansionTemplate[] = [];
   const namespaces = new Map<string, NamespaceObject>();
@@ -46,15 +63,29 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     const t = templateOf.get(c.kind);
     if (t?.schema) problems.push(...validateSchema(c.parametersNode, t.schema, 'spec.parameters', c.file));
   }
-  // An image policy whose workspace template the built-in check does not recognise: its Rego decides.
+  // An image policy whose workspace template the built-in check does not know (or that has CEL): the
+  // template's own code decides. Without a template, or with Rego that does not compile, the library's.
   const regoConstraints: RegoConstraint[] = [];
+  const celConstraints: CelConstraint[] = [];
+  const bind = (o: OtherConstraint, t: Template, code: 'cel' | 'rego', front: boolean): void => {
+    if (code === 'cel') (front ? celConstraints.unshift : celConstraints.push).call(celConstraints, { ...o, engine: 'cel', template: t as CelConstraint['template'] });
+    else (front ? regoConstraints.unshift : regoConstraints.push).call(regoConstraints, { ...o, engine: 'rego', template: t as RegoConstraint['template'] });
+  };
   for (let i = constraints.length - 1; i >= 0; i--) {
     const c = constraints[i]!;
     const t = templateOf.get(c.kind);
-    if (!t || t.builtIn || !t.rego.policy) continue;
+    if (!t) continue;
+    const code = codeOf(t, preference);
+    if (code === 'builtin') continue;
+    if (typeof code === 'object') {
+      if (!t.cel || preference === 'rego') continue;
+      constraints.splice(i, 1);
+      problems.push({ file: c.file, span: c.span, severity: 'warning', message: `${c.kind} ${c.name} is not evaluated: ${code.notEvaluated}` });
+      continue;
+    }
     constraints.splice(i, 1);
     const parameters = c.parametersNode && c.parametersNode.kind === 'map' ? toJS(c.parametersNode) : {};
-    regoConstraints.unshift({ ...c, engine: 'rego', list: undefined, listNode: undefined, parameters, template: t as RegoConstraint['template'] });
+    bind({ ...c, list: undefined, listNode: undefined, parameters }, t, code, true);
   }
   for (const p of parts) {
     for (const o of p.others) {
@@ -70,8 +101,10 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
       }
       seenOther.set(key, o.file);
       if (t.schema) problems.push(...validateSchema(o.parametersNode, t.schema, 'spec.parameters', o.file));
-      if (t.rego.policy) regoConstraints.push({ ...o, engine: 'rego', template: t as RegoConstraint['template'] });
-      else if (!t.rego.leftOut) problems.push({ file: o.file, span: o.span, severity: 'warning', message: `${o.kind} ${o.name} is not evaluated: ${t.rego.notEvaluated}` });
+      const code = codeOf(t, preference);
+      if (code === 'cel' || code === 'rego') bind(o, t, code, false);
+      else if (code === 'builtin') bind(o, t, 'rego', false);
+      else if (!code.leftOut) problems.push({ file: o.file, span: o.span, severity: 'warning', message: `${o.kind} ${o.name} is not evaluated: ${code.notEvaluated}` });
     }
   }
   const workspaceExpansions = expansions.length > 0;
@@ -84,6 +117,7 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     templates,
     problems,
     regoConstraints,
+    celConstraints,
     usesInventory: regoConstraints.some((c) => c.template.rego.policy.usesInventory),
   };
 }

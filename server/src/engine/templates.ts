@@ -2,9 +2,10 @@
 // their code (Rego, compiled once per source; CEL next), with compile errors at their line.
 import { getPath, stringAt, toJS, YNode } from '../yaml/documents';
 import { compileRego } from '../rego';
+import { compileGatekeeperCel, gatekeeperCelEngine, GatekeeperCelProblem } from '../cel/gatekeeper';
 import { K8sObject } from './objects';
 import { isPolicyKind, libraryVariants, PolicyVariant, recognizeVariant } from './policies';
-import type { Located, PolicyProblem, RegoProgram, Template } from './policy';
+import type { CelCode, Located, PolicyProblem, RegoProgram, Template } from './policy';
 
 export function readTemplate(
   o: K8sObject,
@@ -21,7 +22,9 @@ export function readTemplate(
     problem(`ConstraintTemplate ${o.name}: its name must be ${kind.toLowerCase()}, the lowercase of its kind ${kind}`);
   }
   // A kind left out of the check is not compiled (nor are its compile errors reported).
-  const rego: RegoProgram = only && !only.has(kind) ? { notEvaluated: `ConstraintTemplate ${o.name} is not checked (--only)`, source: '', leftOut: true } : regoProgram(o, text, file, problems);
+  const leftOut = only !== undefined && !only.has(kind);
+  const rego: RegoProgram = leftOut ? { notEvaluated: `ConstraintTemplate ${o.name} is not checked (--only)`, source: '', leftOut: true } : regoProgram(o, text, file, problems);
+  const cel = leftOut ? undefined : celCode(o, text, file, problems);
   let variant: PolicyVariant | undefined;
   let builtIn = false;
   if (isPolicyKind(kind)) {
@@ -39,7 +42,7 @@ export function readTemplate(
     }
   }
   const schemaNode = getPath(o.node, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema');
-  return { ...at, name: o.name, kind, variant, builtIn, schema: schemaNode ? toJS(schemaNode) : undefined, rego };
+  return { ...at, name: o.name, kind, variant, builtIn, schema: schemaNode ? toJS(schemaNode) : undefined, rego, cel };
 }
 
 /** The Rego source of the template's first target: `rego`, or a `code` entry of engine Rego. */
@@ -80,7 +83,7 @@ function regoProgram(o: K8sObject, text: string | undefined, file: string, probl
   const sources = regoSources(o.node);
   const label = `ConstraintTemplate ${o.name}`;
   if (!sources) return { notEvaluated: `${label} has no Rego`, source: '' };
-  if (sources.cel && sources.rego.value === '') return { notEvaluated: `${label} has only CEL (K8sNativeValidation), which Trusted Images does not evaluate`, source: '' };
+  if (sources.cel && sources.rego.value === '') return { notEvaluated: `${label} has only CEL (K8sNativeValidation), no Rego`, source: '' };
   const key = [sources.rego.value, ...sources.libs.map((l) => l.value)].join('\0\0');
   let out = compiledCache.get(key);
   if (!out) {
@@ -124,4 +127,71 @@ function blockOffset(text: string, node: YNode, line: number, col: number): numb
   }
   const lineEnd = text.indexOf('\n', pos) < 0 ? text.length : text.indexOf('\n', pos);
   return Math.min(pos + indent + col, Math.max(pos, lineEnd - 1));
+}
+
+/** The source node of the template's K8sNativeValidation code, when it has one. */
+function celSourceNode(node: YNode): YNode | undefined {
+  const targets = getPath(node, 'spec', 'targets');
+  const target = targets?.kind === 'seq' ? targets.items[0] : undefined;
+  const code = getPath(target, 'code');
+  for (const c of code?.kind === 'seq' ? code.items : []) if (stringAt(c, 'engine') === gatekeeperCelEngine) return getPath(c, 'source') ?? c;
+  return undefined;
+}
+
+const celCache = new Map<string, ReturnType<typeof compileGatekeeperCel>>();
+
+/** Compiles the template's CEL once per source; each problem at its expression, at the offending character. */
+function celCode(o: K8sObject, text: string | undefined, file: string, problems: PolicyProblem[]): CelCode | undefined {
+  const node = celSourceNode(o.node);
+  if (!node) return undefined;
+  const source = toJS(node);
+  const key = JSON.stringify(source);
+  let out = celCache.get(key);
+  if (!out) {
+    out = compileGatekeeperCel(source);
+    if (celCache.size > 200) celCache.clear();
+    celCache.set(key, out);
+  }
+  if (out.ok) return { policy: out.policy };
+  const label = `ConstraintTemplate ${o.name}`;
+  for (const p of out.problems) {
+    const { node: exprNode, where } = celProblemNode(node, p);
+    const span = exprNode?.kind === 'scalar' && typeof exprNode.value === 'string' && text !== undefined ? expressionSpan(text, exprNode, exprNode.value, p.error.offset, p.error.end) : (exprNode ?? node).span;
+    problems.push({ file, span, severity: 'error', message: `${label}: ${where}: ${p.error.message}` });
+  }
+  const first = out.problems[0]!;
+  return { notEvaluated: `${label} does not compile: ${celProblemNode(node, first).where}: ${first.error.message}` };
+}
+
+function celProblemNode(source: YNode, p: GatekeeperCelProblem): { node: YNode | undefined; where: string } {
+  const item = (list: string) => {
+    const l = getPath(source, list);
+    return l?.kind === 'seq' ? l.items[p.index] : undefined;
+  };
+  switch (p.part) {
+    case 'validation':
+      return { node: getPath(item('validations'), 'expression'), where: `validations[${p.index}].expression` };
+    case 'messageExpression':
+      return { node: getPath(item('validations'), 'messageExpression'), where: `validations[${p.index}].messageExpression` };
+    case 'variable':
+      return { node: getPath(item('variables'), 'expression'), where: `variables[${p.index}] (${p.name ?? ''}).expression` };
+    case 'matchCondition':
+      return { node: getPath(item('matchCondition') ?? item('matchConditions'), 'expression'), where: `matchCondition[${p.index}] (${p.name ?? ''}).expression` };
+    default:
+      return { node: source, where: 'source' };
+  }
+}
+
+/** The file span of [start, end) of a scalar's value (an expression), through block indentation and quotes. */
+function expressionSpan(text: string, node: YNode, value: string, start: number, end: number): { start: number; end: number } {
+  const at = (offset: number): number | undefined => {
+    const before = value.slice(0, Math.max(0, Math.min(offset, value.length)));
+    const line = before.split('\n').length - 1;
+    const col = before.length - (before.lastIndexOf('\n') + 1);
+    if (node.kind === 'scalar' && node.style === 'plain') return line === 0 ? node.span.start + col : undefined;
+    return blockOffset(text, node, line, col);
+  };
+  const s = at(start) ?? node.span.start;
+  const e = at(Math.max(start + 1, end));
+  return { start: s, end: e !== undefined && e > s ? e : s + 1 };
 }
