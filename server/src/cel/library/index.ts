@@ -5,6 +5,7 @@ import type { Environment } from '../celjs';
 import { registerLists } from './lists';
 import { registerQuantity } from './quantity';
 import { registerSemver } from './semver';
+import { registerUrl } from './url';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -14,6 +15,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerLists(env);
   registerQuantity(env);
   registerSemver(env);
+  registerUrl(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
