@@ -23,6 +23,7 @@ export * from './policy';
 export * from './policyLint';
 export * from './policySet';
 export * from './regoCheck';
+export * from './renderedCheck';
 export * from './rewrite';
 export * from './scope';
 export * from './templates';
