@@ -6,6 +6,7 @@ import { registerLists } from './lists';
 import { registerQuantity } from './quantity';
 import { registerSemver } from './semver';
 import { registerUrl } from './url';
+import { registerIp } from './ip';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -16,6 +17,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerQuantity(env);
   registerSemver(env);
   registerUrl(env);
+  registerIp(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
