@@ -6,7 +6,7 @@ import { compare, equal, isArray, isObject, isSet, numberString, opaString, RObj
 import { compileRe2, Re2, Re2SyntaxError } from '../re2';
 import { globToRe2 } from './glob';
 import { BuiltinError, LimitError, UnsupportedError } from './errors';
-import { BuiltinContext, characters, elements, unmetered } from './limits';
+import { BuiltinContext, characters, elements, overLength, unmetered } from './limits';
 
 export { BuiltinError };
 export type { BuiltinContext } from './limits';
@@ -469,7 +469,7 @@ def('regex.replace', 3, ([a, p, r], ctx) => {
   const re = re2(str(p!, 'regex.replace', 2), 'regex.replace');
   const max = ctx.limits.maxStringLength;
   const out = re.replaceAllWithin(s, str(r!, 'regex.replace', 3), max);
-  if (out === undefined) throw new LimitError(`regex.replace: the result is over the limit of ${max} characters (maxStringLength)`);
+  if (out === undefined) overLength(ctx, 'regex.replace');
   ctx.charge(out.length);
   return out;
 });
@@ -528,7 +528,7 @@ def('json.marshal', 1, ([a], ctx) => {
   const put = (t: string): void => {
     parts.push(t);
     length += t.length;
-    if (length > ctx.limits.maxStringLength) characters(ctx, 'json.marshal', length);
+    if (length > ctx.limits.maxStringLength) overLength(ctx, 'json.marshal');
   };
   const write = (v: Value): void => {
     if (v === null || typeof v !== 'object') return put(typeof v === 'number' ? numberString(v) : JSON.stringify(v));
@@ -636,7 +636,7 @@ export function goSprintf(format: string, args: readonly Value[], ctx: BuiltinCo
       if (len < w) s = flags.includes('-') ? s + ' '.repeat(w - len) : (flags.includes('0') && verb !== 's' ? '0' : ' ').repeat(w - len) + s;
     }
     out += s;
-    if (out.length > max) characters(ctx, 'sprintf', out.length);
+    if (out.length > max) overLength(ctx, 'sprintf');
   }
   ctx.charge(out.length);
   if (argi < goArgs.length) {

@@ -34,3 +34,8 @@ export function characters(ctx: BuiltinContext, name: string, n: number): void {
   if (n > ctx.limits.maxStringLength) throw new LimitError(`${name}: a string of ${n} characters is over the limit of ${ctx.limits.maxStringLength} characters (maxStringLength)`);
   ctx.charge(n);
 }
+
+/** A string built piece by piece has just passed the bound (its whole length is not known). */
+export function overLength(ctx: BuiltinContext, name: string): never {
+  throw new LimitError(`${name}: the result is over the limit of ${ctx.limits.maxStringLength} characters (maxStringLength)`);
+}

@@ -1,0 +1,75 @@
+// Hostile ConstraintTemplates through the real engine (test/fixtures/hostile/policies): a pattern that
+// backtracks in JavaScript, builtins asked for huge ranges, strings and arrays. Each is answered as OPA
+// answers (RE2) or reported as not evaluated with the bound it hit named: a warning on the object, never
+// a pass and never a deny, within its budget, and the template beside it still gives its verdicts.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { checkTexts, projectRoot } from '../support/helpers';
+
+const dir = path.join(projectRoot, 'test', 'fixtures', 'hostile', 'policies');
+const read = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
+
+/** The fixture template `name` with the benign one and the Pod, checked together; and how long it took. */
+function check(name: string) {
+  const started = process.hrtime.bigint();
+  const checked = checkTexts({ [`${name}.yaml`]: read(`${name}.yaml`), 'benign.yaml': read('benign.yaml'), 'pod.yaml': read('pod.yaml') });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const of = (kind: string) => checked.violations.filter((v) => v.constraint.kind === kind);
+  return { ...checked, ms, of };
+}
+
+/** Generous for a loaded two-core machine: the point is no hang (the evaluation budget is 250 ms). */
+const withinBudget = 2_000;
+
+const bounded: Array<[file: string, kind: string, bound: RegExp]> = [
+  ['range', 'K8sRange', /numbers\.range: 100000000 elements is over the limit of 1000000 elements per value \(maxElements\)/],
+  ['width', 'K8sWidth', /sprintf: width 999999999 is over the limit of 4000000 characters \(maxStringLength\)/],
+  ['concatgrowth', 'K8sConcatGrowth', /concat: a string of \d+ characters is over the limit of 4000000 characters \(maxStringLength\)/],
+  ['arraygrowth', 'K8sArrayGrowth', /array\.concat: 1800000 elements is over the limit of 1000000 elements per value \(maxElements\)/],
+  ['replacegrowth', 'K8sReplaceGrowth', /replace: a string of 400040000 characters is over the limit of 4000000 characters \(maxStringLength\)/],
+  ['regexreplacegrowth', 'K8sRegexReplaceGrowth', /regex\.replace: the result is over the limit of 4000000 characters \(maxStringLength\)/],
+  ['sharedjson', 'K8sSharedJson', /json\.marshal: the result is over the limit of 4000000 characters \(maxStringLength\)/],
+  ['hugecomprehension', 'K8sHugeComprehension', /evaluation stopped after 200000 steps \(the budget per object\)/],
+];
+
+describe('hostile templates through the engine', () => {
+  test('ReDoS: regex.match("^(a+)+$") on an image of 40 a\'s and a b answers as OPA does, at once', () => {
+    const { of, ms } = check('redos');
+    const redos = of('K8sRedos');
+    // Only the container whose image is all a's matches; nothing is left unevaluated.
+    assert.deepEqual(redos.map((v) => [v.severity, v.message]), [['error', `image ${'a'.repeat(40)} is only a's`]]);
+    assert.ok(!redos.some((v) => v.notEvaluated));
+    assert.equal(of('K8sBenign').length, 2);
+    assert.ok(ms < withinBudget, `${ms} ms`);
+  });
+
+  for (const [file, kind, bound] of bounded) {
+    test(`${kind}: a warning that names the bound, never a pass or a deny, within the budget`, () => {
+      const { of, ms } = check(file);
+      const found = of(kind);
+      assert.equal(found.length, 1, JSON.stringify(found.map((v) => v.message)));
+      const v = found[0]!;
+      assert.equal(v.severity, 'warning');
+      assert.ok(v.notEvaluated);
+      assert.match(v.message, new RegExp(`^ConstraintTemplate ${kind.toLowerCase()} is not evaluated for this object: `));
+      assert.match(v.message, bound);
+      // The template beside it still gives its two verdicts.
+      assert.deepEqual(of('K8sBenign').map((x) => x.message).sort(), [`container forty runs ${'a'.repeat(40)}b`, `container only-as runs ${'a'.repeat(40)}`]);
+      assert.ok(ms < withinBudget, `${ms} ms`);
+    });
+  }
+
+  test('the whole hostile workspace is checked in a few budgets, every template answered', () => {
+    const files = Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => [f, read(f)]));
+    const started = process.hrtime.bigint();
+    const { violations } = checkTexts(files);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const kinds = new Set(violations.map((v) => v.constraint.kind));
+    for (const [, kind] of bounded) assert.ok(kinds.has(kind), kind);
+    assert.ok(kinds.has('K8sRedos') && kinds.has('K8sBenign'));
+    assert.equal(violations.filter((v) => v.notEvaluated).length, bounded.length);
+    assert.ok(ms < bounded.length * withinBudget, `${ms} ms`);
+  });
+});
