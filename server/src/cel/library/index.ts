@@ -7,6 +7,7 @@ import { registerQuantity } from './quantity';
 import { registerSemver } from './semver';
 import { registerUrl } from './url';
 import { registerIp } from './ip';
+import { registerComprehensions } from './comprehensions';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -18,6 +19,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerSemver(env);
   registerUrl(env);
   registerIp(env);
+  registerComprehensions(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
