@@ -1,0 +1,341 @@
+// `kubectl kustomize DIR` in-process (kustomize's api/krusty + internal/target/kusttarget.go as the
+// model): accumulate a kustomization's resources (files, folders, bases at any depth), its
+// configurations, generators and components, run its transformers in kustomize's order, recurse the
+// same way for every base; then, once at the top, add generator hashes, fix name references, resolve
+// vars and print in kustomize's legacy order. Pure: every file comes through SourceFiles.
+import type { RenderedStream, SourceFiles, SourceLocation, SourceProblem } from '../sources/origin';
+import { parseYaml } from '../yaml/documents';
+import { emitStream } from './emit';
+import { defaultConfig, mergeConfig, readConfig } from './fieldSpecs';
+import { contentHash, runGenerators } from './generators';
+import { findKustomizationFile, parseKustomization, unsupportedFields, type LoadedKustomization } from './kustomization';
+import { fixNameReferences } from './nameReference';
+import { isRemote, isWithin, join } from './paths';
+import { idOf, legacyOrder, newResource, rename, type ResId, type Resource } from './resource';
+import { fromYNode, get, isMap, isScalar, isSeq, scalarString, sizeOf, str, type KMap, type KNode } from './tree';
+import { BuildFailure, locOf, runTransformers, type Accumulator, type Env } from './transformers';
+import { readVars, resolveVars } from './vars';
+
+export interface KustomizeLimits {
+  /** Kustomizations nested inside each other (bases of bases...). */
+  readonly maxDepth: number;
+  /** Kustomizations one build may load (a base used twice counts twice, as kustomize builds it twice). */
+  readonly maxKustomizations: number;
+  /** Total characters of every file read. */
+  readonly maxInputChars: number;
+  /** Objects in the build at any time. */
+  readonly maxResources: number;
+  /** YAML nodes across the built objects. */
+  readonly maxNodes: number;
+  /** Characters of the printed stream. */
+  readonly maxOutputChars: number;
+  /** Wall time of one build. */
+  readonly maxMillis: number;
+}
+
+export const defaultKustomizeLimits: KustomizeLimits = {
+  maxDepth: 64,
+  maxKustomizations: 2_000,
+  maxInputChars: 64 * 1024 * 1024,
+  maxResources: 20_000,
+  maxNodes: 4_000_000,
+  maxOutputChars: 64 * 1024 * 1024,
+  maxMillis: 10_000,
+};
+
+export interface KustomizeBuild {
+  /** What `kubectl kustomize` prints, and the origins of its scalars. Empty when the build failed. */
+  readonly stream: RenderedStream;
+  readonly problems: SourceProblem[];
+  /** Every file the build read (kustomizations, resources, patches, generator inputs, configurations). */
+  readonly inputs: string[];
+  /** The stream is not all the kustomization builds (a remote resource, a failure, an unsupported field). */
+  readonly incomplete: boolean;
+}
+
+/** Builds the kustomization in `dir` (a folder holding kustomization.yaml, .yml or Kustomization). */
+export function buildKustomization(files: SourceFiles, dir: string, options: { limits?: Partial<KustomizeLimits> } = {}): KustomizeBuild {
+  const b = new Builder(files, { ...defaultKustomizeLimits, ...options.limits });
+  const name = join(dir, '.');
+  let text = '';
+  let origins: RenderedStream['origins'] = [];
+  try {
+    const top = b.load(name, { file: name, start: 0, end: 0 }, false);
+    if (top) {
+      const ra = b.accumulateTarget(top, emptyAccumulator());
+      const out = b.finish(ra);
+      text = out.text;
+      origins = out.origins;
+    }
+  } catch (e) {
+    if (!(e instanceof BuildFailure)) throw e;
+    b.problems.push({ at: e.at ?? { file: name, start: 0, end: 0 }, message: e.message, severity: 'error' });
+    b.incomplete = true;
+  }
+  return { stream: { name, text, origins }, problems: b.problems, inputs: [...b.inputs], incomplete: b.incomplete };
+}
+
+function emptyAccumulator(): Accumulator {
+  return { resources: [], config: defaultConfig(), vars: [] };
+}
+
+class Builder implements Env {
+  readonly problems: SourceProblem[] = [];
+  readonly inputs = new Set<string>();
+  incomplete = false;
+  private readonly started = Date.now();
+  private chars = 0;
+  private loaded = 0;
+  private readonly stack: string[] = [];
+
+  constructor(
+    private readonly files: SourceFiles,
+    private readonly limits: KustomizeLimits,
+  ) {}
+
+  report(at: SourceLocation, message: string, severity: 'error' | 'warning' = 'error'): void {
+    this.problems.push({ at, message, severity });
+    if (severity === 'error') this.incomplete = true;
+  }
+
+  markIncomplete(): void {
+    this.incomplete = true;
+  }
+
+  tick(): void {
+    if (Date.now() - this.started > this.limits.maxMillis) throw new BuildFailure(`the build took longer than ${this.limits.maxMillis} ms (bound maxMillis): stopped`);
+  }
+
+  private read(path: string): string | undefined {
+    const text = this.files.read(path);
+    if (text === undefined) return undefined;
+    this.inputs.add(path);
+    this.chars += text.length;
+    if (this.chars > this.limits.maxInputChars) throw new BuildFailure(`the build read more than ${this.limits.maxInputChars} characters (bound maxInputChars): stopped`, { file: path, start: 0, end: 0 });
+    return text;
+  }
+
+  readInput(k: LoadedKustomization, rel: string, at: SourceLocation): { path: string; text: string } | undefined {
+    if (isRemote(rel)) {
+      this.report(at, `${rel} is remote and is not fetched: the build is incomplete`);
+      return undefined;
+    }
+    const path = join(k.dir, rel);
+    if (!isWithin(k.dir, path)) throw new BuildFailure(`security; file '${rel}' is not in or below '${k.dir}' (kustomize's load restrictor)`, at);
+    const text = this.read(path);
+    if (text === undefined) {
+      this.report(at, `${rel}: no such file (looked for ${path})`);
+      return undefined;
+    }
+    return { path, text };
+  }
+
+  parseFile(path: string, text: string): KNode[] {
+    const parsed = parseYaml(text);
+    for (const e of parsed.errors) this.report({ file: path, start: e.offset, end: e.offset }, `${path}: ${e.message}`);
+    return parsed.documents.filter((d) => d.root !== null).map((d) => fromYNode(d.root, path, text));
+  }
+
+  /** The kustomization of a folder; undefined (reported) when it has none. */
+  load(dir: string, at: SourceLocation, component: boolean): LoadedKustomization | undefined {
+    const found = findKustomizationFile(dir, (p) => this.files.read(p) !== undefined);
+    if (found === undefined) {
+      this.report(at, `${dir}: no kustomization.yaml, kustomization.yml or Kustomization in this folder`);
+      return undefined;
+    }
+    if ('error' in found) throw new BuildFailure(found.error, at);
+    if (++this.loaded > this.limits.maxKustomizations) throw new BuildFailure(`more than ${this.limits.maxKustomizations} kustomizations loaded (bound maxKustomizations): stopped`, at);
+    const text = this.read(found.file)!;
+    const { k, problems } = parseKustomization(dir, found.file, text);
+    for (const p of problems) this.report({ file: found.file, start: p.offset, end: p.offset }, p.message, k ? 'warning' : 'error');
+    if (!k) throw new BuildFailure(`${found.file} cannot be read`, { file: found.file, start: 0, end: 0 });
+    if (component && !k.isComponent) throw new BuildFailure(`expected kind 'Component' for path '${dir}' but got '${str(k.root, 'kind') ?? 'Kustomization'}'`, at);
+    if (!component && k.isComponent) throw new BuildFailure(`expected kind != 'Component' for path '${dir}'`, at);
+    for (const [field, why] of unsupportedFields) {
+      const n = k.root.entries.get(field);
+      if (n === undefined || (isSeq(n) && n.items.length === 0) || (isScalar(n) && n.value === null)) continue;
+      this.report(locOf(n, k), `${field}: ${why}; the build is incomplete`, 'warning');
+      this.incomplete = true;
+    }
+    return k;
+  }
+
+  accumulateTarget(k: LoadedKustomization, ra: Accumulator): Accumulator {
+    if (this.stack.includes(k.dir)) {
+      const cycle = [...this.stack.slice(this.stack.indexOf(k.dir)), k.dir];
+      throw new BuildFailure(`cycle: ${cycle.join(' -> ')}`, { file: k.file, start: 0, end: 0 });
+    }
+    if (this.stack.length >= this.limits.maxDepth) throw new BuildFailure(`kustomizations nested deeper than ${this.limits.maxDepth} (bound maxDepth): stopped`, { file: k.file, start: 0, end: 0 });
+    this.stack.push(k.dir);
+    try {
+      this.tick();
+      const f = k.root.entries;
+      const refs = [...items(f.get('resources')), ...items(f.get('bases'))];
+      for (const ref of refs) this.accumulateResource(k, ref, ra);
+      for (const c of items(f.get('configurations'))) {
+        if (!isScalar(c)) continue;
+        const file = this.readInput(k, scalarString(c), locOf(c, k));
+        if (file) for (const doc of this.parseFile(file.path, file.text)) mergeConfig(ra.config, readConfig(doc));
+      }
+      const generated = runGenerators(k.root, {
+        file: k.file,
+        text: k.text,
+        readInput: (rel, at) => this.readInput(k, rel, at),
+        report: (at, message, severity) => this.report(at, message, severity),
+      });
+      for (const g of generated) this.addGenerated(ra, g, k);
+      for (const c of items(f.get('components'))) {
+        if (!isScalar(c)) continue;
+        const rel = scalarString(c);
+        if (isRemote(rel)) {
+          this.report(locOf(c, k), `component ${rel} is remote and is not fetched: the build is incomplete`);
+          continue;
+        }
+        const sub = this.load(join(k.dir, rel), locOf(c, k), true);
+        if (sub) ra = this.accumulateTarget(sub, ra);
+      }
+      runTransformers(k, ra, this);
+      this.checkSize(ra, k);
+      for (const v of readVars(f.get('vars'))) {
+        if (ra.vars.some((x) => x.name === v.name)) throw new BuildFailure(`var '${v.name}' already encountered`, locOf(f.get('vars'), k));
+        ra.vars.push(v);
+      }
+      return ra;
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  private accumulateResource(k: LoadedKustomization, ref: KNode, ra: Accumulator): void {
+    if (!isScalar(ref) || ref.value === null) return;
+    const rel = scalarString(ref);
+    const at = locOf(ref, k);
+    if (isRemote(rel)) {
+      this.report(at, `remote resource ${rel} is not fetched: the build is incomplete`);
+      return;
+    }
+    const path = join(k.dir, rel);
+    const text = this.files.read(path);
+    if (text !== undefined) {
+      if (!isWithin(k.dir, path)) throw new BuildFailure(`security; file '${rel}' is not in or below '${k.dir}' (kustomize's load restrictor)`, at);
+      this.read(path);
+      for (const doc of this.parseFile(path, text)) {
+        for (const obj of expandList(doc)) {
+          if (!isMap(obj)) throw new BuildFailure(`${path}: a resource must be a map`, at);
+          const r = newResource(obj, { file: path, start: 0, end: 0 });
+          r.chain.push(at);
+          this.append(ra, r, at);
+        }
+      }
+      return;
+    }
+    if (this.files.list(path) !== undefined) {
+      const sub = this.load(path, at, false);
+      if (!sub) return;
+      const subRa = this.accumulateTarget(sub, emptyAccumulator());
+      for (const r of subRa.resources) {
+        r.chain.push(at);
+        this.append(ra, r, at);
+      }
+      mergeConfig(ra.config, subRa.config);
+      for (const v of subRa.vars) {
+        if (ra.vars.some((x) => x.name === v.name)) throw new BuildFailure(`var '${v.name}' already encountered`, at);
+        ra.vars.push(v);
+      }
+      return;
+    }
+    this.report(at, `resource ${rel}: no such file or folder (looked for ${path})`);
+  }
+
+  private append(ra: Accumulator, r: Resource, at: SourceLocation): void {
+    const id = idOf(r);
+    if (ra.resources.some((x) => sameId(idOf(x), id))) throw new BuildFailure(`may not add resource with an already registered id: ${describe(id)}`, at);
+    ra.resources.push(r);
+    if (ra.resources.length > this.limits.maxResources) throw new BuildFailure(`more than ${this.limits.maxResources} objects (bound maxResources): stopped`, at);
+  }
+
+  private addGenerated(ra: Accumulator, g: Resource, k: LoadedKustomization): void {
+    const behavior = g.generated?.behavior ?? 'create';
+    const id = idOf(g);
+    if (behavior === 'create') {
+      this.append(ra, g, g.from);
+      return;
+    }
+    const existing = ra.resources.find((r) => {
+      const o = idOf(r);
+      return o.kind === id.kind && [...r.prevIds.map((p) => p.name), o.name].includes(id.name) && (id.namespace === '' || o.namespace === id.namespace);
+    });
+    if (!existing) throw new BuildFailure(`configmap/secret ${id.name}: behavior ${behavior} but no object of that name to ${behavior}`, g.from);
+    if (behavior === 'replace') {
+      for (const key of ['data', 'binaryData', 'stringData']) existing.obj.entries.delete(key);
+    } else if (behavior !== 'merge') throw new BuildFailure(`unknown generator behavior ${JSON.stringify(behavior)}`, g.from);
+    for (const key of ['data', 'binaryData']) {
+      const src = g.obj.entries.get(key);
+      if (!isMap(src)) continue;
+      let dst = existing.obj.entries.get(key);
+      if (!isMap(dst)) {
+        dst = { kind: 'map', entries: new Map() };
+        existing.obj.entries.set(key, dst);
+      }
+      for (const [dk, dv] of src.entries) dst.entries.set(dk, dv);
+    }
+    for (const key of ['labels', 'annotations']) {
+      const src = get(g.obj, 'metadata', key);
+      if (!isMap(src)) continue;
+      const meta = existing.obj.entries.get('metadata') as KMap;
+      let dst = meta.entries.get(key);
+      if (!isMap(dst)) {
+        dst = { kind: 'map', entries: new Map() };
+        meta.entries.set(key, dst);
+      }
+      for (const [dk, dv] of src.entries) dst.entries.set(dk, dv);
+    }
+    existing.needsHash = existing.needsHash || g.needsHash;
+    void k;
+  }
+
+  private checkSize(ra: Accumulator, k: LoadedKustomization): void {
+    let nodes = 0;
+    for (const r of ra.resources) {
+      nodes += sizeOf(r.obj, this.limits.maxNodes - nodes);
+      if (nodes > this.limits.maxNodes) throw new BuildFailure(`the built objects hold more than ${this.limits.maxNodes} nodes (bound maxNodes): stopped`, { file: k.file, start: 0, end: 0 });
+    }
+  }
+
+  /** The steps kustomize runs once, at the top: hashes, name references, vars, local configs, order. */
+  finish(ra: Accumulator): { text: string; origins: RenderedStream['origins'] } {
+    for (const r of ra.resources) {
+      if (!r.needsHash) continue;
+      rename(r, `${idOf(r).name}-${contentHash(r.obj)}`, nameProv(r));
+    }
+    fixNameReferences(ra.resources, ra.config, (r, message) => this.report(r.from, message));
+    resolveVars(ra.resources, ra.vars, ra.config.varReference, (message) => this.report({ file: this.stack[0] ?? '', start: 0, end: 0 }, message, 'warning'));
+    const kept = ra.resources.filter((r) => str(r.obj, 'metadata', 'annotations', 'config.kubernetes.io/local-config') !== 'true');
+    const out = emitStream(legacyOrder(kept).map((r) => r.obj));
+    if (out.text.length > this.limits.maxOutputChars) throw new BuildFailure(`the build prints more than ${this.limits.maxOutputChars} characters (bound maxOutputChars): stopped`);
+    return out;
+  }
+}
+
+function nameProv(r: Resource) {
+  const n = get(r.obj, 'metadata', 'name');
+  return isScalar(n) ? n.prov : undefined;
+}
+
+function items(n: KNode | undefined): KNode[] {
+  return isSeq(n) ? n.items : [];
+}
+
+/** A `kind: List` document stands for its items (kustomize reads them as separate objects). */
+function expandList(doc: KNode): KNode[] {
+  if (isMap(doc) && /List$/.test(str(doc, 'kind') ?? '') && isSeq(doc.entries.get('items'))) return (doc.entries.get('items') as { items: KNode[] }).items;
+  return [doc];
+}
+
+function sameId(a: ResId, b: ResId): boolean {
+  return a.kind === b.kind && a.group === b.group && a.version === b.version && a.name === b.name && (a.namespace || 'default') === (b.namespace || 'default');
+}
+
+function describe(id: ResId): string {
+  return `${id.kind}.${id.version}.${id.group} ${id.namespace ? id.namespace + '/' : ''}${id.name}`;
+}

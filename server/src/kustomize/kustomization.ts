@@ -1,0 +1,65 @@
+// Finding and reading a kustomization: the file names kustomize accepts, the fields it knows (an
+// unknown field fails kustomize's strict load), and the fields this build does not carry out.
+import { parseYaml } from '../yaml/documents';
+import { join } from './paths';
+import { fromYNode, isMap, str, type KMap } from './tree';
+
+export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+
+/** Fields of kustomize v5's Kustomization type. */
+const knownFields = new Set([
+  'apiVersion', 'kind', 'metadata', 'openapi', 'namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'labels',
+  'commonAnnotations', 'patchesStrategicMerge', 'patchesJson6902', 'patches', 'images', 'imageTags', 'replacements',
+  'replicas', 'vars', 'sortOptions', 'resources', 'components', 'crds', 'bases', 'configMapGenerator', 'secretGenerator',
+  'helmGlobals', 'helmCharts', 'helmChartInflationGenerator', 'generatorOptions', 'configurations', 'generators',
+  'transformers', 'validators', 'buildMetadata',
+]);
+
+/** Fields this build reads but does not carry out: the build is then incomplete. */
+export const unsupportedFields: ReadonlyMap<string, string> = new Map([
+  ['helmCharts', 'Helm charts are not inflated'],
+  ['helmChartInflationGenerator', 'Helm charts are not inflated'],
+  ['helmGlobals', 'Helm charts are not inflated'],
+  ['generators', 'generator plugins are not run'],
+  ['validators', 'validator plugins are not run'],
+  ['crds', 'crds: schemas are not loaded'],
+  ['openapi', 'custom OpenAPI schemas are not loaded'],
+  ['imageTags', 'the legacy imageTags field is not applied'],
+]);
+
+export interface LoadedKustomization {
+  readonly dir: string;
+  readonly file: string;
+  readonly text: string;
+  readonly root: KMap;
+  readonly isComponent: boolean;
+}
+
+export type FindResult = { readonly file: string } | { readonly error: string } | undefined;
+
+/** The kustomization file of a folder: undefined when there is none, an error when there are several. */
+export function findKustomizationFile(dir: string, exists: (path: string) => boolean): FindResult {
+  const found = kustomizationFileNames.map((n) => join(dir, n)).filter(exists);
+  if (found.length > 1) return { error: `found multiple kustomization files under ${dir}: ${found.map((f) => f.slice(f.lastIndexOf('/') + 1)).join(', ')}` };
+  return found.length === 1 ? { file: found[0]! } : undefined;
+}
+
+/** Parses a kustomization; problems are messages with offsets into its text. */
+export function parseKustomization(dir: string, file: string, text: string): { k?: LoadedKustomization; problems: Array<{ offset: number; message: string }> } {
+  const parsed = parseYaml(text);
+  const problems = parsed.errors.map((e) => ({ offset: e.offset, message: `${file}: ${e.message}` }));
+  if (problems.length > 0) return { problems };
+  const doc = parsed.documents.find((d) => d.root !== null);
+  const root = doc ? fromYNode(doc.root, file, text) : { kind: 'map' as const, entries: new Map() };
+  if (!isMap(root)) return { problems: [{ offset: 0, message: `${file}: a kustomization must be a map` }] };
+  if (parsed.documents.filter((d) => d.root !== null).length > 1) problems.push({ offset: 0, message: `${file}: only the first YAML document of a kustomization is read` });
+  const ynode = doc?.root;
+  for (const k of root.entries.keys()) {
+    if (!knownFields.has(k)) {
+      const span = ynode && ynode.kind === 'map' ? ynode.keySpans.get(k) : undefined;
+      problems.push({ offset: span?.start ?? 0, message: `invalid Kustomization: unknown field ${JSON.stringify(k)}` });
+    }
+  }
+  const kind = str(root, 'kind') ?? 'Kustomization';
+  return { k: { dir, file, text, root, isComponent: kind === 'Component' }, problems };
+}

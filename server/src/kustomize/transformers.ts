@@ -1,0 +1,355 @@
+// A kustomization's built-in transformers, in kustomize's order: patchesStrategicMerge, patches,
+// namespace, namePrefix, nameSuffix, labels, commonAnnotations, patchesJson6902, replicas, images,
+// replacements, then the `transformers:` configs. Values a transformer writes point at the
+// kustomization line that set them.
+import type { SourceLocation } from '../sources/origin';
+import { parseEmbedded } from './embedded';
+import { walkFieldSpec, type FieldSpec, type TransformerConfig, readSpecs } from './fieldSpecs';
+import { applyImages, type ImageEntry } from './images';
+import { applyJsonPatch, JsonPatchError, readOps } from './jsonPatch';
+import type { LoadedKustomization } from './kustomization';
+import { applyReplacements } from './replacements';
+import { idOf, isClusterScoped, metadataOf, rename, setNamespace, storePreviousId, type Resource } from './resource';
+import { matchesAnyId, readSelector, selects } from './select';
+import { deletesObject, strategicMerge } from './strategicMerge';
+import { clone, get, isMap, isScalar, isSeq, kstr, scalarString, str, type KMap, type KNode, type KScalar, type Prov } from './tree';
+
+export class BuildFailure extends Error {
+  constructor(
+    message: string,
+    readonly at?: SourceLocation,
+  ) {
+    super(message);
+  }
+}
+
+export interface Env {
+  /** Reads a file named relative to the kustomization (within its root); undefined after reporting. */
+  readInput(k: LoadedKustomization, rel: string, at: SourceLocation): { path: string; text: string } | undefined;
+  /** Parses the YAML documents of a file (errors reported). */
+  parseFile(path: string, text: string): KNode[];
+  report(at: SourceLocation, message: string, severity?: 'error' | 'warning'): void;
+  markIncomplete(): void;
+  /** Checks the wall-time budget (throws when it is spent). */
+  tick(): void;
+}
+
+export interface Accumulator {
+  resources: Resource[];
+  config: TransformerConfig;
+  vars: import('./vars').VarDef[];
+}
+
+export function locOf(n: KNode | undefined, k: LoadedKustomization): SourceLocation {
+  if (isScalar(n) && n.prov) return n.prov.loc;
+  if (isMap(n)) for (const v of n.entries.values()) if (isScalar(v) && v.prov) return v.prov.loc;
+  if (isSeq(n)) for (const v of n.items) if (isScalar(v) && v.prov) return v.prov.loc;
+  return { file: k.file, start: 0, end: 0 };
+}
+
+function items(n: KNode | undefined): KNode[] {
+  return isSeq(n) ? n.items : [];
+}
+
+export function runTransformers(k: LoadedKustomization, ra: Accumulator, env: Env): void {
+  const f = k.root.entries;
+  for (const p of items(f.get('patchesStrategicMerge'))) {
+    for (const doc of patchDocs(k, p, env)) applyStrategic(ra, doc, undefined, k, env, locOf(p, k));
+  }
+  for (const p of items(f.get('patches'))) applyPatchEntry(ra, p, k, env);
+  env.tick();
+  const ns = f.get('namespace');
+  if (isScalar(ns) && ns.value !== null && scalarString(ns) !== '') applyNamespace(ra, ns, env);
+  const prefix = f.get('namePrefix');
+  if (isScalar(prefix) && prefix.value !== null && scalarString(prefix) !== '') applyAffix(ra, prefix, 'prefix');
+  const suffix = f.get('nameSuffix');
+  if (isScalar(suffix) && suffix.value !== null && scalarString(suffix) !== '') applyAffix(ra, suffix, 'suffix');
+  for (const l of items(f.get('labels'))) {
+    if (!isMap(l)) continue;
+    const pairs = l.entries.get('pairs');
+    if (!isMap(pairs)) continue;
+    let specs: FieldSpec[] = readSpecs(l.entries.get('fields'));
+    if (str(l, 'includeSelectors') === 'true') specs = [...specs, ...ra.config.commonLabels];
+    else {
+      if (str(l, 'includeTemplates') === 'true') specs = [...specs, ...ra.config.templateLabels];
+      specs = [...specs, { path: 'metadata/labels', create: true }];
+    }
+    applyMapEntries(ra, pairs, specs);
+  }
+  const common = f.get('commonLabels');
+  if (isMap(common)) applyMapEntries(ra, common, ra.config.commonLabels);
+  const annotations = f.get('commonAnnotations');
+  if (isMap(annotations)) applyMapEntries(ra, annotations, ra.config.commonAnnotations);
+  for (const p of items(f.get('patchesJson6902'))) applyPatchEntry(ra, p, k, env);
+  for (const r of items(f.get('replicas'))) applyReplicas(ra, r);
+  env.tick();
+  const images = readImages(k, env);
+  applyImages(ra.resources, images, ra.config.images, (at, message) => env.report(at, message));
+  env.tick();
+  const reps: KNode[] = [];
+  for (const r of items(f.get('replacements'))) {
+    const path = str(r, 'path');
+    if (path !== undefined) {
+      const file = env.readInput(k, path, locOf(r, k));
+      if (file) for (const doc of env.parseFile(file.path, file.text)) reps.push(...(isSeq(doc) ? doc.items : [doc]));
+    } else reps.push(r);
+  }
+  if (reps.length > 0) {
+    try {
+      applyReplacements(ra.resources, reps, (at, message) => env.report(at ?? locOf(f.get('replacements'), k), message));
+    } catch (e) {
+      throw new BuildFailure(e instanceof Error ? e.message : String(e), locOf(f.get('replacements'), k));
+    }
+  }
+  for (const t of items(f.get('transformers'))) runTransformerConfig(ra, t, k, env);
+}
+
+/** The documents of a patch entry: a file, or YAML written inline. */
+function patchDocs(k: LoadedKustomization, entry: KNode, env: Env): KNode[] {
+  if (!isScalar(entry)) return [];
+  const s = scalarString(entry);
+  if (s.includes('\n') || /^\s*[{[]/.test(s) || /^(apiVersion|kind|metadata|spec)\s*:/m.test(s)) {
+    const { docs, errors } = parseEmbedded(entry, k.text);
+    for (const e of errors) env.report(locOf(entry, k), `inline patch: ${e}`);
+    return docs;
+  }
+  const file = env.readInput(k, s, locOf(entry, k));
+  return file ? env.parseFile(file.path, file.text) : [];
+}
+
+function applyPatchEntry(ra: Accumulator, entry: KNode, k: LoadedKustomization, env: Env): void {
+  if (!isMap(entry)) return;
+  const at = locOf(entry, k);
+  let docs: KNode[] = [];
+  const path = entry.entries.get('path');
+  const inline = entry.entries.get('patch');
+  if (isScalar(inline)) {
+    const { docs: d, errors } = parseEmbedded(inline, k.text);
+    for (const e of errors) env.report(at, `inline patch: ${e}`);
+    docs = d;
+  } else if (isScalar(path)) {
+    const file = env.readInput(k, scalarString(path), locOf(path, k));
+    if (file) docs = env.parseFile(file.path, file.text);
+  } else {
+    env.report(at, 'a patch needs path or patch');
+    return;
+  }
+  const targetNode = entry.entries.get('target');
+  const target = isMap(targetNode) ? readSelector(targetNode) : undefined;
+  const allowNameChange = str(entry, 'options', 'allowNameChange') === 'true';
+  if (docs.length === 1 && isSeq(docs[0])) {
+    if (!target) throw new BuildFailure('unable to apply a JSON6902 patch without a target', at);
+    let ops;
+    try {
+      ops = readOps(docs[0]);
+    } catch (e) {
+      throw new BuildFailure(e instanceof Error ? e.message : String(e), at);
+    }
+    for (const r of ra.resources.filter((x) => selects(target, x))) {
+      const before = idOf(r);
+      try {
+        applyJsonPatch(r.obj, ops);
+      } catch (e) {
+        if (e instanceof JsonPatchError) throw new BuildFailure(`JSON patch on ${before.kind} ${before.name}: ${e.message}`, at);
+        throw e;
+      }
+      const after = idOf(r);
+      if (after.name !== before.name || after.namespace !== before.namespace) r.prevIds.push({ name: before.name, namespace: before.namespace });
+    }
+    return;
+  }
+  for (const doc of docs) applyStrategic(ra, doc, target, k, env, at, allowNameChange);
+}
+
+function applyStrategic(ra: Accumulator, doc: KNode, target: ReturnType<typeof readSelector> | undefined, k: LoadedKustomization, _env: Env, at: SourceLocation, allowNameChange = false): void {
+  if (!isMap(doc)) throw new BuildFailure('a strategic merge patch must be a map', at);
+  let hits: Resource[];
+  if (target) hits = ra.resources.filter((r) => selects(target, r));
+  else {
+    const gv = (str(doc, 'apiVersion') ?? '').split('/');
+    const id = { group: gv.length > 1 ? gv[0]! : '', version: gv.length > 1 ? gv[1]! : gv[0]!, kind: str(doc, 'kind') ?? '', name: str(doc, 'metadata', 'name') ?? '', namespace: str(doc, 'metadata', 'namespace') ?? '' };
+    hits = ra.resources.filter((r) => matchesAnyId(id, r));
+    if (hits.length === 0) throw new BuildFailure(`no resource matches strategic merge patch "${id.kind}.${id.version}.${id.group} ${id.name}"`, at);
+    if (hits.length > 1) throw new BuildFailure(`multiple resources match strategic merge patch "${id.kind} ${id.name}"`, at);
+  }
+  for (const r of hits) {
+    if (deletesObject(doc)) {
+      ra.resources.splice(ra.resources.indexOf(r), 1);
+      continue;
+    }
+    const patch = clone(doc);
+    // The patch names its target; it does not rename it (unless the entry allows a name change).
+    patch.entries.delete('apiVersion');
+    patch.entries.delete('kind');
+    const meta = patch.entries.get('metadata');
+    const newName = allowNameChange && target ? str(meta, 'name') : undefined;
+    if (isMap(meta)) {
+      meta.entries.delete('name');
+      meta.entries.delete('namespace');
+    }
+    strategicMerge(r.obj, patch);
+    if (newName !== undefined && newName !== idOf(r).name) rename(r, newName);
+  }
+  void k;
+}
+
+function applyNamespace(ra: Accumulator, ns: KScalar, _env: Env): void {
+  const value = scalarString(ns);
+  const prov = ns.prov;
+  for (const r of ra.resources) {
+    const id = idOf(r);
+    if (!isClusterScoped(id.kind)) setNamespace(r, value, prov);
+    if (id.kind === 'RoleBinding' || id.kind === 'ClusterRoleBinding') {
+      for (const s of items(r.obj.entries.get('subjects'))) {
+        if (isMap(s) && str(s, 'name') === 'default') s.entries.set('namespace', kstr(value, prov));
+      }
+    }
+    const apiVersion = str(r.obj, 'apiVersion') ?? '';
+    for (const fs of ra.config.namespace) {
+      if (fs.path === 'metadata/namespace') continue;
+      if (fs.path === 'metadata/name' && apiVersion !== 'v1') continue;
+      if ((id.kind === 'RoleBinding' || id.kind === 'ClusterRoleBinding') && fs.path === 'subjects/namespace') continue;
+      walkFieldSpec(
+        r.obj,
+        fs,
+        (slot) => {
+          if (fs.path === 'metadata/name' && fs.kind === 'Namespace') {
+            if (idOf(r).name !== value) rename(r, value, prov);
+            return;
+          }
+          if (slot.node.kind === 'scalar' || slot.node === undefined) slot.set(kstr(value, prov));
+        },
+        'scalar',
+      );
+    }
+  }
+}
+
+const affixSkipped = (r: Resource): boolean => {
+  const id = idOf(r);
+  return id.kind === 'CustomResourceDefinition' || id.kind === 'Namespace' || (id.kind === 'APIService' && id.group === 'apiregistration.k8s.io');
+};
+
+function applyAffix(ra: Accumulator, affix: KScalar, which: 'prefix' | 'suffix'): void {
+  const a = scalarString(affix);
+  for (const r of ra.resources) {
+    if (affixSkipped(r)) continue;
+    const meta = metadataOf(r);
+    const cur = meta.entries.get('name');
+    const name = isScalar(cur) ? scalarString(cur) : '';
+    const value = which === 'prefix' ? a + name : name + a;
+    storePreviousId(r);
+    (which === 'prefix' ? r.prefixes : r.suffixes).push(a);
+    meta.entries.set('name', kstr(value, affixProv(cur, affix, which, a.length, name.length)));
+  }
+}
+
+/** A prefixed name points at the namePrefix line, its parts at the prefix and at the name it had. */
+function affixProv(cur: KNode | undefined, affix: KScalar, which: 'prefix' | 'suffix', alen: number, nlen: number): Prov | undefined {
+  const ap = affix.prov;
+  if (!ap) return isScalar(cur) ? cur.prov : undefined;
+  const before = isScalar(cur) ? cur.prov : undefined;
+  const parts: Array<{ start: number; end: number; from: SourceLocation; verbatim: boolean; what: string }> = [];
+  const affixPart = { from: ap.loc, verbatim: ap.verbatim, what: `name${which === 'prefix' ? 'Prefix' : 'Suffix'}` };
+  const old = before?.parts ?? (before ? [{ start: 0, end: nlen, from: before.loc, verbatim: before.verbatim, what: before.what }] : []);
+  if (which === 'prefix') {
+    parts.push({ start: 0, end: alen, ...affixPart });
+    for (const p of old) parts.push({ ...p, start: p.start + alen, end: p.end + alen });
+  } else {
+    parts.push(...old);
+    parts.push({ start: nlen, end: nlen + alen, ...affixPart });
+  }
+  return { loc: ap.loc, verbatim: false, what: affixPart.what, parts };
+}
+
+/** Labels or annotations: each pair set at every field the specs reach (creating maps where they say). */
+function applyMapEntries(ra: Accumulator, pairs: KMap, specs: readonly FieldSpec[]): void {
+  for (const r of ra.resources) {
+    for (const fs of specs) {
+      walkFieldSpec(
+        r.obj,
+        fs,
+        (slot) => {
+          if (!isMap(slot.node)) return;
+          for (const [key, v] of pairs.entries) {
+            const value = isScalar(v) ? (v.value === null ? '' : scalarString(v)) : '';
+            slot.node.entries.set(key, kstr(value, isScalar(v) ? v.prov : undefined));
+          }
+        },
+        'map',
+      );
+    }
+  }
+}
+
+function applyReplicas(ra: Accumulator, entry: KNode): void {
+  const name = str(entry, 'name');
+  const count = get(entry, 'count');
+  if (name === undefined || !isScalar(count)) return;
+  for (const r of ra.resources) {
+    if (![...r.prevIds.map((p) => p.name), idOf(r).name].includes(name)) continue;
+    for (const fs of ra.config.replicas) walkFieldSpec(r.obj, fs, (slot) => slot.set({ ...count }), 'scalar');
+  }
+}
+
+function readImages(k: LoadedKustomization, env: Env): ImageEntry[] {
+  const out: ImageEntry[] = [];
+  for (const e of items(k.root.entries.get('images'))) {
+    if (!isMap(e)) continue;
+    const nameNode = e.entries.get('name');
+    if (!isScalar(nameNode) || nameNode.value === null) {
+      env.report(locOf(e, k), 'images entry without a name');
+      continue;
+    }
+    const field = (key: string): { value: string; part: { from: SourceLocation; verbatim: boolean; what: string } } | undefined => {
+      const n = e.entries.get(key);
+      if (!isScalar(n) || n.value === null) return undefined;
+      if (typeof n.value !== 'string') {
+        // kustomize reads these into Go strings: a number or a boolean fails the whole kustomization.
+        throw new BuildFailure(`images entry ${JSON.stringify(scalarString(nameNode))}: ${key} ${scalarString(n)} must be a string (quote it)`, n.prov?.loc ?? locOf(e, k));
+      }
+      return { value: n.value, part: { from: n.prov!.loc, verbatim: n.prov!.verbatim, what: `images ${key}` } };
+    };
+    const newName = field('newName');
+    const newTag = field('newTag');
+    const digest = field('digest');
+    const tagSuffix = field('tagSuffix');
+    out.push({
+      name: scalarString(nameNode),
+      ...(newName ? { newName: newName.value } : {}),
+      ...(newTag ? { newTag: newTag.value } : {}),
+      ...(digest ? { digest: digest.value } : {}),
+      ...(tagSuffix ? { tagSuffix: tagSuffix.value } : {}),
+      at: {
+        name: nameNode.prov?.loc ?? locOf(e, k),
+        ...(newName ? { newName: newName.part } : {}),
+        ...(newTag ? { newTag: newTag.part } : {}),
+        ...(digest ? { digest: digest.part } : {}),
+        ...(tagSuffix ? { tagSuffix: tagSuffix.part } : {}),
+      },
+      kustomization: k.file,
+    });
+  }
+  return out;
+}
+
+/** A `transformers:` entry: the built-in transformers' configs this build knows; others make it incomplete. */
+function runTransformerConfig(ra: Accumulator, entry: KNode, k: LoadedKustomization, env: Env): void {
+  const docs = isScalar(entry) && !scalarString(entry).includes('\n') ? readConfigFile(k, entry, env) : patchDocs(k, entry, env);
+  for (const doc of docs) {
+    const kind = str(doc, 'kind');
+    const apiVersion = str(doc, 'apiVersion');
+    if (apiVersion === 'builtin' && (kind === 'LabelTransformer' || kind === 'AnnotationsTransformer') && isMap(doc)) {
+      const pairs = doc.entries.get(kind === 'LabelTransformer' ? 'labels' : 'annotations');
+      if (isMap(pairs)) applyMapEntries(ra, pairs, readSpecs(doc.entries.get('fieldSpecs')));
+      continue;
+    }
+    env.report(locOf(entry, k), `transformers: ${apiVersion ?? '?'}/${kind ?? '?'} is not run by this build`, 'warning');
+    env.markIncomplete();
+  }
+}
+
+function readConfigFile(k: LoadedKustomization, entry: KScalar, env: Env): KNode[] {
+  const file = env.readInput(k, scalarString(entry), locOf(entry, k));
+  return file ? env.parseFile(file.path, file.text) : [];
+}
