@@ -8,6 +8,7 @@ import { registerSemver } from './semver';
 import { registerUrl } from './url';
 import { registerIp } from './ip';
 import { registerComprehensions } from './comprehensions';
+import { registerFormat } from './format';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -20,6 +21,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerUrl(env);
   registerIp(env);
   registerComprehensions(env);
+  registerFormat(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
