@@ -24,6 +24,8 @@ export interface ConformanceCase {
   readonly expected: Expected;
   /** What a Rego evaluator must give: rego_messages when present, else messages (sorted). */
   readonly regoMessages: string[];
+  /** Which of gator's fields regoMessages is: `rego_messages` (the case's default engine is CEL) or `messages`. */
+  readonly regoMessagesFrom: 'rego_messages' | 'messages';
   read(file: string): string;
 }
 
@@ -42,6 +44,7 @@ export function conformanceCases(): ConformanceCase[] {
         dir,
         expected,
         regoMessages: [...(expected.rego_messages ?? expected.messages)].sort(),
+        regoMessagesFrom: expected.rego_messages ? 'rego_messages' : 'messages',
         read: (f) => fs.readFileSync(path.join(dir, f), 'utf8'),
       });
     }

@@ -14,6 +14,7 @@ import { applyEdits, replaceScalar, TextEdit } from '../../server/src/engine';
 import { defaultExpansions } from '../../server/src/engine';
 import { explainAt } from '../../server/src/engine';
 import { applicableConstraints, rewriteCandidates } from '../../server/src/engine';
+import { decodeText } from '../../server/src/workspace/files';
 import { checkTexts, constraintYaml, needsShared, projectRoot, sharedRoot } from '../support/helpers';
 import { prng } from '../support/synthetic';
 
@@ -66,6 +67,11 @@ describe('hostile input through the engine', () => {
       assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
       if (expect === 'error') assert.ok(a.parsed.errors.length > 0 && !a.skipped, `${name}: ${JSON.stringify(a.parsed.errors)} ${a.skipped}`);
       if (expect === 'skipped' && typeof text === 'string') assert.ok(a.skipped, name);
+      if (typeof text !== 'string') {
+        // Bytes that are not UTF-8 never reach the engine as text: the file reader skips them and says why.
+        const read = decodeText(text);
+        assert.ok(!read.ok && read.kind === 'skipped' && /not UTF-8/.test(read.reason), `${name}: ${JSON.stringify(read)}`);
+      }
       if (expect === 'ok') assert.deepEqual(a.parsed.errors, [], name);
       if (/^(bom|crlf|cr|json)\.yaml$/.test(name)) {
         assert.equal(violations.length, 1, name);
@@ -145,6 +151,7 @@ describe('hostile files in a workspace, through the CLI', () => {
     for (const [name, { expect }] of Object.entries(hostile)) {
       if (expect !== 'ok') assert.equal(entries.get(name), 1, `${name} has one entry`);
     }
+    assert.match(report.skipped.find((s: { file: string }) => s.file.endsWith('latin1.yaml'))?.reason ?? 'not skipped', /not UTF-8/);
     assert.match(report.skipped.find((s: { file: string }) => s.file.endsWith('huge.yaml')).reason, /too large: 50 MB is over the 10 MB limit \(maxFileSizeMB\)/);
   });
 });
