@@ -73,6 +73,95 @@ describe('CEL: Kubernetes libraries', () => {
     fails([["'abc'.substring(2, 1)", /invalid substring range/], ["'abc'.charAt(4)", /index out of range/]]);
   });
 
+  test('quantity (quantity_test.go)', () => {
+    holds([
+      'quantity("12Mi") == quantity("12582912")', 'isQuantity("20")', 'isQuantity("20M")', 'isQuantity("20Mi")', '!isQuantity("20Mo")', '!isQuantity("10Mm")',
+      'quantity("200M") == quantity("200M")', 'quantity("200M") == quantity("0.2G") && quantity("0.2G") == quantity("200M")',
+      'quantity("2M") == quantity("0.002G") && quantity("2000k") == quantity("2M") && quantity("0.002G") == quantity("2000k")',
+      '!(quantity("200M") == quantity("0.3G"))', 'quantity("50M").isLessThan(quantity("50Mi"))', 'quantity("50M").isLessThan(quantity("100M"))',
+      '!quantity("100M").isLessThan(quantity("50M"))', 'quantity("50Mi").isGreaterThan(quantity("50M"))', 'quantity("150Mi").isGreaterThan(quantity("100Mi"))',
+      '!quantity("50M").isGreaterThan(quantity("100M"))', 'quantity("200M").compareTo(quantity("0.2G")) == 0', 'quantity("50M").compareTo(quantity("50Mi")) == -1',
+      'quantity("50Mi").compareTo(quantity("50M")) == 1', 'quantity("50k").add(quantity("20")) == quantity("50.02k")',
+      '!quantity("50k").add(20).isLessThan(quantity("50020"))', 'quantity("50k").sub(quantity("20")) == quantity("49.98k")', 'quantity("50k").sub(20) == quantity("49980")',
+      'quantity("50k").mul(2) == quantity("100000")', 'quantity("10000").div(3).asApproximateFloat() == 3333.3333', 'quantity("10k").div(2) == quantity("5000")',
+      'quantity("10000").divInt(3) == quantity("3333")', 'quantity("50k").add(20).sub(quantity("100k")).asInteger() == -49980',
+      'quantity("50k").add(20).sub(quantity("100k")).sub(-50000).asInteger() == 20', 'quantity("50k").asInteger() == 50000',
+      '!quantity("9999999999999999999999999999999999999G").isInteger()', 'quantity("50").isInteger()', 'quantity("50.703k").asApproximateFloat() == 50703.0',
+    ]);
+    fails([
+      ['quantity("10Mo")', /quantities must match the regular expression/],
+      ['quantity("10Mm")', /unable to parse quantity's suffix/],
+      ['isQuantity([1, 2, 3])', /found no matching overload for 'isQuantity/],
+      ['quantity("9999999999999999999999999999999999999G").asInteger()', /cannot convert value to integer/],
+    ]);
+  });
+
+  test('semver (semver_test.go)', () => {
+    holds([
+      'semver("1.2.3") == semver("1.2.3")', 'isSemver("1.2.3-beta.1+build.1")', '!isSemver("")', '!isSemver("v1.0.0")', '!isSemver(" 1.0.0")', '!isSemver("1. 0.0")',
+      '!isSemver("1.0.0 ")', '!isSemver("01.01.01")', '!isSemver("1")', '!isSemver("1.1")', '!isSemver("", true)', '!isSemver(" 1.0.0", true)', '!isSemver("1. 0.0", true)',
+      '!isSemver("1.0.0 ", true)', 'isSemver("v1.0.0", true)', 'isSemver("01.01.01", true)', 'isSemver("1", true)', 'isSemver("1.1", true)',
+      'semver("v01.01", true) == semver("1.1.0")', '!(semver("1.2.3") == semver("1.0.0"))', 'semver("1.0.0").isLessThan(semver("1.2.3"))',
+      '!semver("1.0.0").isLessThan(semver("1.0.0"))', 'semver("1.2.3").isGreaterThan(semver("1.0.0"))', '!semver("1.0.0").isGreaterThan(semver("1.0.0"))',
+      'semver("1.2.3").compareTo(semver("1.2.3")) == 0', 'semver("1.0.0").compareTo(semver("1.2.3")) == -1', 'semver("1.2.3").compareTo(semver("1.0.0")) == 1',
+      'semver("1.2.3").major() == 1', 'semver("1.2.3").minor() == 2', 'semver("1.2.3").patch() == 3',
+      'semver("1.0.0-alpha").isLessThan(semver("1.0.0-alpha.1"))', 'semver("1.0.0-beta.11").isLessThan(semver("1.0.0-rc.1"))', 'semver("1.0.0-rc.1").isLessThan(semver("1.0.0"))',
+    ]);
+    fails([['semver("v1.0")', /No Major.Minor.Patch elements found/], ['isSemver([1, 2, 3])', /found no matching overload for 'isSemver/]]);
+  });
+
+  test('url (urls.go examples)', () => {
+    holds([
+      "isURL('https://user:pass@example.com:80/path?query=val#fragment')", "isURL('/absolute-path')", "!isURL('https://a:b:c/')", "!isURL('../relative-path')",
+      "url('/path').getScheme() == ''", "url('https://example.com/').getScheme() == 'https'", "url('https://example.com:80/').getHost() == 'example.com:80'",
+      "url('https://example.com/').getHost() == 'example.com'", "url('https://[::1]:80/').getHost() == '[::1]:80'", "url('https://[::1]/').getHost() == '[::1]'",
+      "url('/path').getHost() == ''", "url('https://example.com:80/').getHostname() == 'example.com'", "url('https://127.0.0.1:80/').getHostname() == '127.0.0.1'",
+      "url('https://[::1]:80/').getHostname() == '::1'", "url('/path').getHostname() == ''", "url('https://example.com:80/').getPort() == '80'",
+      "url('https://example.com/').getPort() == ''", "url('/path').getPort() == ''", "url('https://example.com/path').getEscapedPath() == '/path'",
+      "url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/'", "url('https://example.com').getEscapedPath() == ''",
+      "url('https://example.com/path?k1=a&k2=b&k2=c').getQuery() == {'k1': ['a'], 'k2': ['b', 'c']}",
+      "url('https://example.com/path?key with spaces=value with spaces').getQuery() == {'key with spaces': ['value with spaces']}",
+      "url('https://example.com/path?').getQuery().size() == 0", "url('https://example.com/path').getQuery().size() == 0",
+    ]);
+    fails([["url('../relative-path')", /URL parse error during conversion from string/]]);
+  });
+
+  test('ip and cidr (ip.go, cidr.go examples)', () => {
+    holds([
+      "isIP('127.0.0.1')", "isIP('::1')", "!isIP('127.0.0.256')", "!isIP(':::1')", "!isIP('::ffff:1.2.3.4')", "!isIP('fe80::1%eth0')", "!isIP('01.2.3.4')",
+      "ip.isCanonical('127.0.0.1')", "ip.isCanonical('2001:db8::abcd')", "!ip.isCanonical('2001:DB8::ABCD')", "!ip.isCanonical('2001:db8::0:0:0:abcd')",
+      "ip('127.0.0.1').family() == 4", "ip('::1').family() == 6", "ip('0.0.0.0').isUnspecified()", "!ip('127.0.0.1').isUnspecified()", "ip('::').isUnspecified()",
+      "!ip('::1').isUnspecified()", "ip('127.0.0.1').isLoopback()", "!ip('192.168.0.1').isLoopback()", "ip('::1').isLoopback()", "!ip('2001:db8::abcd').isLoopback()",
+      "ip('224.0.0.1').isLinkLocalMulticast()", "!ip('224.0.1.1').isLinkLocalMulticast()", "ip('ff02::1').isLinkLocalMulticast()", "!ip('fd00::1').isLinkLocalMulticast()",
+      "ip('169.254.169.254').isLinkLocalUnicast()", "!ip('192.168.0.1').isLinkLocalUnicast()", "ip('fe80::1').isLinkLocalUnicast()", "!ip('fd80::1').isLinkLocalUnicast()",
+      "ip('192.168.0.1').isGlobalUnicast()", "!ip('255.255.255.255').isGlobalUnicast()", "ip('2001:db8::abcd').isGlobalUnicast()", "!ip('ff00::1').isGlobalUnicast()",
+      "string(ip('2001:db8:0:0:0:0:0:1')) == '2001:db8::1'", "ip('127.0.0.1') == ip('127.0.0.1')",
+      "cidr('192.168.0.0/24').containsIP(ip('192.168.0.1'))", "!cidr('192.168.0.0/24').containsIP('192.168.1.1')", "cidr('192.168.0.0/24').containsCIDR('192.168.0.0/25')",
+      "!cidr('192.168.0.0/24').containsCIDR(cidr('192.168.0.0/23'))", "cidr('192.168.0.1/24').masked() == cidr('192.168.0.0/24')", "cidr('192.168.0.1/24').ip() == ip('192.168.0.1')",
+      "cidr('::1/128').prefixLength() == 128", "string(cidr('2001:db8::/32')) == '2001:db8::/32'", "!isCIDR('192.168.0.0')", "isCIDR('::/0')", "!isCIDR('192.168.0.0/33')",
+    ]);
+    fails([["ip('127.0.0.256')", /parse error during conversion from string/], ["ip('::ffff:1.2.3.4')", /IPv4-mapped IPv6 address "::ffff:1.2.3.4" is not allowed/]]);
+  });
+
+  test('two-variable comprehensions', () => {
+    holds([
+      '[1, 2, 3].all(i, v, i < v)', '[1, 2, 3].exists(i, v, i == 1 && v == 2)', '[1, 2, 3].existsOne(i, v, v > 2)', "{'a': 1, 'b': 2}.all(k, v, k.size() == 1 && v > 0)",
+      '[1, 2, 3].transformList(i, v, i * v) == [0, 2, 6]', '[1, 2, 3].transformList(i, v, v > 1, v * 10) == [20, 30]', "{'a': 1}.transformMap(k, v, v + 1) == {'a': 2}",
+      "{'a': 'x', 'b': 'y'}.transformMap(k, v, k != 'a', v + '!') == {'b': 'y!'}", '[0, 1].exists(i, v, 1 / v > 0)',
+    ]);
+    fails([['[0, 1].all(i, v, 1 / v > 0)', /division by zero/]]);
+  });
+
+  test('string.format', () => {
+    holds([
+      '"%s and %s".format(["a", "b"]) == "a and b"', '"%d".format([42]) == "42"', '"%s".format([[1, 2]]) == "[1, 2]"', '"%s".format([["a"]]) == "[\\"a\\"]"',
+      '"%s".format([{"b": 1, "a": 2}]) == "{\\"a\\":2, \\"b\\":1}"', '"%.2f".format([1.256]) == "1.26"', '"%f".format([2.0]) == "2.000000"', '"%e".format([1234.5]) == "1.234500e+03"',
+      '"%b".format([5]) == "101"', '"%o".format([8]) == "10"', '"%x".format([255]) == "ff"', '"%X".format(["hi"]) == "6869"', '"100%%".format([]) == "100%"',
+      '"%s".format([null]) == "null"', '"%s".format([true]) == "true"',
+    ]);
+    fails([['"%d".format(["a"])', /decimal clause can only be used on integers/], ['"%z".format([1])', /unrecognized formatting clause/], ['"%s %s".format(["a"])', /index 1 out of range/]]);
+  });
+
   test('optional types: ?., .?, orValue, optional.of/none, hasValue', () => {
     const object = celValue({ spec: { replicas: 2, labels: { a: 'x' } } });
     const t = (e: string): unknown => {
@@ -134,6 +223,10 @@ describe('CEL: Kubernetes libraries', () => {
     assert.equal(!small.ok && small.bound, 'cost');
     const timed = c.program.evaluate({}, { maxCost: Number.MAX_SAFE_INTEGER, maxMillis: 0 });
     assert.equal(!timed.ok && timed.bound, 'time');
+    const two = compileCel(env, `${ten}.all(a, ${ten}.all(b, ${ten}.all(c, ${ten}.all(d, ${ten}.all(e, ${ten}.all(i, f, ${ten}.all(j, g, i + j >= 0)))))))`);
+    assert.ok(two.ok);
+    const r2 = two.program.evaluate({});
+    assert.equal(!r2.ok && r2.bound, 'cost');
     // A cheap expression stays well inside the default budget.
     assert.deepEqual(run(`${ten}.all(a, ${ten}.all(b, a * b > 0))`), { ok: true, value: true });
   });
