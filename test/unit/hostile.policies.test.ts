@@ -32,6 +32,7 @@ const bounded: Array<[file: string, kind: string, bound: RegExp]> = [
   ['regexreplacegrowth', 'K8sRegexReplaceGrowth', /regex\.replace: the result is over the limit of 4000000 characters \(maxStringLength\)/],
   ['sharedjson', 'K8sSharedJson', /json\.marshal: the result is over the limit of 4000000 characters \(maxStringLength\)/],
   ['hugecomprehension', 'K8sHugeComprehension', /evaluation stopped after 200000 steps \(the budget per object\)/],
+  ['slowregex', 'K8sSlowRegex', /evaluation stopped after 200000 steps \(the budget per object\)/],
 ];
 
 describe('hostile templates through the engine', () => {

@@ -199,20 +199,11 @@ def('concat', 2, ([d, a], ctx) => {
 def('contains', 2, ([a, b]) => str(a!, 'contains', 1).includes(str(b!, 'contains', 2)));
 def('startswith', 2, ([a, b]) => str(a!, 'startswith', 1).startsWith(str(b!, 'startswith', 2)));
 def('endswith', 2, ([a, b]) => str(a!, 'endswith', 1).endsWith(str(b!, 'endswith', 2)));
-def('lower', 1, ([a], ctx) => {
-  const s = str(a!, 'lower', 1);
-  ctx.charge(s.length);
-  return s.toLowerCase();
-});
-def('upper', 1, ([a], ctx) => {
-  const s = str(a!, 'upper', 1);
-  ctx.charge(s.length);
-  return s.toUpperCase();
-});
-def('split', 2, ([a, b], ctx) => {
+def('lower', 1, ([a]) => str(a!, 'lower', 1).toLowerCase());
+def('upper', 1, ([a]) => str(a!, 'upper', 1).toUpperCase());
+def('split', 2, ([a, b]) => {
   const s = str(a!, 'split', 1);
   const d = str(b!, 'split', 2);
-  ctx.charge(s.length);
   return d === '' ? codePoints(s) : s.split(d);
 });
 /** Go's strings.Replace(s, old, neu, -1), its output measured before it is built. */
@@ -222,7 +213,6 @@ function replaceAll(name: string, s: string, old: string, neu: string, ctx: Buil
     characters(ctx, name, s.length + (cps.length + 1) * neu.length);
     return cps.map((ch) => neu + ch).join('') + neu;
   }
-  ctx.charge(s.length);
   const parts = s.split(old);
   characters(ctx, name, s.length + (parts.length - 1) * (neu.length - old.length));
   return parts.join(neu);
@@ -275,9 +265,8 @@ def('trim_suffix', 2, ([a, b]) => {
 // Go's unicode.IsSpace.
 // A scan, not /\s+$/: a backtracking search for trailing space is quadratic in a run of inner spaces.
 const goSpace = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
-def('trim_space', 1, ([a], ctx) => {
+def('trim_space', 1, ([a]) => {
   const s = str(a!, 'trim_space', 1);
-  ctx.charge(s.length);
   let i = 0;
   let j = s.length;
   while (i < j && goSpace.test(s[i]!)) i++;
@@ -432,13 +421,22 @@ function re2(pattern: string, name: string): Re2 {
     throw e;
   }
 }
-/** A subject string, charged for the pass RE2 makes over it. */
-function subject(v: Value, name: string, i: number, ctx: BuiltinContext): string {
+/**
+ * A subject string, charged for the search before it runs: RE2 steps through the program once per
+ * character at worst, some 25 ns per instruction and character (re2js), where a step of the budget
+ * stands for about a microsecond. Linear, but `(?:[a-z]{1,50}){20}[0-9]` on 100 kB takes seconds.
+ */
+function subject(re: Re2, v: Value, name: string, i: number, ctx: BuiltinContext): string {
   const s = str(v, name, i);
-  ctx.charge(s.length);
+  ctx.charge(s.length * re.programSize * searchUnits);
   return s;
 }
-const regexMatch: Builtin = ([p, v], ctx) => re2(str(p!, 'regex.match', 1), 'regex.match').test(subject(v!, 'regex.match', 2, ctx));
+/** Budget units (see BuiltinContext.charge) per character and instruction of a search. */
+const searchUnits = 8;
+const regexMatch: Builtin = ([p, v], ctx) => {
+  const re = re2(str(p!, 'regex.match', 1), 'regex.match');
+  return re.test(subject(re, v!, 'regex.match', 2, ctx));
+};
 def('regex.match', 2, regexMatch);
 def('re_match', 2, regexMatch);
 def('regex.is_valid', 1, ([p]) => {
@@ -453,20 +451,23 @@ def('regex.is_valid', 1, ([p]) => {
 });
 def('regex.find_n', 3, ([p, v, n], ctx) => {
   const re = re2(str(p!, 'regex.find_n', 1), 'regex.find_n');
-  return re.findAll(subject(v!, 'regex.find_n', 2, ctx), int(n!, 'regex.find_n', 3));
+  return re.findAll(subject(re, v!, 'regex.find_n', 2, ctx), int(n!, 'regex.find_n', 3));
 });
 // Go's FindAllStringSubmatch gives "" for a group that did not take part.
 def('regex.find_all_string_submatch_n', 3, ([p, v, n], ctx) => {
   const name = 'regex.find_all_string_submatch_n';
   const re = re2(str(p!, name, 1), name);
-  return re.findAllSubmatch(subject(v!, name, 2, ctx), int(n!, name, 3)).map((groups) => groups.map((g) => g ?? ''));
+  return re.findAllSubmatch(subject(re, v!, name, 2, ctx), int(n!, name, 3)).map((groups) => groups.map((g) => g ?? ''));
 });
-def('regex.split', 2, ([p, v], ctx) => re2(str(p!, 'regex.split', 1), 'regex.split').split(subject(v!, 'regex.split', 2, ctx), -1));
+def('regex.split', 2, ([p, v], ctx) => {
+  const re = re2(str(p!, 'regex.split', 1), 'regex.split');
+  return re.split(subject(re, v!, 'regex.split', 2, ctx), -1);
+});
 // regex.replace(s, pattern, value): Go's ReplaceAllString, `$1` and `${name}` expanded; stopped at
 // the string bound (an empty-matching pattern puts a copy of value at every position of s).
 def('regex.replace', 3, ([a, p, r], ctx) => {
-  const s = subject(a!, 'regex.replace', 1, ctx);
   const re = re2(str(p!, 'regex.replace', 2), 'regex.replace');
+  const s = subject(re, a!, 'regex.replace', 1, ctx);
   const max = ctx.limits.maxStringLength;
   const out = re.replaceAllWithin(s, str(r!, 'regex.replace', 3), max);
   if (out === undefined) overLength(ctx, 'regex.replace');
@@ -490,7 +491,7 @@ def('glob.match', 3, ([p, d, v], ctx) => {
     if (globCache.size > 1000) globCache.clear();
     globCache.set(key, re);
   }
-  return re.test(subject(v!, 'glob.match', 3, ctx));
+  return re.test(subject(re, v!, 'glob.match', 3, ctx));
 });
 def('glob.quote_meta', 1, ([p]) => str(p!, 'glob.quote_meta', 1).replace(/[*?\\[\]{}]/g, (c) => '\\' + c));
 

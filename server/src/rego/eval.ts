@@ -51,6 +51,22 @@ export class Evaluator implements BuiltinContext {
     return this.builtinLimits;
   }
 
+  /**
+   * A builtin's pass over its arguments, charged before the call: most builtins are linear in a
+   * string or a collection they are given (contains, indexof, count, object.keys...), and 1,024 calls
+   * on a 4 MB string between two looks at the clock would be seconds. Builtins charge more themselves
+   * where their work or output is larger (ranges, searches, growth).
+   */
+  private chargeArgs(args: readonly Value[]): void {
+    let units = 0;
+    for (const a of args) {
+      if (typeof a === 'string') units += a.length;
+      else if (isArray(a)) units += a.length;
+      else if (isSet(a) || isObject(a)) units += a.size;
+    }
+    if (units >= unitsPerStep) this.charge(units);
+  }
+
   /** A builtin's work, charged before it is done: large work is checked against the clock at once. */
   charge(units: number): void {
     const cost = Math.floor(units / unitsPerStep);
@@ -277,6 +293,7 @@ export class Evaluator implements BuiltinContext {
         const args = this.directAll(t.args, f);
         if (args === ND || args === undefined) return args;
         this.tick();
+        this.chargeArgs(args);
         try {
           return t.def.fn(args, this);
         } catch (e) {
@@ -362,6 +379,7 @@ export class Evaluator implements BuiltinContext {
       case 'builtin':
         return this.terms(t.args, 0, [], f, (args) => {
           this.tick();
+          this.chargeArgs(args);
           let r: Value | undefined;
           try {
             r = t.def.fn(args, this);
