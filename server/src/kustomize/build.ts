@@ -133,7 +133,8 @@ class Builder implements Env {
   parseFile(path: string, text: string): KNode[] {
     const parsed = parseYaml(text);
     for (const e of parsed.errors) this.report({ file: path, start: e.offset, end: e.offset }, `${path}: ${e.message}`);
-    return parsed.documents.filter((d) => d.root !== null).map((d) => fromYNode(d.root, path, text));
+    // An empty document (comments only, or nothing after a final ---) is no object.
+    return parsed.documents.filter((d) => d.root !== null && !(d.root.kind === 'scalar' && d.root.value === null)).map((d) => fromYNode(d.root, path, text));
   }
 
   /** The kustomization of a folder; undefined (reported) when it has none. */
@@ -311,6 +312,13 @@ class Builder implements Env {
     fixNameReferences(ra.resources, ra.config, (r, message) => this.report(r.from, message));
     resolveVars(ra.resources, ra.vars, ra.config.varReference, (message) => this.report({ file: this.stack[0] ?? '', start: 0, end: 0 }, message, 'warning'));
     const kept = ra.resources.filter((r) => str(r.obj, 'metadata', 'annotations', 'config.kubernetes.io/local-config') !== 'true');
+    for (const r of kept) {
+      // kustomize removes its own build annotations at the end, and with them an empty or null
+      // annotations field.
+      const meta = get(r.obj, 'metadata');
+      const a = get(meta, 'annotations');
+      if (isMap(meta) && ((isScalar(a) && a.value === null) || (isMap(a) && a.entries.size === 0))) meta.entries.delete('annotations');
+    }
     const out = emitStream(legacyOrder(kept).map((r) => r.obj));
     if (out.text.length > this.limits.maxOutputChars) throw new BuildFailure(`the build prints more than ${this.limits.maxOutputChars} characters (bound maxOutputChars): stopped`);
     return out;

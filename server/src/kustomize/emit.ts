@@ -96,9 +96,20 @@ function byCodePoint(a: string, b: string): number {
 export function renderScalar(s: KScalar): string {
   const v = s.value;
   if (typeof v === 'string') return s.text !== undefined && s.text === v ? s.text : renderString(v);
-  if (s.text !== undefined) return s.text;
+  if (s.text !== undefined) return typeof v === 'number' || typeof v === 'bigint' ? goNumber(s.text) : s.text;
   if (v === null) return 'null';
   return String(v);
+}
+
+/**
+ * An integer as kustomize prints it: Go's YAML reads 0755 and 0o755 as octal and 0x1F as hex, and
+ * kustomize prints the decimal value.
+ */
+function goNumber(text: string): string {
+  const m = /^([-+]?)(?:0o?([0-7]+)|0x([0-9a-fA-F]+))$/.exec(text);
+  if (!m) return text;
+  const n = m[2] !== undefined ? BigInt('0o' + m[2]) : BigInt('0x' + m[3]!);
+  return (m[1] === '-' ? '-' : '') + n.toString();
 }
 
 const notPlainWords = /^(?:~|null|true|false|yes|no|on|off|y|n|=|<<)$/i;

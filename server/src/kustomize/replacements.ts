@@ -108,7 +108,6 @@ export function applyReplacements(resources: Resource[], replacements: readonly 
     }
     const sel: Selector = readSelector(source);
     const hits = resources.filter((r) => selects(sel, r));
-    const at = locOf(source);
     if (hits.length !== 1) {
       throw new ReplacementError(hits.length === 0 ? `replacement source ${describe(sel)} matches no object` : `replacement source ${describe(sel)} matches ${hits.length} objects, not one`);
     }
@@ -139,12 +138,20 @@ export function applyReplacements(resources: Resource[], replacements: readonly 
         }
       }
     }
-    void at;
   }
 }
 
 /** The value a target gets: the source (a copy, history kept), or the target with one part replaced. */
 function written(target: KNode | undefined, value: KNode, o: Options, isImage: boolean): KNode {
+  if (o.delimiter === undefined && isScalar(target) && isScalar(value)) {
+    // kustomize copies a scalar's text and keeps the target's type: a number copied into args is a string.
+    const out = clone(value);
+    if (typeof target.value === 'string' && typeof value.value !== 'string') {
+      out.value = scalarString(value);
+      delete out.text;
+    }
+    return out;
+  }
   if (o.delimiter === undefined || !isScalar(target) || !isScalar(value)) return clone(value);
   const parts = scalarString(target).split(o.delimiter);
   const v = scalarString(value);
@@ -164,15 +171,6 @@ function written(target: KNode | undefined, value: KNode, o: Options, isImage: b
   else h = { ...th, tags: [piece] };
   out.prov = { loc: h.newName ?? h.rewrittenBy ?? h.name.from, verbatim: false, what: 'image', image: h };
   return out;
-}
-
-function locOf(n: KNode): SourceLocation | undefined {
-  if (isScalar(n)) return n.prov?.loc;
-  if (isMap(n)) for (const v of n.entries.values()) {
-    const l = locOf(v);
-    if (l) return l;
-  }
-  return undefined;
 }
 
 function describe(s: Selector): string {

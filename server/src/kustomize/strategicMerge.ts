@@ -30,6 +30,7 @@ function mergeKey(field: string, parent: string, kind: string): string | undefin
     case 'imagePullSecrets':
     case 'resourceClaims':
     case 'schedulingGates':
+    case 'webhooks':
       return 'name';
     case 'volumeMounts':
       return 'mountPath';

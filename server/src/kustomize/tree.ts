@@ -68,7 +68,7 @@ export function fromYNode(node: YNode | null, file: string, text: string): KNode
   switch (node.kind) {
     case 'scalar': {
       const loc = { file, start: node.anchor?.start ?? node.span.start, end: node.anchor?.end ?? node.span.end };
-      const s: KScalar = { kind: 'scalar', value: node.value, prov: { loc, verbatim: isVerbatim(node.style, node.value, text, loc), what: 'resource' } };
+      const s: KScalar = { kind: 'scalar', value: clipAtEnd(node.style, node.value, node.span.start, node.span.end, text), prov: { loc, verbatim: isVerbatim(node.style, node.value, text, loc), what: 'resource' } };
       if (node.style === 'plain' && !node.anchor) {
         const raw = text.slice(node.span.start, node.span.end);
         if (!raw.includes('\n') && !raw.startsWith('*')) s.text = raw;
@@ -83,6 +83,18 @@ export function fromYNode(node: YNode | null, file: string, text: string): KNode
     case 'seq':
       return kseq(node.items.map((i) => fromYNode(i, file, text)));
   }
+}
+
+/**
+ * A clipped block scalar (`|`, `>`) that ends the text without a final line break has no trailing
+ * line break in Go's YAML; inline patches (`patch: |-`) end that way.
+ */
+function clipAtEnd(style: string, value: Scalar_, start: number, end: number, text: string): Scalar_ {
+  if (style !== 'block' || typeof value !== 'string' || !value.endsWith('\n') || text.endsWith('\n')) return value;
+  const header = /^[|>][1-9]?([+-]?)/.exec(text.slice(start, start + 3));
+  if (!header || header[1] !== '') return value;
+  if (end < text.trimEnd().length) return value;
+  return value.slice(0, -1);
 }
 
 /** A scalar read as written: plain on one line, or quoted without escapes. */
