@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseYaml } from '../../server/src/yaml/documents';
 import type { YNode } from '../../server/src/yaml/nodes';
-import { celValueFromYaml } from '../../server/src/cel';
+import { celValue, celValueFromYaml } from '../../server/src/cel';
 import { compileGatekeeperCel, evaluateGatekeeperCel, gatekeeperCelSource, type GatekeeperCelReview } from '../../server/src/cel/gatekeeper';
 import { conformanceCases } from '../support/conformance';
 import { needsShared } from '../support/helpers';
@@ -80,5 +80,90 @@ describe('CEL engine: Gatekeeper library conformance (K8sNativeValidation)', nee
     for (const [p, s] of perPolicy) console.log(`  ${p}: ${s.pass}/${s.total}`);
     assert.equal(perPolicy.size, 16);
     assert.deepEqual([...perPolicy].filter(([, s]) => s.pass !== s.total).map(([p, s]) => `${p} ${s.pass}/${s.total}`), []);
+  });
+});
+
+// The validator's rules the library cases do not reach (k8s.io/apiserver validatingadmissionpolicy
+// validator.go and frameworks' k8scel driver): compile errors at their entry and offset, variables
+// evaluated lazily with errors kept inside them, messageExpression fallbacks, the default message,
+// matchCondition, failurePolicy.
+describe('CEL engine: Gatekeeper K8sNativeValidation rules', () => {
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+  const reviewOf = (parameters: unknown, operation?: string): GatekeeperCelReview => ({
+    object: celValue(pod),
+    oldObject: null,
+    request: celValue({ kind: { group: '', version: 'v1', kind: 'Pod' }, ...(operation ? { operation } : {}), namespace: 'ns', name: 'p' }),
+    constraint: celValue({ kind: 'K8sTest', metadata: { name: 'c' }, spec: parameters === null ? {} : { parameters } }),
+    namespaceObject: celValue({ metadata: { name: 'ns' } }),
+  });
+  const messages = (source: unknown, parameters: unknown = {}, operation?: string): string[] | string => {
+    const c = compileGatekeeperCel(source);
+    if (!c.ok) return JSON.stringify(c.problems);
+    const r = evaluateGatekeeperCel(c.policy, reviewOf(parameters, operation));
+    return r.ok ? r.messages : `${r.bound}: ${r.error}`;
+  };
+
+  test('compile errors name their entry and the offset inside its expression', () => {
+    const c = compileGatekeeperCel({
+      variables: [{ name: 'ok', expression: 'true' }, { name: 'broken', expression: 'object.spec +' }],
+      validations: [{ expression: 'variables.ok' }, { expression: 'nope(1)', messageExpression: '"a" + 1' }],
+      matchCondition: [{ name: 'm', expression: ')' }],
+    });
+    assert.ok(!c.ok);
+    if (c.ok) return;
+    assert.deepEqual(
+      c.problems.map((p) => [p.part, p.index, p.name ?? null, p.error.kind, p.error.offset]),
+      [
+        ['variable', 1, 'broken', 'parse', 13],
+        ['matchCondition', 0, 'm', 'parse', 0],
+        ['validation', 1, null, 'unknown-function', 0],
+        ['messageExpression', 1, null, 'type', 0],
+      ],
+    );
+    const reserved = compileGatekeeperCel({ variables: [{ name: 'params', expression: '1' }], validations: [] });
+    assert.ok(!reserved.ok);
+  });
+
+  test('variables.params is the constraint spec.parameters, params the constraint; variables.anyObject the object', () => {
+    assert.deepEqual(messages({ validations: [{ expression: 'variables.params.x == 1 && params.metadata.name == "c" && variables.anyObject.metadata.name == "p"', message: 'no' }] }, { x: 1 }), []);
+    // A constraint without spec.parameters: variables.params is null.
+    assert.deepEqual(messages({ validations: [{ expression: 'variables.params == null', message: 'no' }] }, null), []);
+  });
+
+  test('a failing variable fails only the expressions that read it', () => {
+    const source = {
+      variables: [{ name: 'bad', expression: 'object.spec.missing.field' }, { name: 'good', expression: 'object.metadata.name' }],
+      validations: [{ expression: 'variables.good == "x"', message: 'good failed' }, { expression: 'variables.bad == 1', message: 'bad' }],
+      failurePolicy: 'Ignore',
+    };
+    assert.deepEqual(messages(source), ['good failed']);
+  });
+
+  test('messages: messageExpression (trimmed), falling back to message, then to "failed expression: <expression>"', () => {
+    assert.deepEqual(messages({ validations: [{ expression: 'false', messageExpression: '"  from expression  "', message: 'plain' }] }), ['from expression']);
+    assert.deepEqual(messages({ validations: [{ expression: 'false', messageExpression: 'object.nope', message: 'plain' }] }), ['plain']);
+    assert.deepEqual(messages({ validations: [{ expression: 'false', messageExpression: '"two\\nlines"', message: 'plain' }] }), ['plain']);
+    assert.deepEqual(messages({ validations: [{ expression: 'false', messageExpression: '"   "', message: 'plain' }] }), ['plain']);
+    assert.deepEqual(messages({ validations: [{ expression: ' 1 == 2 ' }] }), ['failed expression: 1 == 2']);
+  });
+
+  test('matchCondition false: no violation; true: validations run', () => {
+    const source = (cond: string) => ({ matchCondition: [{ name: 'only-updates', expression: cond }], validations: [{ expression: 'false', message: 'denied' }] });
+    assert.deepEqual(messages(source('request.operation == "UPDATE"'), {}, 'CREATE'), []);
+    assert.deepEqual(messages(source('request.operation == "UPDATE"'), {}, 'UPDATE'), ['denied']);
+  });
+
+  test('an expression that fails to evaluate is a violation under failurePolicy Fail (the default), none under Ignore', () => {
+    const fail = messages({ validations: [{ expression: 'object.spec.nope == 1', message: 'x' }] });
+    assert.ok(Array.isArray(fail) && fail.length === 1 && fail[0]!.startsWith("expression 'object.spec.nope == 1' resulted in error: "), String(fail));
+    assert.deepEqual(messages({ validations: [{ expression: 'object.spec.nope == 1', message: 'x' }], failurePolicy: 'Ignore' }), []);
+  });
+
+  test('a hit bound is an error naming the bound, never a pass', () => {
+    const ten = '[1,2,3,4,5,6,7,8,9,10]';
+    let e = 'true';
+    for (const v of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) e = `${ten}.all(${v}, ${e})`;
+    const out = messages({ variables: [{ name: 'slow', expression: e }], validations: [{ expression: 'variables.slow', message: 'x' }], failurePolicy: 'Ignore' });
+    assert.match(String(out), /^cost: /);
   });
 });
