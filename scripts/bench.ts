@@ -162,6 +162,17 @@ async function serverPass(folder: string, loaded: string, cli: Timed | undefined
  * The keystroke workload: argo-cd's manifests folder as the workspace (read in place, never written) and
  * one K8sAllowedRepos constraint with the library's template in .bench, given as `constraintPaths`.
  */
+/** The library's K8sAllowedRepos template: what a cluster with the constraint has installed. */
+const allowedReposTemplate = path.join(shared, 'conformance', 'gatekeeper-library', 'allowedrepos', 'example-allowed', 'template.yaml');
+
+/** A synthetic workspace (its constraint in policy/), with the library's template beside the constraint. */
+function syntheticWorkspace(n: number): string {
+  const dir = path.join(benchDir, `synthetic-${n}`);
+  if (!fs.existsSync(path.join(dir, 'policy'))) writeSyntheticWorkspace(dir, n);
+  if (fs.existsSync(allowedReposTemplate)) fs.copyFileSync(allowedReposTemplate, path.join(dir, 'policy', 'template.yaml'));
+  return dir;
+}
+
 function argoConstraints(): { dir: string; loaded: string } {
   const dir = path.join(benchDir, 'argo-constraints');
   fs.mkdirSync(dir, { recursive: true });
@@ -181,8 +192,7 @@ spec:
       - "quay.io/argoproj/"
 `,
   );
-  const template = path.join(shared, 'conformance', 'gatekeeper-library', 'allowedrepos', 'example-allowed', 'template.yaml');
-  fs.copyFileSync(template, path.join(dir, 'template.yaml'));
+  fs.copyFileSync(allowedReposTemplate, path.join(dir, 'template.yaml'));
   return { dir, loaded: '1 K8sAllowedRepos (argoproj-only) and its library template' };
 }
 
@@ -296,10 +306,10 @@ async function main(): Promise<void> {
   }
   const corpus = path.join(shared, 'corpus', 'real');
   const big = path.join(corpus, 'argo-cd', 'manifests', 'install.yaml');
-  const syntheticLoaded = '1 K8sAllowedRepos (corp-registry-only), no template';
+  const withTemplate = fs.existsSync(allowedReposTemplate) ? 'with its library template' : 'no template (../shared is not beside this checkout)';
+  const syntheticLoaded = `1 K8sAllowedRepos (corp-registry-only), ${withTemplate}`;
   if (serverOnly) {
-    const dir = path.join(benchDir, 'synthetic-10000');
-    if (!fs.existsSync(path.join(dir, 'policy'))) writeSyntheticWorkspace(dir, 10000);
+    const dir = syntheticWorkspace(10000);
     console.log('synthetic 10000:');
     await serverPass(dir, syntheticLoaded, undefined);
     await hoverDuringPass(dir, syntheticLoaded);
@@ -309,10 +319,9 @@ async function main(): Promise<void> {
   const sizes = quick ? [2000] : [2000, 10000];
   const workspaces: string[] = [];
   for (const n of sizes) {
-    const dir = path.join(benchDir, `synthetic-${n}`);
-    if (!fs.existsSync(path.join(dir, 'policy'))) writeSyntheticWorkspace(dir, n);
+    const dir = syntheticWorkspace(n);
     workspaces.push(dir);
-    const row = cliFigures(`synthetic ${n}`, dir, [], undefined, undefined, ' (corp-registry-only), no template');
+    const row = cliFigures(`synthetic ${n}`, dir, [], undefined, undefined, ` (corp-registry-only), ${withTemplate}`);
     await serverPass(dir, syntheticLoaded, row.cli);
   }
   if (fs.existsSync(corpus)) {
