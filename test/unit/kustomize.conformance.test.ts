@@ -36,7 +36,7 @@ interface Case {
 const knownFailures: ReadonlyMap<string, string> = new Map();
 
 /** A case's tree/ as SourceFiles, paths relative to tree/ (as case.json writes them). */
-export function treeFiles(root: string): SourceFiles {
+function treeFiles(root: string): SourceFiles {
   const abs = (p: string): string => path.join(root, p);
   return {
     read(p) {
