@@ -125,7 +125,11 @@ export function compileGatekeeperCel(source: unknown): { ok: true; policy: Gatek
   const matchConditions: Array<{ name: string; program: CelProgram }> = [];
   list('matchCondition').forEach((m, index) => {
     const name = text(field(m, 'name')) ?? '';
-    const program = compile(text(field(m, 'expression')) ?? '', { part: 'matchCondition', index, name });
+    const expressionText = text(field(m, 'expression')) ?? '';
+    const program = compile(expressionText, { part: 'matchCondition', index, name });
+    if (program !== undefined && program.type !== 'bool' && program.type !== 'dyn') {
+      problems.push({ part: 'matchCondition', index, name, error: { message: `must evaluate to bool, not ${program.type}`, offset: 0, end: expressionText.length, kind: 'type' } });
+    }
     if (program !== undefined) matchConditions.push({ name, program });
   });
 
@@ -133,8 +137,14 @@ export function compileGatekeeperCel(source: unknown): { ok: true; policy: Gatek
   list('validations').forEach((v, index) => {
     const expressionText = text(field(v, 'expression')) ?? '';
     const expression = compile(expressionText, { part: 'validation', index });
+    if (expression !== undefined && expression.type !== 'bool' && expression.type !== 'dyn') {
+      problems.push({ part: 'validation', index, error: { message: `must evaluate to bool, not ${expression.type}`, offset: 0, end: expressionText.length, kind: 'type' } });
+    }
     const messageExpressionText = text(field(v, 'messageExpression'));
     const messageExpression = messageExpressionText ? compile(messageExpressionText, { part: 'messageExpression', index }) : undefined;
+    if (messageExpression !== undefined && messageExpression.type !== 'string' && messageExpression.type !== 'dyn') {
+      problems.push({ part: 'messageExpression', index, error: { message: `must evaluate to string, not ${messageExpression.type}`, offset: 0, end: messageExpressionText!.length, kind: 'type' } });
+    }
     const message = text(field(v, 'message'));
     if (expression !== undefined) validations.push({ expression, source: expressionText, ...(message ? { message } : {}), ...(messageExpression ? { messageExpression } : {}) });
   });
@@ -179,11 +189,12 @@ export function evaluateGatekeeperCel(policy: GatekeeperCelPolicy, review: Gatek
       const r = m.program.evaluate(activation);
       const hit = bounded();
       if (hit) return hit;
-      if (!r.ok) {
+      const error = !r.ok ? r.error : typeof r.value !== 'boolean' ? 'match condition must evaluate to bool' : undefined;
+      if (error !== undefined) {
         if (policy.failurePolicy === 'Ignore') return { ok: true, messages: [] };
-        return { ok: true, messages: [`failed to evaluate match condition "${m.name}": ${r.error}`] };
+        return { ok: true, messages: [`failed to evaluate match condition "${m.name}": ${error}`] };
       }
-      if (r.value === false) return { ok: true, messages: [] };
+      if (r.ok && r.value === false) return { ok: true, messages: [] };
     }
     for (const v of policy.validations) {
       const r = v.expression.evaluate(activation);
@@ -193,11 +204,8 @@ export function evaluateGatekeeperCel(policy: GatekeeperCelPolicy, review: Gatek
         if (policy.failurePolicy === 'Fail') messages.push(`expression '${v.source}' resulted in error: ${r.error}`);
         continue;
       }
+      // Anything but true fails the validation (a dyn expression may give a non-bool at runtime).
       if (r.value === true) continue;
-      if (r.value !== false) {
-        if (policy.failurePolicy === 'Fail') messages.push(`expression '${v.source}' resulted in error: validation expression must evaluate to bool`);
-        continue;
-      }
       messages.push(failureMessage(v, activation));
       const after = bounded();
       if (after) return after;

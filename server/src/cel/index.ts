@@ -69,6 +69,8 @@ export type CelResult = { ok: true; value: unknown } | { ok: false; error: strin
 
 export interface CelProgram {
   readonly expression: string;
+  /** The checked result type, as the library names it: bool, int, string, list<string>, map, dyn, ... */
+  readonly type: string;
   evaluate(activation: Readonly<Record<string, unknown>>, limits?: CelLimits): CelResult;
 }
 
@@ -131,12 +133,18 @@ export function compileCel(env: CelEnv, expression: string): { ok: true; program
     return { ok: false, error: celError(e, isUnknownFunction(env.environment, e) ? 'unknown-function' : 'type', expression) };
   }
   instrument(parsed.ast);
-  return { ok: true, program: new Program(expression, parsed) };
+  return { ok: true, program: new Program(expression, checked.type ?? 'dyn', parsed) };
+}
+
+/** The library's runtime messages in cel-go's words where they differ only in wording. */
+function celGoWording(message: string): string {
+  return message.replace(/^No such key: /, 'no such key: ').replace(/^Unknown variable: /, 'no such attribute: ');
 }
 
 class Program implements CelProgram {
   constructor(
     readonly expression: string,
+    readonly type: string,
     private readonly run: ParseResult,
   ) {}
 
@@ -156,7 +164,7 @@ class Program implements CelProgram {
       const hit = meter.hit ?? (e instanceof BoundHit ? e : undefined);
       if (hit !== undefined) return { ok: false, error: hit.message, bound: hit.bound };
       const err = e as LibError;
-      return { ok: false, error: userFacingNames(err.summary ?? err.message ?? String(e)) };
+      return { ok: false, error: celGoWording(userFacingNames(err.summary ?? err.message ?? String(e))) };
     }
   }
 }
