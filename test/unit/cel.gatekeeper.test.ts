@@ -122,6 +122,12 @@ describe('CEL engine: Gatekeeper K8sNativeValidation rules', () => {
     );
     const reserved = compileGatekeeperCel({ variables: [{ name: 'params', expression: '1' }], validations: [] });
     assert.ok(!reserved.ok);
+    // The validator compiles validations and match conditions for bool, messageExpressions for string.
+    const typed = compileGatekeeperCel({ validations: [{ expression: '1 + 1', messageExpression: '2' }, { expression: 'object.x', messageExpression: 'object.y' }] });
+    assert.deepEqual(typed.ok ? [] : typed.problems.map((p) => [p.part, p.index, p.error.kind, p.error.message]), [
+      ['validation', 0, 'type', 'must evaluate to bool, not int'],
+      ['messageExpression', 0, 'type', 'must evaluate to string, not int'],
+    ]);
   });
 
   test('variables.params is the constraint spec.parameters, params the constraint; variables.anyObject the object', () => {
