@@ -1,0 +1,241 @@
+// Evaluating Kyverno ValidatingPolicies against one object as Kyverno's engine does
+// (pkg/cel/policies/vpol/engine and compiler/policy.go): the policy's matchConstraints select the
+// request (else its autogen variant for pod controllers may), matchConditions false -> skip, then
+// the validations in order until the first that is false (fail, with its message, its
+// messageExpression's value, or "CEL expression validation failed at index N") or errs (error);
+// all true -> pass. A fail or error becomes a decision per validationAction (Deny, Warn, Audit).
+// Expressions that need the cluster, a registry or the network are not evaluated (library.ts).
+import { admissionCel } from '../vap/cel';
+import { CelActivation, CelBounds, CelPort, CelProgram, VariableMemo, defaultBounds } from '../vap/celPort';
+import type { VapAction } from '../vap/evaluate';
+import { matchResources } from '../vap/match';
+import type { FieldPath, SourcedObject } from '../vap/policies';
+import { AdmissionAttributes, RequestOptions, admissionAttributes, requestValue } from '../vap/request';
+import { ResourceCatalog, crdInfo, isRecord } from '../vap/resources';
+import { labelsOf } from '../vap/selectors';
+import { autogenVariants } from './autogen';
+import { kyvernoFunctions, kyvernoNames, needsOutside } from './library';
+import { KyvernoPolicy, readKyvernoPolicy } from './policy';
+
+export interface KyvernoSet {
+  policies: KyvernoPolicy[];
+  catalog: ResourceCatalog;
+  /** Namespace objects by name (namespaceObject, namespaceSelector) */
+  namespaces: ReadonlyMap<string, unknown>;
+}
+
+export function readKyvernoSet(objects: readonly SourcedObject[]): KyvernoSet {
+  const policies: KyvernoPolicy[] = [];
+  const crds = [];
+  const namespaces = new Map<string, unknown>();
+  for (const s of objects) {
+    const p = readKyvernoPolicy(s);
+    if (p) policies.push(p);
+    const c = crdInfo(s.value);
+    if (c) crds.push(c);
+    const v = s.value;
+    if (isRecord(v) && v.kind === 'Namespace' && isRecord(v.metadata) && typeof v.metadata.name === 'string') namespaces.set(v.metadata.name, v);
+  }
+  return { policies, catalog: new ResourceCatalog(crds), namespaces };
+}
+
+export type KyvernoOutcome = 'pass' | 'fail' | 'skip' | 'error' | 'notEvaluated';
+
+export interface KyvernoResult {
+  policy: string;
+  kind: KyvernoPolicy['kind'];
+  result: KyvernoOutcome;
+  /** fail: the validation's message; error: the error; notEvaluated: why */
+  message?: string;
+  validationIndex?: number;
+  expression?: string;
+  path?: FieldPath;
+  /** the pod-controller kinds of the autogen rule that applied (absent: the policy itself applied) */
+  autogen?: string[];
+  actions: VapAction[];
+  /** skip: 'matchConditions' when a condition was false, 'match' when the policy does not select the object */
+  skipReason?: 'matchConditions' | 'match';
+}
+
+/** A fail, error or not-evaluated result as one decision per action (the shape VAP decisions have). */
+export interface KyvernoDecision {
+  policy: string;
+  action: VapAction;
+  message: string;
+  validationIndex?: number;
+  expression?: string;
+  notEvaluated?: string;
+  autogen?: string[];
+  path?: FieldPath;
+}
+
+export interface KyvernoOptions extends RequestOptions {
+  cel?: CelPort;
+  bounds?: CelBounds;
+  /**
+   * Namespaces without a Namespace object in the set: synthesize one with the name label (an editor:
+   * the namespace exists in the cluster) or leave namespaceObject null (`kyverno test` without values).
+   */
+  synthesizeNamespaces?: boolean;
+}
+
+let defaultPort: CelPort | undefined;
+
+export function kyvernoCel(): CelPort {
+  return (defaultPort ??= admissionCel(kyvernoFunctions));
+}
+
+interface Compiled {
+  matchConditions: CelProgram[];
+  variables: CelProgram[];
+  validations: CelProgram[];
+  messageExpressions: (CelProgram | undefined)[];
+  blocked?: { reason: string; path: FieldPath };
+}
+
+const cache = new WeakMap<KyvernoPolicy, WeakMap<CelPort, Compiled>>();
+
+function compile(policy: KyvernoPolicy, cel: CelPort): Compiled {
+  let perPort = cache.get(policy);
+  if (!perPort) cache.set(policy, (perPort = new WeakMap()));
+  const known = perPort.get(cel);
+  if (known) return known;
+  const variableNames = policy.variables.map((v) => v.name);
+  let blocked: Compiled['blocked'];
+  const one = (expression: string, path: FieldPath): CelProgram => {
+    const outside = needsOutside(expression);
+    if (outside && !blocked) blocked = { reason: `${path.join('.')} uses ${outside}, which the files cannot answer`, path };
+    if (outside) return notCompiled;
+    const r = cel.compile(expression, kyvernoNames, variableNames);
+    if (r.ok) return r.program;
+    if (!blocked) blocked = { reason: `CEL error at ${path.join('.')}: ${r.error.message}`, path };
+    return notCompiled;
+  };
+  const out: Compiled = {
+    matchConditions: policy.matchConditions.map((m) => one(m.expression, [...m.path, 'expression'])),
+    variables: policy.variables.map((v) => one(v.expression, [...v.path, 'expression'])),
+    validations: policy.validations.map((v) => one(v.expression, [...v.path, 'expression'])),
+    messageExpressions: policy.validations.map((v) => (v.messageExpression !== undefined ? one(v.messageExpression, [...v.path, 'messageExpression']) : undefined)),
+  };
+  out.blocked = blocked;
+  perPort.set(cel, out);
+  return out;
+}
+
+const notCompiled: CelProgram = { evaluate: () => ({ ok: false, error: 'not compiled' }) };
+
+function evaluatePolicy(policy: KyvernoPolicy, compiled: Compiled, values: Record<string, unknown>, bounds: CelBounds): Omit<KyvernoResult, 'policy' | 'kind' | 'actions'> {
+  if (compiled.blocked) return { result: 'notEvaluated', message: compiled.blocked.reason, path: compiled.blocked.path };
+  const variables = new VariableMemo(
+    policy.variables.map((v) => v.name),
+    (name) => compiled.variables[policy.variables.findIndex((v) => v.name === name)].evaluate(activation, bounds),
+  );
+  const activation: CelActivation = { values, variables };
+  const errors: string[] = [];
+  for (const [i, m] of compiled.matchConditions.entries()) {
+    const r = m.evaluate(activation, bounds);
+    if (!r.ok) {
+      if (r.bound !== undefined) return { result: 'notEvaluated', message: `evaluation stopped by the ${r.bound} bound: ${r.error}`, path: [...policy.matchConditions[i].path, 'expression'] };
+      errors.push(r.error);
+      continue;
+    }
+    if (r.value === false) return { result: 'skip', skipReason: 'matchConditions' };
+    if (r.value !== true) errors.push('matchCondition did not return a bool');
+  }
+  if (errors.length > 0) {
+    if (policy.failurePolicy === 'Ignore') return { result: 'skip', skipReason: 'matchConditions' };
+    return { result: 'error', message: errors.join('; ') };
+  }
+  for (const [i, v] of policy.validations.entries()) {
+    const path = [...v.path, 'expression'];
+    const r = compiled.validations[i].evaluate(activation, bounds);
+    if (!r.ok) {
+      if (r.bound !== undefined) return { result: 'notEvaluated', message: `evaluation stopped by the ${r.bound} bound: ${r.error}`, validationIndex: i, expression: v.expression, path };
+      return { result: 'error', message: r.error, validationIndex: i, expression: v.expression, path };
+    }
+    if (r.value === true) continue;
+    if (r.value !== false) return { result: 'error', message: 'validation did not return a bool', validationIndex: i, expression: v.expression, path };
+    let message = v.message ?? '';
+    const me = compiled.messageExpressions[i];
+    if (me) {
+      const m = me.evaluate(activation, bounds);
+      if (!m.ok) message = `failed to evaluate message expression: ${m.error}`;
+      else if (typeof m.value !== 'string') message = 'failed to convert message expression to string';
+      else message = m.value;
+    }
+    if (message === '') message = `CEL expression validation failed at index ${i}`;
+    return { result: 'fail', message, validationIndex: i, expression: v.expression, path };
+  }
+  return { result: 'pass' };
+}
+
+function namespaceObject(set: KyvernoSet, a: AdmissionAttributes, synthesize: boolean): unknown {
+  if (a.namespace === '' || (a.group === '' && a.resource === 'namespaces')) return null;
+  const known = set.namespaces.get(a.namespace);
+  if (known !== undefined) return known;
+  return synthesize ? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: a.namespace, labels: { 'kubernetes.io/metadata.name': a.namespace } } } : null;
+}
+
+/** One result per ValidatingPolicy of the set for the object. */
+export function evaluateKyverno(set: KyvernoSet, object: unknown, options: KyvernoOptions = {}): KyvernoResult[] {
+  const cel = options.cel ?? kyvernoCel();
+  const bounds = options.bounds ?? defaultBounds;
+  const a = admissionAttributes(object, set.catalog, { defaultNamespace: 'default', ...options });
+  const nsObject = namespaceObject(set, a, options.synthesizeNamespaces !== false);
+  const values = {
+    object: cel.fromJson(a.object),
+    oldObject: cel.fromJson(a.oldObject),
+    request: cel.fromJson(requestValue(a)),
+    namespaceObject: cel.fromJson(nsObject),
+    exceptions: cel.fromJson({ allowedImages: [], allowedValues: [] }),
+  };
+  const namespaces = (name: string) => {
+    const ns = set.namespaces.get(name);
+    return ns === undefined ? undefined : labelsOf(ns);
+  };
+  const out: KyvernoResult[] = [];
+  for (const policy of set.policies) {
+    const base = { policy: policy.name, kind: policy.kind, actions: policy.validationActions.filter((x): x is VapAction => x === 'Deny' || x === 'Warn' || x === 'Audit') };
+    if (policy.mode === 'JSON' || (policy.namespace !== undefined && policy.namespace !== a.namespace)) {
+      out.push({ ...base, result: 'skip', skipReason: 'match' });
+      continue;
+    }
+    let applied: KyvernoPolicy | undefined;
+    let autogen: string[] | undefined;
+    if (policy.matchConstraints && matchResources(policy.matchConstraints, a, set.catalog, namespaces).matches) applied = policy;
+    else {
+      for (const v of autogenVariants(policy)) {
+        if (matchResources(v.policy.matchConstraints!, a, set.catalog, namespaces).matches) {
+          applied = v.policy;
+          autogen = v.kinds;
+          break;
+        }
+      }
+    }
+    if (!applied) {
+      out.push({ ...base, result: 'skip', skipReason: 'match' });
+      continue;
+    }
+    const r = evaluatePolicy(applied, compile(applied, cel), values, bounds);
+    out.push({ ...base, ...r, ...(autogen ? { autogen } : {}) });
+  }
+  return out;
+}
+
+/** The fail, error and not-evaluated results as decisions, one per validationAction. */
+export function kyvernoDecisions(results: readonly KyvernoResult[]): KyvernoDecision[] {
+  const out: KyvernoDecision[] = [];
+  for (const r of results) {
+    if (r.result !== 'fail' && r.result !== 'error' && r.result !== 'notEvaluated') continue;
+    for (const action of r.actions) {
+      const d: KyvernoDecision = { policy: r.policy, action, message: r.message ?? '' };
+      if (r.validationIndex !== undefined) d.validationIndex = r.validationIndex;
+      if (r.expression !== undefined) d.expression = r.expression;
+      if (r.result === 'notEvaluated') d.notEvaluated = r.message;
+      if (r.autogen) d.autogen = r.autogen;
+      if (r.path) d.path = r.path;
+      out.push(d);
+    }
+  }
+  return out;
+}
