@@ -216,6 +216,15 @@ describe('Kustomize build: origins of values that are not images', () => {
     );
     assert.equal(d.slice(o.parts[1]!.from.start, o.parts[1]!.from.end), '1.0');
     assert.ok(o.related.some((r) => r.from.file === 'overlay/kustomization.yaml' && /images entry "app"/.test(r.message)));
+    // The overlay chain: the base's `- d.yaml`, then the overlay's `- ../base`.
+    const chain = o.related.filter((r) => r.message.startsWith('included by'));
+    assert.deepEqual(
+      chain.map((r) => [r.from.file, (r.from.file === 'base/kustomization.yaml' ? base : overlay).slice(r.from.start, r.from.end)]),
+      [
+        ['base/kustomization.yaml', 'd.yaml'],
+        ['overlay/kustomization.yaml', '../base'],
+      ],
+    );
     assert.deepEqual(b.inputs.sort(), ['base/d.yaml', 'base/kustomization.yaml', 'overlay/kustomization.yaml']);
   });
 });

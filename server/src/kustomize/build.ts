@@ -184,7 +184,7 @@ class Builder implements Env {
         readInput: (rel, at) => this.readInput(k, rel, at),
         report: (at, message, severity) => this.report(at, message, severity),
       });
-      for (const g of generated) this.addGenerated(ra, g, k);
+      for (const g of generated) this.addGenerated(ra, g);
       for (const c of items(f.get('components'))) {
         if (!isScalar(c)) continue;
         const rel = scalarString(c);
@@ -255,7 +255,7 @@ class Builder implements Env {
     if (ra.resources.length > this.limits.maxResources) throw new BuildFailure(`more than ${this.limits.maxResources} objects (bound maxResources): stopped`, at);
   }
 
-  private addGenerated(ra: Accumulator, g: Resource, k: LoadedKustomization): void {
+  private addGenerated(ra: Accumulator, g: Resource): void {
     const behavior = g.generated?.behavior ?? 'create';
     const id = idOf(g);
     if (behavior === 'create') {
@@ -292,7 +292,6 @@ class Builder implements Env {
       for (const [dk, dv] of src.entries) dst.entries.set(dk, dv);
     }
     existing.needsHash = existing.needsHash || g.needsHash;
-    void k;
   }
 
   private checkSize(ra: Accumulator, k: LoadedKustomization): void {
@@ -319,7 +318,7 @@ class Builder implements Env {
       const a = get(meta, 'annotations');
       if (isMap(meta) && ((isScalar(a) && a.value === null) || (isMap(a) && a.entries.size === 0))) meta.entries.delete('annotations');
     }
-    const out = emitStream(legacyOrder(kept).map((r) => r.obj));
+    const out = emitStream(legacyOrder(kept).map((r) => ({ obj: r.obj, includedBy: r.chain })));
     if (out.text.length > this.limits.maxOutputChars) throw new BuildFailure(`the build prints more than ${this.limits.maxOutputChars} characters (bound maxOutputChars): stopped`);
     return out;
   }

@@ -9,11 +9,18 @@ export interface Emitted {
   readonly origins: Array<{ start: number; end: number; origin: ValueOrigin }>;
 }
 
-export function emitStream(docs: readonly KMap[]): Emitted {
+/** A built object, and the lines that included it (innermost first), shown with its images. */
+export interface EmittedObject {
+  readonly obj: KMap;
+  readonly includedBy: readonly SourceLocation[];
+}
+
+export function emitStream(docs: readonly EmittedObject[]): Emitted {
   const w = new Writer();
   docs.forEach((d, i) => {
     if (i > 0) w.put('---\n');
-    w.mapBody(d, 0, false);
+    w.includedBy = d.includedBy.map((from) => ({ from, message: `included by ${from.file}` }));
+    w.mapBody(d.obj, 0, false);
   });
   return { text: w.out.join(''), origins: w.origins };
 }
@@ -22,6 +29,7 @@ class Writer {
   readonly out: string[] = [];
   readonly origins: Array<{ start: number; end: number; origin: ValueOrigin }> = [];
   private pos = 0;
+  includedBy: Array<{ from: SourceLocation; message: string }> = [];
 
   put(s: string): void {
     this.out.push(s);
@@ -76,7 +84,7 @@ class Writer {
     this.put(text);
     if (s.prov) {
       const value = s.value === null ? '' : typeof s.value === 'string' ? s.value : text;
-      const origin = key === 'image' && typeof s.value === 'string' ? imageOrigin(s, value) : plainOrigin(s, value);
+      const origin = key === 'image' && typeof s.value === 'string' ? imageOrigin(s, value, this.includedBy) : plainOrigin(s, value);
       this.origins.push({ start, end: this.pos, origin });
     }
   }

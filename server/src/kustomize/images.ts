@@ -26,6 +26,8 @@ export interface ImageMatcher {
   test(image: string): boolean;
 }
 
+const maxRelated = 32;
+
 const tagAndDigest = /^(?::[a-zA-Z0-9_.{}-]*)?(?:@sha256:[a-zA-Z0-9_.{}-]*)?$/;
 
 /**
@@ -77,12 +79,14 @@ function imageSlots(r: Resource, specs: readonly FieldSpec[]): KScalar[] {
 }
 
 /** Runs the entries over the resources; an entry whose name RE2 refuses is reported and skipped. */
-export function applyImages(resources: readonly Resource[], entries: readonly ImageEntry[], specs: readonly FieldSpec[], report: (at: SourceLocation, message: string) => void): void {
+export function applyImages(resources: readonly Resource[], entries: readonly ImageEntry[], specs: readonly FieldSpec[], report: (at: SourceLocation, message: string) => void, tick: () => void = () => undefined): void {
   if (entries.length === 0) return;
   const perResource = resources.map((r) => imageSlots(r, specs));
   const slots = perResource.flat();
   if (slots.length === 0) return;
+  let n = 0;
   for (const e of entries) {
+    if ((++n & 1023) === 0) tick();
     let m: ImageMatcher;
     try {
       m = imageMatcher(e.name);
@@ -103,7 +107,9 @@ function rewrite(s: KScalar, e: ImageEntry, m: ImageMatcher): void {
   if (!sets) return;
   let { name, tag, digest } = splitImage(value);
   const h = imageHistoryOf(s) ?? { name: { from: e.at.name, verbatim: false, what: 'image name' }, tags: [], related: [] };
-  let next: ImageHistory = { ...h, related: [...h.related, { from: e.at.name, message: `images entry ${JSON.stringify(e.name)} in ${e.kustomization}` }] };
+  // The entries that matched, latest last; a long chain of renames keeps its last few (bounded copies).
+  const related = [...h.related.slice(-(maxRelated - 1)), { from: e.at.name, message: `images entry ${JSON.stringify(e.name)} in ${e.kustomization}` }];
+  let next: ImageHistory = { ...h, related };
   if (e.newName) {
     name = e.newName;
     next = { ...next, name: e.at.newName!, newName: e.at.newName!.from };

@@ -40,10 +40,10 @@ export function imageHistoryOf(s: KScalar): ImageHistory | undefined {
 }
 
 /** The origin of a built image: the squiggle line, its pieces, the other lines involved. */
-export function imageOrigin(s: KScalar, value: string): ValueOrigin {
+export function imageOrigin(s: KScalar, value: string, includedBy: ReadonlyArray<{ from: SourceLocation; message: string }> = []): ValueOrigin {
   const h = imageHistoryOf(s);
   const p = s.prov!;
-  if (!h) return { primary: p.loc, parts: [], related: [] };
+  if (!h) return { primary: p.loc, parts: [], related: [...includedBy] };
   const primary = h.newName ?? h.rewrittenBy ?? h.name.from;
   const sp = splitImage(value);
   const parts: OriginPart[] = [{ start: 0, end: sp.name.length, from: h.name.from, verbatim: h.name.verbatim, what: h.name.what }];
@@ -58,7 +58,7 @@ export function imageOrigin(s: KScalar, value: string): ValueOrigin {
     seen.add(key(part.from));
     related.push({ from: part.from, message: `sets the ${part.what}` });
   }
-  for (const r of h.related) {
+  for (const r of [...h.related, ...includedBy]) {
     if (seen.has(key(r.from))) continue;
     seen.add(key(r.from));
     related.push(r);

@@ -54,12 +54,12 @@ function items(n: KNode | undefined): KNode[] {
 export function runTransformers(k: LoadedKustomization, ra: Accumulator, env: Env): void {
   const f = k.root.entries;
   for (const p of items(f.get('patchesStrategicMerge'))) {
-    for (const doc of patchDocs(k, p, env)) applyStrategic(ra, doc, undefined, k, env, locOf(p, k));
+    for (const doc of patchDocs(k, p, env)) applyStrategic(ra, doc, undefined, locOf(p, k));
   }
   for (const p of items(f.get('patches'))) applyPatchEntry(ra, p, k, env);
   env.tick();
   const ns = f.get('namespace');
-  if (isScalar(ns) && ns.value !== null && scalarString(ns) !== '') applyNamespace(ra, ns, env);
+  if (isScalar(ns) && ns.value !== null && scalarString(ns) !== '') applyNamespace(ra, ns);
   const prefix = f.get('namePrefix');
   if (isScalar(prefix) && prefix.value !== null && scalarString(prefix) !== '') applyAffix(ra, prefix, 'prefix');
   const suffix = f.get('nameSuffix');
@@ -84,7 +84,7 @@ export function runTransformers(k: LoadedKustomization, ra: Accumulator, env: En
   for (const r of items(f.get('replicas'))) applyReplicas(ra, r);
   env.tick();
   const images = readImages(k, env);
-  applyImages(ra.resources, images, ra.config.images, (at, message) => env.report(at, message));
+  applyImages(ra.resources, images, ra.config.images, (at, message) => env.report(at, message), () => env.tick());
   env.tick();
   const reps: KNode[] = [];
   for (const r of items(f.get('replacements'))) {
@@ -158,10 +158,10 @@ function applyPatchEntry(ra: Accumulator, entry: KNode, k: LoadedKustomization, 
     }
     return;
   }
-  for (const doc of docs) applyStrategic(ra, doc, target, k, env, at, allowNameChange);
+  for (const doc of docs) applyStrategic(ra, doc, target, at, allowNameChange);
 }
 
-function applyStrategic(ra: Accumulator, doc: KNode, target: ReturnType<typeof readSelector> | undefined, k: LoadedKustomization, _env: Env, at: SourceLocation, allowNameChange = false): void {
+function applyStrategic(ra: Accumulator, doc: KNode, target: ReturnType<typeof readSelector> | undefined, at: SourceLocation, allowNameChange = false): void {
   if (!isMap(doc)) throw new BuildFailure('a strategic merge patch must be a map', at);
   let hits: Resource[];
   if (target) hits = ra.resources.filter((r) => selects(target, r));
@@ -190,10 +190,9 @@ function applyStrategic(ra: Accumulator, doc: KNode, target: ReturnType<typeof r
     strategicMerge(r.obj, patch);
     if (newName !== undefined && newName !== idOf(r).name) rename(r, newName);
   }
-  void k;
 }
 
-function applyNamespace(ra: Accumulator, ns: KScalar, _env: Env): void {
+function applyNamespace(ra: Accumulator, ns: KScalar): void {
   const value = scalarString(ns);
   const prov = ns.prov;
   for (const r of ra.resources) {
