@@ -36,6 +36,10 @@ describe('CEL: Kubernetes libraries', () => {
       '[3, 1, 2].min() == 1', '[3, 1, 2].max() == 3', "['b', 'a'].min() == 'a'",
       '[1, 2, 2, 3].indexOf(2) == 1', '[1, 2, 2, 3].lastIndexOf(2) == 2', '[1, 2].indexOf(5) == -1',
       "['a', 'b'].indexOf('b') == 1",
+      // Quantities and semvers compare among themselves (cel-go's Comparer), by value.
+      '[quantity("1Gi"), quantity("2G")].isSorted()', '![quantity("2G"), quantity("1Gi")].isSorted()',
+      '[quantity("100M"), quantity("1Gi"), quantity("2")].max() == quantity("1Gi")', '[semver("1.10.0"), semver("1.9.0")].min() == semver("1.9.0")',
+      '[quantity("1")].indexOf(quantity("1000m")) == 0',
     ]);
     fails([['[].min()', /empty list/], ['[].max()', /empty list/]]);
   });

@@ -46,19 +46,21 @@ export function celCompare(a: unknown, b: unknown): number {
     return a.length - b.length;
   }
   if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
-  const ka = comparableKey(a);
-  const kb = comparableKey(b);
-  if (ka !== undefined && kb !== undefined && ka[0] === kb[0]) return ka[1] < kb[1] ? -1 : ka[1] > kb[1] ? 1 : 0;
+  if (isOrdered(a)) {
+    const c = a.compareWith(b);
+    if (c !== undefined) return c;
+  }
   throw celRuntimeError(`no such overload: ${typeName(a)} < ${typeName(b)}`);
 }
 
-/** Values of our own library types (quantity, semver, ...) that order by a key. */
+/** Values of our own library types that order among themselves (quantity, semver), as cel-go's Comparer. */
 export interface Ordered {
-  orderKey(): [string, number | bigint | string];
+  /** <0, 0, >0 against another value of the same type; undefined for any other value. */
+  compareWith(other: unknown): number | undefined;
 }
 
-function comparableKey(v: unknown): [string, number | bigint | string] | undefined {
-  return typeof v === 'object' && v !== null && typeof (v as Partial<Ordered>).orderKey === 'function' ? (v as Ordered).orderKey() : undefined;
+function isOrdered(v: unknown): v is Ordered {
+  return typeof v === 'object' && v !== null && typeof (v as Partial<Ordered>).compareWith === 'function';
 }
 
 export function typeName(v: unknown): string {
@@ -94,9 +96,7 @@ export function celEquals(a: unknown, b: unknown): boolean {
   }
   if (a instanceof Uint8Array || b instanceof Uint8Array) return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
   if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  const ka = comparableKey(a);
-  const kb = comparableKey(b);
-  if (ka !== undefined || kb !== undefined) return ka !== undefined && kb !== undefined && ka[0] === kb[0] && ka[1] === kb[1];
+  if (isOrdered(a)) return a.compareWith(b) === 0;
   const ea = entries(a);
   const eb = entries(b);
   if (ea === undefined || eb === undefined || ea.length !== eb.length) return false;

@@ -37,8 +37,8 @@ export class Quantity implements Ordered {
     const b = o.num * this.den;
     return a < b ? -1 : a > b ? 1 : 0;
   }
-  orderKey(): [string, string] {
-    return ['quantity', `${this.num}/${this.den}`];
+  compareWith(other: unknown): number | undefined {
+    return other instanceof Quantity ? this.cmp(other) : undefined;
   }
   toString(): string {
     return this.den === 1n ? String(this.num) : String(Number(this.num) / Number(this.den));

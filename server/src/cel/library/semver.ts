@@ -34,8 +34,8 @@ export class Semver implements Ordered {
     }
     return this.pre.length === o.pre.length ? 0 : this.pre.length < o.pre.length ? -1 : 1;
   }
-  orderKey(): [string, string] {
-    return ['semver', this.toString()];
+  compareWith(other: unknown): number | undefined {
+    return other instanceof Semver ? this.cmp(other) : undefined;
   }
   toString(): string {
     return `${this.major}.${this.minor}.${this.patch}${this.pre.length ? `-${this.pre.join('.')}` : ''}${this.build.length ? `+${this.build.join('.')}` : ''}`;
