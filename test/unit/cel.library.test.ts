@@ -156,6 +156,14 @@ describe('CEL: Kubernetes libraries', () => {
     fails([['[0, 1].all(i, v, 1 / v > 0)', /division by zero/]]);
   });
 
+  test('timestamps and durations: conversions as cel-go prints them', () => {
+    holds([
+      "string(timestamp('2009-02-13T23:31:30Z')) == '2009-02-13T23:31:30Z'", "int(timestamp('2009-02-13T23:31:30Z')) == 1234567890",
+      "string(timestamp('2009-02-13T23:31:30.120Z')) == '2009-02-13T23:31:30.12Z'", "string(duration('1000000s')) == '1000000s'", "string(duration('1.5s')) == '1.5s'",
+      "timestamp('2024-01-01T00:00:00Z') + duration('1h') > timestamp('2024-01-01T00:00:00Z')", "duration('1h') == duration('60m')",
+    ]);
+  });
+
   test('string.format', () => {
     holds([
       '"%s and %s".format(["a", "b"]) == "a and b"', '"%d".format([42]) == "42"', '"%s".format([[1, 2]]) == "[1, 2]"', '"%s".format([["a"]]) == "[\\"a\\"]"',

@@ -9,6 +9,7 @@ import { registerUrl } from './url';
 import { registerIp } from './ip';
 import { registerComprehensions } from './comprehensions';
 import { registerFormat } from './format';
+import { registerTime } from './time';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -22,6 +23,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerIp(env);
   registerComprehensions(env);
   registerFormat(env);
+  registerTime(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */

@@ -1,0 +1,35 @@
+// Conversions of timestamps and durations the library lacks: string(timestamp) in Go's RFC 3339 form
+// (fractional seconds only when present, trailing zeros dropped), int(timestamp) as Unix seconds,
+// string(duration) as cel-go prints it ("1.5s"). The library's timestamps are JS Dates (millisecond
+// precision) and its durations carry seconds and nanos.
+import type { Environment } from '../celjs';
+
+const TS = 'google.protobuf.Timestamp';
+const DUR = 'google.protobuf.Duration';
+
+function timestampText(d: Date): string {
+  const iso = d.toISOString(); // 2009-02-13T23:31:30.000Z
+  const [whole, frac = '000Z'] = iso.split('.');
+  const digits = frac.slice(0, -1).replace(/0+$/, '');
+  const year = d.getUTCFullYear();
+  // toISOString writes years beyond 9999 or before 0 with a sign; CEL's range is 0001..9999.
+  const head = year >= 0 && year <= 9999 ? whole! : whole!.replace(/^[+-]0*/, '');
+  return `${head}${digits ? `.${digits}` : ''}Z`;
+}
+
+function durationText(d: { seconds: bigint; nanos: number }): string {
+  const negative = d.seconds < 0n || d.nanos < 0;
+  const s = d.seconds < 0n ? -d.seconds : d.seconds;
+  const n = Math.abs(d.nanos);
+  const frac = n === 0 ? '' : `.${String(n).padStart(9, '0').replace(/0+$/, '')}`;
+  return `${negative ? '-' : ''}${s}${frac}s`;
+}
+
+export function registerTime(env: Environment): void {
+  const fn = (name: string, params: string[], returnType: string, handler: (...a: never[]) => unknown): void => {
+    env.registerFunction({ name, returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
+  };
+  fn('string', [TS], 'string', timestampText);
+  fn('int', [TS], 'int', (d: Date) => BigInt(Math.floor(d.getTime() / 1000)));
+  fn('string', [DUR], 'string', durationText);
+}
