@@ -2,6 +2,7 @@
 // image's registry in the constraint. Every edit names the document version it was computed for.
 import {
   AnnotatedTextEdit,
+  CancellationToken,
   ChangeAnnotation,
   CodeAction,
   CodeActionKind,
@@ -11,13 +12,7 @@ import {
   TextDocumentEdit,
   WorkspaceEdit,
 } from 'vscode-languageserver';
-import { FileAnalysis } from '../engine';
-import { checkReviews, Violation } from '../engine';
-import { Constraint } from '../engine';
-import { Review } from '../engine';
-import { appendToList, replaceScalar, TextEdit } from '../engine';
-import { parseImageRef } from '../engine';
-import { applicableConstraints, Candidate, Mirrors, rewriteCandidates, RewriteResult, satisfiesAll } from '../engine';
+import { allowEntryFor, appendToList, Candidate, Constraint, FileAnalysis, FixContext, fixAllEdits, fixesFor, Mirrors, replaceScalar, TextEdit } from '../engine';
 import { fixAllKind } from '../shared/protocol';
 import { WorkspaceIndex } from '../workspace/index';
 import { rangeOf, source } from './diagnostics';
@@ -29,13 +24,6 @@ export interface ResolveData {
   readonly version: number | null;
   readonly constraint: { kind: string; name: string };
   readonly entry: string;
-}
-
-/** The candidates for one violating image, and what applies them. */
-export function fixesFor(index: WorkspaceIndex, reviews: readonly Review[], v: Violation, mirrors: Mirrors): RewriteResult {
-  if (!v.use) return { candidates: [], reason: 'the violation is about the object, not an image' };
-  const constraints = applicableConstraints(reviews, v.use.imageNode, index.policy(), index.checkOptions);
-  return rewriteCandidates(v.use.image, constraints, mirrors);
 }
 
 function toLsp(a: FileAnalysis, e: TextEdit) {
@@ -50,51 +38,45 @@ function documentEdit(uri: string, version: number | null, a: FileAnalysis, edit
   };
 }
 
-/**
- * One edit per image value (aliases share their anchor's edit): the preferred candidate of each.
- * `a` is a full analysis (with its text), of an open document or of a file read again from disk.
- */
-export function fixAllEdits(index: WorkspaceIndex, a: FileAnalysis | undefined, mirrors: Mirrors): TextEdit[] {
-  if (!a || a.skipped || a.text === '') return [];
-  const reviews = a.reviews(index.templates()) ?? [];
-  const bySpan = new Map<number, TextEdit>();
-  for (const v of checkReviews(reviews, index.policy(), index.checkOptions)) {
-    if (!v.use) continue;
-    const best = fixesFor(index, reviews, v, mirrors).candidates.find((c) => c.preferred);
-    if (!best) continue;
-    const { edit } = replaceScalar(a.text, v.use.imageNode, best.image);
-    if (!bySpan.has(edit.span.start)) bySpan.set(edit.span.start, edit);
-  }
-  return [...bySpan.values()];
-}
-
-/** The prefix that admits this image in a constraint's own terms, e.g. `ghcr.io/` or `bitnami/`. */
-export function allowEntryFor(c: Constraint, image: unknown): string | undefined {
-  if (typeof image !== 'string' || c.kind === 'K8sDisallowedRepos') return undefined;
-  const ref = parseImageRef(image);
-  if (!ref) return undefined;
-  let prefix: string;
-  if (ref.explicitRegistry) prefix = `${image.slice(0, image.indexOf('/'))}/`;
-  else if (image.includes('/')) prefix = `${image.slice(0, image.indexOf('/'))}/`;
-  else prefix = ref.tag !== undefined || ref.digest !== undefined ? image.replace(/[:@].*$/, '') + (ref.tag !== undefined ? ':' : '@') : image;
-  const entry = c.kind === 'K8sAllowedReposv2' ? (prefix === image ? image : `${prefix}*`) : prefix;
-  // Only offer what actually admits the image under this constraint.
-  return satisfiesAll(image, [{ ...c, list: [...(c.list ?? []), entry] }]) ? entry : undefined;
+/** What code actions are computed from; the server's own state, given as functions. */
+export interface CodeActionSources {
+  readonly index: WorkspaceIndex;
+  /** The mirrors setting of the folder that holds a file. */
+  readonly mirrorsFor: (uri: string) => Mirrors;
+  /** The version of an open document; undefined when it is closed. */
+  readonly openVersion: (uri: string) => number | undefined;
+  /** Whether the client resolves code actions' edits lazily. */
+  readonly resolveSupport: () => boolean;
+  /** A full analysis of a closed file, read again from disk (the index keeps closed files compact). */
+  readonly readFull: (uri: string) => FileAnalysis | undefined;
+  /** Lets requests in during a long computation (Fix All in Workspace). */
+  readonly pause: () => Promise<void>;
 }
 
 export class CodeActions {
-  constructor(
-    private readonly index: WorkspaceIndex,
-    private readonly mirrors: () => Mirrors,
-    private readonly openVersion: (uri: string) => number | undefined,
-    private readonly resolveSupport: () => boolean,
-    /** A full analysis of a closed file, read again from disk (the index keeps closed files compact). */
-    private readonly readFromDisk: (uri: string) => FileAnalysis | undefined,
-  ) {}
+  private readonly index: WorkspaceIndex;
+  private readonly openVersion: (uri: string) => number | undefined;
+
+  constructor(private readonly sources: CodeActionSources) {
+    this.index = sources.index;
+    this.openVersion = sources.openVersion;
+  }
+
+  private resolveSupport(): boolean {
+    return this.sources.resolveSupport();
+  }
 
   /** The file's full analysis: the open document's, or the file read again from disk. */
   private full(uri: string): FileAnalysis | undefined {
-    return this.openVersion(uri) !== undefined ? this.index.analysis(uri) : this.readFromDisk(uri);
+    return this.openVersion(uri) !== undefined ? this.index.analysis(uri) : this.sources.readFull(uri);
+  }
+
+  private fixContext(uri: string): FixContext {
+    return { policy: this.index.policy(), options: this.index.checkOptions, templates: this.index.templates(), mirrors: this.sources.mirrorsFor(uri) };
+  }
+
+  private fileEdits(uri: string, a: FileAnalysis | undefined): TextEdit[] {
+    return a ? fixAllEdits(a, this.fixContext(uri)) : [];
   }
 
   provide(p: CodeActionParams): CodeAction[] {
@@ -108,7 +90,7 @@ export class CodeActions {
     const wantsFixAll = only?.some((k) => fixAllKind.startsWith(k) || k === fixAllKind);
     const wantsQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k));
     const actions: CodeAction[] = [];
-    const mirrors = this.mirrors();
+    const ctx = this.fixContext(uri);
 
     if (wantsQuickFix) {
       const inRange = this.index.violations(uri).filter((x) => x.use && overlaps(rangeOf(a.lines, x.use.imageNode.span), p.range));
@@ -119,10 +101,11 @@ export class CodeActions {
         if (seenImages.has(use.imageNode)) continue;
         seenImages.add(use.imageNode);
         const diagnostics = matchingDiagnostics(p.context.diagnostics, rangeOf(a.lines, use.imageNode.span));
-        const { candidates } = fixesFor(this.index, this.index.reviews(uri), x, mirrors);
+        const { candidates } = fixesFor(this.index.reviews(uri), x, ctx);
         for (const cand of candidates) actions.push(this.rewriteAction(uri, v, a, use.imageNode, cand, diagnostics));
         // The policy side: allow this image's registry in each constraint it violates.
-        const violated = inRange.filter((y) => y.use?.imageNode === use.imageNode && !('template' in y.constraint)).map((y) => y.constraint as Constraint);
+        const violated: Constraint[] = [];
+        for (const y of inRange) if (y.use?.imageNode === use.imageNode && y.constraint.engine === 'builtin') violated.push(y.constraint);
         for (const c of new Set(violated)) {
           const entry = allowEntryFor(c, use.image);
           if (!entry || !c.listNode || c.listNode.kind !== 'seq') continue;
@@ -136,7 +119,7 @@ export class CodeActions {
           policyActions.push(this.resolveSupport() ? action : this.resolve(action));
         }
       }
-      const fileEdits = fixAllEdits(this.index, a, mirrors);
+      const fileEdits = this.fileEdits(uri, a);
       if (fileEdits.length > 0 && inRange.length > 0) {
         actions.push({
           title: 'Fix all untrusted images in this file',
@@ -158,7 +141,7 @@ export class CodeActions {
       }
     }
     if (wantsFixAll) {
-      const fileEdits = fixAllEdits(this.index, a, mirrors);
+      const fileEdits = this.fileEdits(uri, a);
       if (fileEdits.length > 0) {
         actions.push({ title: 'Fix all untrusted images in this file', kind: fixAllKind, edit: { documentChanges: [documentEdit(uri, v, a, fileEdits)] } });
       }
@@ -196,17 +179,25 @@ export class CodeActions {
     return { ...action, edit: { documentChanges: [documentEdit(data.uri, data.version, a, [e], confirm)], changeAnnotations: { [confirm]: annotation } } };
   }
 
-  /** One WorkspaceEdit over every file, to be confirmed in a preview. Closed files are read again. */
-  workspaceFixAll(): WorkspaceEdit | undefined {
-    const mirrors = this.mirrors();
+  /**
+   * One WorkspaceEdit over every file, to be confirmed in a preview. Closed files are read again;
+   * requests are let in between files, and a cancelled request stops (undefined).
+   */
+  async workspaceFixAll(token?: CancellationToken): Promise<WorkspaceEdit | 'cancelled' | undefined> {
     const changes: TextDocumentEdit[] = [];
+    let lastYield = Date.now();
     for (const uri of this.index.uris()) {
+      if (Date.now() - lastYield > 2) {
+        await this.sources.pause();
+        lastYield = Date.now();
+      }
+      if (token?.isCancellationRequested) return 'cancelled';
       if (!this.index.violations(uri).some((v) => v.use)) continue;
       const version = this.openVersion(uri);
       if (version !== undefined && this.index.version(uri) !== version) continue;
       const a = this.full(uri);
       if (!a) continue;
-      const edits = fixAllEdits(this.index, a, mirrors);
+      const edits = this.fileEdits(uri, a);
       if (edits.length > 0) changes.push(documentEdit(uri, version ?? null, a, edits, confirm));
     }
     if (changes.length === 0) return undefined;

@@ -2,7 +2,7 @@
 import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Range } from 'vscode-languageserver';
 import { FileAnalysis } from '../engine';
 import { Severity, Violation, violationSpan } from '../engine';
-import { Constraint, PolicySet, RegoConstraint } from '../engine';
+import { AnyConstraint, PolicySet } from '../engine';
 import { LineIndex, Span } from '../yaml/documents';
 
 export const source = 'trusted-images';
@@ -20,7 +20,7 @@ export function rangeOf(lines: LineIndex, span: Span): Range {
 /** Finds the line index of another file, to point at a constraint from a violation. */
 export type LinesOf = (uri: string) => LineIndex | undefined;
 
-export function constraintLocation(c: Constraint | RegoConstraint, linesOf: LinesOf): { uri: string; range: Range; line: number } {
+export function constraintLocation(c: AnyConstraint, linesOf: LinesOf): { uri: string; range: Range; line: number } {
   const lines = linesOf(c.file);
   const span = c.listNode?.span ?? c.span;
   const range = lines ? rangeOf(lines, span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -31,16 +31,17 @@ export function constraintLocation(c: Constraint | RegoConstraint, linesOf: Line
 function violationDiagnostic(a: FileAnalysis, v: Violation, linesOf: LinesOf): Diagnostic {
   const span = violationSpan(v);
   const where = constraintLocation(v.constraint, linesOf);
-  const param = v.constraint.kind === 'K8sAllowedReposv2' ? 'allowedImages' : 'repos';
-  const rego = 'template' in v.constraint;
+  const c = v.constraint;
+  const param = c.kind === 'K8sAllowedReposv2' ? 'allowedImages' : 'repos';
   const related: DiagnosticRelatedInformation[] = [
     {
       location: { uri: where.uri, range: where.range },
-      message: rego
-        ? `${v.constraint.kind} ${v.constraint.name} (ConstraintTemplate ${(v.constraint as RegoConstraint).template.name})`
-        : v.constraint.listNode
-          ? `${param} of ${v.constraint.kind} ${v.constraint.name}`
-          : `${v.constraint.kind} ${v.constraint.name} (it has no ${param})`,
+      message:
+        c.engine !== 'builtin'
+          ? `${c.kind} ${c.name} (ConstraintTemplate ${c.template.name})`
+          : c.listNode
+            ? `${param} of ${c.kind} ${c.name}`
+            : `${c.kind} ${c.name} (it has no ${param})`,
     },
   ];
   return {

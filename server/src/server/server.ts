@@ -1,6 +1,5 @@
 // The language server: protocol wiring only. Knowledge of the workspace lives in WorkspaceIndex,
 // the verdicts in the engine.
-import * as path from 'node:path';
 import {
   CodeActionKind,
   Connection,
@@ -16,10 +15,8 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { analyzeText, compact, FileAnalysis, skippedFile } from '../engine';
-import { CheckOptions, skimFor } from '../engine';
+import { analyzeText, CheckOptions, skippedFile } from '../engine';
 import { YamlCache } from '../yaml/documents';
-import { collectPolicyObjects, PolicyObjects } from '../engine';
 import {
   commands,
   configurationSection,
@@ -34,9 +31,9 @@ import {
   ViolationsParams,
   ViolationsRequest,
 } from '../shared/protocol';
-import { helmTemplateTest, isInside, isYamlName, readTextFileSync, walkYaml } from '../workspace/files';
-import { globMatcher } from '../workspace/glob';
+import { isInside } from '../workspace/files';
 import { Change, WorkspaceIndex } from '../workspace/index';
+import { Folder, FolderSettings, Log, WorkspaceScan } from '../workspace/scan';
 import { constraintViolations } from '../workspace/policyStats';
 import { CodeActions } from './codeActions';
 import { diagnosticsFor, LinesOf } from './diagnostics';
@@ -65,24 +62,39 @@ function checkOptionsOf(s: Settings): CheckOptions {
   return { namespace: s.defaultNamespace || 'default', checkPodTemplates: s.checkPodTemplates };
 }
 
+function folderSettingsOf(s: Settings): FolderSettings {
+  return { enable: s.enable, exclude: s.exclude, maxFileBytes: Math.floor(s.maxFileSizeMB * 1024 * 1024), constraintPaths: s.constraintPaths };
+}
+
+/** A response to workspace/configuration that is late or missing: the server goes on without it. */
+const configurationTimeoutMs = 5000;
+
 export class TrustedImagesServer {
   private readonly documents = new TextDocuments(TextDocument);
+  /**
+   * The settings without a folder (files outside every folder), and the check options: the first
+   * folder's (one policy, one set of expansion templates for the whole workspace).
+   */
   private settings: Settings = normalizeSettings(undefined);
-  private readonly index = new WorkspaceIndex(checkOptionsOf(this.settings));
+  /** Each workspace folder's settings (read with its scopeUri), by folder path. */
+  private folderSettings = new Map<string, Settings>();
   private folders: string[] = [];
+  private readonly index = new WorkspaceIndex(checkOptionsOf(this.settings));
   private trusted = true;
+  private readonly scan = new WorkspaceScan(this.index, () => this.trusted);
+  private readonly log: Log = {
+    warn: (m) => this.connection.console.warn(m),
+    error: (m) => this.connection.console.error(m),
+  };
   private capabilities = { configuration: false, watchedFilesDynamic: false, workDoneProgress: false, workspaceFolders: false, codeActionResolve: false };
-  private readonly codeActions = new CodeActions(
-    this.index,
-    () => this.settings.mirrors,
-    (uri) => this.documents.get(uri)?.version,
-    () => this.capabilities.codeActionResolve,
-    (uri) => {
-      if (!uri.startsWith('file:')) return undefined;
-      const read = readTextFileSync(URI.parse(uri).fsPath, this.maxBytes());
-      return read.ok ? analyzeText(uri, read.text) : undefined;
-    },
-  );
+  private readonly codeActions = new CodeActions({
+    index: this.index,
+    mirrorsFor: (uri) => this.settingsFor(uri).mirrors,
+    openVersion: (uri) => this.documents.get(uri)?.version,
+    resolveSupport: () => this.capabilities.codeActionResolve,
+    readFull: (uri) => this.scan.readFull(uri),
+    pause: () => this.pause(),
+  });
   private readonly published = new Map<string, string>();
   /** Violations per file by severity (error, warning, info), as last published: the status counts. */
   private readonly counts = new Map<string, [number, number, number]>();
@@ -96,7 +108,6 @@ export class TrustedImagesServer {
   /** The current workspace pass; the first one starts after `initialized` and the settings. */
   private scanDone: Promise<void>;
   private resolveFirstScan: () => void = () => undefined;
-  private isHelmTemplate = helmTemplateTest();
 
   /**
    * Lets requests in: a turn of the event loop, and, while more than maxBacklog bytes of our own
@@ -131,7 +142,7 @@ export class TrustedImagesServer {
     c.onInitialize((p) => this.initialize(p));
     c.onInitialized(() => void this.initialized());
     this.documents.onDidChangeContent((e) => this.scheduleDocument(e.document.uri));
-    this.documents.onDidClose((e) => void this.closed(e.document.uri));
+    this.documents.onDidClose((e) => this.closed(e.document.uri));
     c.onDidChangeWatchedFiles((p) => void this.watchedFilesChanged(p.changes));
     c.onDidChangeConfiguration((p) => void this.configurationChanged(p.settings));
     c.onHover((p) => {
@@ -139,17 +150,18 @@ export class TrustedImagesServer {
       const a = this.index.analysis(p.textDocument.uri);
       if (!a || a.skipped) return null;
       if (p.position.line < 0 || p.position.line >= a.lines.lineCount) return null;
-      return hoverAt(a, a.lines.offset(p.position.line, p.position.character), this.index, this.settings.mirrors, this.linesOf);
+      return hoverAt(a, a.lines.offset(p.position.line, p.position.character), this.index, this.settingsFor(p.textDocument.uri).mirrors, this.linesOf);
     });
     c.onCodeAction((p) => {
       this.refreshDocument(p.textDocument.uri);
       return this.codeActions.provide(p);
     });
     c.onCodeActionResolve((action) => this.codeActions.resolve(action));
-    c.onExecuteCommand(async (p) => {
+    c.onExecuteCommand(async (p, token) => {
       if (p.command !== commands.fixAllInWorkspace) return null;
       for (const uri of this.documents.keys()) this.refreshDocument(uri);
-      const edit = this.codeActions.workspaceFixAll();
+      const edit = await this.codeActions.workspaceFixAll(token);
+      if (edit === 'cancelled') return { applied: false };
       if (!edit) {
         void c.window.showInformationMessage('Trusted Images: no untrusted image has a trusted rewrite.');
         return { applied: false };
@@ -217,87 +229,64 @@ export class TrustedImagesServer {
         for (const r of e.removed) {
           const dir = URI.parse(r.uri).fsPath;
           this.folders = this.folders.filter((f) => f !== dir);
-          const { removed } = this.index.removeDiskWhere((uri) => uri.startsWith('file:') && isInside(dir, URI.parse(uri).fsPath));
-          for (const uri of removed) this.publishNow(uri);
+          this.folderSettings.delete(dir);
+          for (const uri of this.scan.removeFolder(dir)) this.publishNow(uri);
         }
-        const added = e.added.map((f) => URI.parse(f.uri).fsPath);
-        this.folders.push(...added);
-        void this.rescan();
+        this.folders.push(...e.added.filter((f) => f.uri.startsWith('file:')).map((f) => URI.parse(f.uri).fsPath));
+        // The new folders' settings, then a pass.
+        void this.loadSettings().then(() => this.rescan());
       });
     }
     await this.loadSettings();
     await this.rescan();
   }
 
+  /**
+   * The settings of each workspace folder (scopeUri, as the setting's `resource` scope asks) and of
+   * the window. A client without workspace/configuration pushes one set for all.
+   */
   private async loadSettings(pushed?: unknown): Promise<void> {
-    let raw: unknown = pushed;
+    let window: unknown = pushed;
+    let perFolder: unknown[] = this.folders.map(() => window);
     if (this.capabilities.configuration) {
+      const items = [{ section: configurationSection }, ...this.folders.map((f) => ({ scopeUri: URI.file(f).toString(), section: configurationSection }))];
       // A client that never answers must not stop the server: fall back after a bound.
-      raw = await Promise.race([
-        this.connection.workspace.getConfiguration(configurationSection).catch(() => undefined),
-        new Promise((resolve) => setTimeout(() => resolve(undefined), 5000)),
+      const answer = await Promise.race([
+        this.connection.workspace.getConfiguration(items).catch(() => undefined),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), configurationTimeoutMs)),
       ]);
+      const values: unknown[] = Array.isArray(answer) ? answer : [];
+      window = values[0];
+      perFolder = this.folders.map((_, i) => values[i + 1] ?? window);
     } else if (pushed && typeof pushed === 'object' && configurationSection in pushed) {
-      raw = (pushed as Record<string, unknown>)[configurationSection];
+      window = (pushed as Record<string, unknown>)[configurationSection];
+      perFolder = this.folders.map(() => window);
     }
-    this.settings = normalizeSettings(raw);
+    this.folderSettings = new Map(this.folders.map((f, i) => [f, normalizeSettings(perFolder[i])]));
+    this.settings = this.folderSettings.get(this.folders[0] ?? '') ?? normalizeSettings(window);
     this.index.setOptions(checkOptionsOf(this.settings));
+    this.scan.setFolders(this.folders.map((f): Folder => ({ path: f, settings: folderSettingsOf(this.folderSettings.get(f)!) })));
+  }
+
+  /** The settings that apply to a document: its folder's, else the window's. */
+  private settingsFor(uri: string): Settings {
+    if (!uri.startsWith('file:') || this.folderSettings.size === 0) return this.settings;
+    const file = URI.parse(uri).fsPath;
+    let best: string | undefined;
+    for (const f of this.folderSettings.keys()) if (isInside(f, file) && (!best || f.length > best.length)) best = f;
+    return (best !== undefined ? this.folderSettings.get(best) : undefined) ?? this.settings;
   }
 
   private async configurationChanged(pushed: unknown): Promise<void> {
     // The client applies trace.server itself: only the other settings change what is checked.
-    const checked = (s: Settings) => JSON.stringify({ ...s, 'trace.server': undefined });
-    const before = checked(this.settings);
+    const checked = () => JSON.stringify([this.settings, ...this.folderSettings.values()].map((s) => ({ ...s, 'trace.server': undefined })));
+    const before = checked();
     await this.loadSettings(pushed);
-    if (checked(this.settings) === before) return;
+    if (checked() === before) return;
     await this.rescan();
   }
 
   private readonly linesOf: LinesOf = (uri) => this.index.analysis(uri)?.lines;
-
-  private excluded(file: string): boolean {
-    if (this.settings.exclude.length === 0) return false;
-    if (this.excludeMatcher?.patterns !== this.settings.exclude) this.excludeMatcher = { patterns: this.settings.exclude, test: globMatcher(this.settings.exclude) };
-    for (const folder of this.folders) {
-      if (!isInside(folder, file)) continue;
-      const rel = path.relative(folder, file).split(path.sep).join('/');
-      if (rel && this.excludeMatcher.test(rel)) return true;
-    }
-    return false;
-  }
-
-  /** The exclude patterns compiled, for the settings they were compiled from. */
-  private excludeMatcher: { patterns: readonly string[]; test: (rel: string) => boolean } | undefined;
-
-  private maxBytes(): number {
-    return Math.floor(this.settings.maxFileSizeMB * 1024 * 1024);
-  }
-
-  /**
-   * A file on disk, as the index keeps closed files: compact (reviews, errors, policy objects and
-   * line starts), parsed with a skim that keeps only what the checks read.
-   */
-  private async analyzeDisk(file: string, uri: string): Promise<FileAnalysis> {
-    if (this.isHelmTemplate(file)) return skippedFile(uri, '', "template: under a Helm chart's templates/ folder");
-    const read = readTextFileSync(file, this.maxBytes());
-    if (!read.ok) return skippedFile(uri, '', read.reason);
-    const templates = this.index.templates();
-    // Rego policies read whole objects: no skim then.
-    const objects = this.index.needsObjects();
-    return compact(analyzeText(uri, read.text, undefined, undefined, objects ? undefined : skimFor(templates)), templates, this.index.needsAllReviews(), objects);
-  }
-
-  /** Closed files read for other expansion templates than those now in force are read again. */
-  private async refreshStale(): Promise<void> {
-    for (let round = 0; round < 3 && this.index.stale.size > 0; round++) {
-      const uris = [...this.index.stale];
-      this.index.stale.clear();
-      for (const uri of uris) {
-        if (!uri.startsWith('file:') || this.index.isOpen(uri)) continue;
-        this.index.setDisk(uri, await this.analyzeDisk(URI.parse(uri).fsPath, uri));
-      }
-    }
-  }
 
   /** The workspace pass: reads every YAML file of the folders, then publishes every file. */
   private rescan(): Promise<void> {
@@ -306,36 +295,22 @@ export class TrustedImagesServer {
     const run = async () => {
       this.scanning = true;
       this.sendStatus();
-      this.isHelmTemplate = helmTemplateTest();
       const progress = await this.beginProgress();
       try {
-        if (!this.settings.enable) {
-          for (const uri of this.index.uris()) this.index.removeDisk(uri);
-          for (const uri of [...this.published.keys()]) this.connection.sendDiagnostics({ uri, diagnostics: [] });
-          this.published.clear();
-          return;
-        }
-        const exclude = (p: string) => this.excluded(p);
-        const walked = await walkYaml(this.folders, { exclude, cancelled: () => generation !== this.scanGeneration });
-        const seen = new Set<string>();
-        let done = 0;
         let lastYield = Date.now();
-        for (const f of walked.files) {
-          if (generation !== this.scanGeneration) return;
-          const uri = URI.file(f.path).toString();
-          seen.add(uri);
-          this.index.setDisk(uri, await this.analyzeDisk(f.path, uri));
-          done++;
-          if (Date.now() - lastYield > 2) {
-            progress?.report(Math.round((done / walked.files.length) * 100), `${done}/${walked.files.length} files`);
-            await this.pause();
-            lastYield = Date.now();
-          }
-        }
-        // Files that are gone or now excluded.
-        const { removed } = this.index.removeDiskWhere((uri) => !seen.has(uri));
-        for (const uri of removed) this.publishNow(uri);
-        await this.loadExtraPolicy();
+        const passed = await this.scan.pass({
+          cancelled: () => generation !== this.scanGeneration,
+          log: this.log,
+          pace: (done, total) => {
+            if (Date.now() - lastYield <= 2) return undefined;
+            progress?.report(Math.round((done / total) * 100), `${done}/${total} files`);
+            return this.pause().then(() => {
+              lastYield = Date.now();
+            });
+          },
+        });
+        if (!passed) return;
+        for (const uri of passed.removed) this.publishNow(uri);
         await this.publishAll(generation);
       } catch (e) {
         this.connection.console.error(`Workspace pass failed: ${e instanceof Error ? e.stack : String(e)}`);
@@ -366,36 +341,9 @@ export class TrustedImagesServer {
     }
   }
 
-  /** Constraints from `constraintPaths` (resolved against the first folder; inside the workspace only when untrusted). */
-  private async loadExtraPolicy(): Promise<void> {
-    const base = this.folders[0] ?? process.cwd();
-    const roots = this.settings.constraintPaths
-      .map((p) => path.resolve(base, p))
-      .filter((p) => {
-        const inside = this.folders.some((f) => isInside(f, p));
-        if (!inside && !this.trusted) {
-          this.connection.console.warn(`constraintPaths: ${p} is outside the workspace, which is not trusted; ignored.`);
-          return false;
-        }
-        return true;
-      });
-    const entries = new Map<string, PolicyObjects>();
-    if (roots.length > 0) {
-      const walked = await walkYaml(roots);
-      for (const p of walked.problems) this.connection.console.warn(`constraintPaths: ${p.path}: ${p.message}`);
-      for (const f of walked.files) {
-        const uri = URI.file(f.path).toString();
-        const a = await this.analyzeDisk(f.path, uri);
-        entries.set(uri, a.skipped ? collectPolicyObjects(uri, []) : a.policy);
-      }
-    }
-    this.index.setExtraPolicy(entries);
-  }
-
   private async publishAll(generation: number): Promise<void> {
     // Files read before the expansion templates were all known are read again first.
-    for (const uri of this.index.uris()) this.index.reviews(uri);
-    if (this.index.stale.size > 0) await this.refreshStale();
+    this.scan.settle();
     if (generation !== this.scanGeneration) return;
     // Open documents first: they are what the user is looking at.
     const uris = this.index.uris().sort((a, b) => Number(this.index.isOpen(b)) - Number(this.index.isOpen(a)));
@@ -467,13 +415,14 @@ export class TrustedImagesServer {
   /** Publishes a file's diagnostics if they changed; whether it sent them. */
   private publishNow(uri: string): boolean {
     const analysis = this.index.analysis(uri);
-    const violations = analysis && this.settings.enable ? this.index.violations(uri) : [];
+    const enabled = this.settingsFor(uri).enable;
+    const violations = analysis && enabled ? this.index.violations(uri) : [];
     const counts: [number, number, number] = [0, 0, 0];
     for (const v of violations) counts[v.severity === 'error' ? 0 : v.severity === 'warning' ? 1 : 2]++;
     if (violations.length > 0) this.counts.set(uri, counts);
     else this.counts.delete(uri);
     let diagnostics = analysis ? diagnosticsFor(analysis, violations, this.index.policy(), this.linesOf) : [];
-    if (!this.settings.enable) diagnostics = [];
+    if (!enabled) diagnostics = [];
     const version = this.index.version(uri);
     // A fingerprint of what was sent, not the text of it: 10,000 files' diagnostics stay out of memory.
     const key = fingerprint(JSON.stringify([version, diagnostics]));
@@ -511,66 +460,31 @@ export class TrustedImagesServer {
     if (!doc) return;
     if (this.index.version(uri) === doc.version && this.index.analysis(uri)) return;
     const text = doc.getText();
-    const maxBytes = this.maxBytes();
+    const { maxFileSizeMB } = this.settingsFor(uri);
+    const maxBytes = Math.floor(maxFileSizeMB * 1024 * 1024);
     let cache = this.yamlCaches.get(uri);
     if (!cache) this.yamlCaches.set(uri, (cache = new YamlCache()));
     const analysis =
-      text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${this.settings.maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text, undefined, cache);
+      text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text, undefined, cache);
     this.republishAfter(this.index.setOpen(uri, analysis, doc.version));
   }
 
-  private async closed(uri: string): Promise<void> {
+  private closed(uri: string): void {
     this.pendingDocuments.delete(uri);
     this.yamlCaches.delete(uri);
-    let change = this.index.close(uri);
-    if (uri.startsWith('file:')) {
-      const file = URI.parse(uri).fsPath;
-      // Fall back to the disk version, if it is part of the workspace.
-      if (isYamlName(file) && this.folders.some((f) => isInside(f, file)) && !this.excluded(file)) {
-        const a = await this.analyzeDisk(file, uri);
-        const disk = this.index.setDisk(uri, a);
-        change = { policyChanged: disk.policyChanged || change.policyChanged, inventoryChanged: disk.inventoryChanged || change.inventoryChanged };
-      }
-    }
+    const change = this.scan.closed(uri);
     this.publishNow(uri);
     this.republishAfter(change);
   }
 
   private async watchedFilesChanged(changes: ReadonlyArray<{ uri: string; type: FileChangeType }>): Promise<void> {
-    let policyChanged = false;
-    let inventoryChanged = false;
-    const touched: string[] = [];
-    for (const ch of changes) {
-      if (!ch.uri.startsWith('file:')) continue;
-      const file = URI.parse(ch.uri).fsPath;
-      const uri = URI.file(file).toString();
-      try {
-        if (ch.type === FileChangeType.Deleted) {
-          // A deleted folder takes its files with it.
-          const { removed, change } = this.index.removeDiskWhere((u) => u === uri || (u.startsWith('file:') && isInside(file, URI.parse(u).fsPath)));
-          policyChanged = change.policyChanged || policyChanged;
-          inventoryChanged = change.inventoryChanged === true || inventoryChanged;
-          touched.push(...removed);
-          continue;
-        }
-        if (!isYamlName(file) || !this.folders.some((f) => isInside(f, file)) || this.excluded(file)) continue;
-        const a = await this.analyzeDisk(file, uri);
-        const change = this.index.setDisk(uri, a);
-        policyChanged = change.policyChanged || policyChanged;
-        inventoryChanged = change.inventoryChanged === true || inventoryChanged;
-        touched.push(uri);
-      } catch (e) {
-        this.connection.console.error(`Reading ${file} failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    // A constraint file outside the workspace (constraintPaths) may have changed too.
-    if (this.settings.constraintPaths.length > 0) {
-      await this.loadExtraPolicy();
-      policyChanged = true;
-    }
+    const { touched, change } = await this.scan.filesChanged(
+      changes.map((c) => ({ uri: c.uri, deleted: c.type === FileChangeType.Deleted })),
+      this.log,
+    );
     // The files that changed now; the others when the change reaches them (see republishAfter).
-    if (!policyChanged) for (const uri of touched) this.publishNow(uri);
-    this.republishAfter({ policyChanged, inventoryChanged });
+    if (!change.policyChanged) for (const uri of touched) this.publishNow(uri);
+    this.republishAfter(change);
   }
 
   status(): Status {

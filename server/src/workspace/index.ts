@@ -190,8 +190,15 @@ export class WorkspaceIndex {
     return data;
   }
 
-  /** Closed files whose reviews were made for other expansion templates. */
-  readonly stale = new Set<string>();
+  /** Closed files whose reviews were made for other expansion templates: to be read again. */
+  private readonly stale = new Set<string>();
+
+  /** The files to read again (see reviews()); the set is emptied. */
+  takeStale(): string[] {
+    const uris = [...this.stale];
+    this.stale.clear();
+    return uris;
+  }
 
   violations(uri: string): Violation[] {
     const analysis = this.analysis(uri);

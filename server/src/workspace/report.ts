@@ -7,7 +7,8 @@ import { defaultParseLimits, ParseLimits } from '../yaml/documents';
 import { defaultExpansions, Review } from '../engine';
 import { emptyData, inventoryOf } from '../engine';
 import { isClusterScoped } from '../engine';
-import { helmTemplateTest, readTextFileSync, walkYaml } from './files';
+import { walkYaml } from './files';
+import { FileRead, FileReader, readFiles } from './scan';
 
 export interface ReportOptions extends CheckOptions {
   readonly constraintPaths: readonly string[];
@@ -56,14 +57,6 @@ export interface Report {
   skipped: Array<{ file: string; reason: string }>;
 }
 
-/** A file's text, or why it is not read: a skip (not a manifest, too large) or an error. */
-function readInput(file: string, options: ReportOptions, isHelmTemplate: (f: string) => boolean): { text: string } | { skipped: string } | { error: string } {
-  if (isHelmTemplate(file)) return { skipped: "template: under a Helm chart's templates/ folder" };
-  const read = readTextFileSync(file, options.maxFileBytes);
-  if (read.ok) return { text: read.text };
-  return read.kind === 'skipped' ? { skipped: read.reason } : { error: read.reason };
-}
-
 export async function buildReport(roots: readonly string[], options: ReportOptions = defaultReportOptions): Promise<Report> {
   const relCache = new Map<string, string>();
   // Most files are below the working folder: their relative path is a slice (path.relative resolves both).
@@ -91,30 +84,30 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     warnings: [],
     skipped: [],
   };
-  const isHelmTemplate = helmTemplateTest();
+  const reader = new FileReader();
+  const readInput = (file: string): FileRead => reader.read(file, options.maxFileBytes);
   const only = options.onlyKinds ? new Set(options.onlyKinds) : undefined;
-  const walked = await walkYaml(roots);
+  const { files: inputs, problems } = await readFiles(roots, options.maxFileBytes, reader);
   const extra = await walkYaml(options.constraintPaths);
-  for (const p of [...walked.problems, ...extra.problems]) report.errors.push({ file: rel(p.path), line: 1, message: p.message });
+  for (const p of [...problems, ...extra.problems]) report.errors.push({ file: rel(p.path), line: 1, message: p.message });
 
   // Pass 1: the policy side. Only files whose text can hold a policy object are parsed now.
-  const inputs: Array<{ path: string; read: ReturnType<typeof readInput> }> = walked.files.map((f) => ({ path: f.path, read: readInput(f.path, options, isHelmTemplate) }));
   const kept = new Map<string, FileAnalysis>();
   const policyParts: PolicyObjects[] = [];
   // Policy objects are read whole; the other documents of these files are skimmed as pass 2 would
   // with the standard expansions (big CRD bundles hold a Namespace and need not be kept whole).
   const pass1Skim = options.skim === false ? undefined : skimFor(defaultExpansions);
-  const policyPass = (file: string, read: ReturnType<typeof readInput>) => {
+  const policyPass = (file: string, read: FileRead) => {
     if (!('text' in read) || !mayHoldPolicyObjects(read.text)) return;
     const a = analyzeText(file, read.text, options.limits, undefined, pass1Skim, only);
     kept.set(file, a);
     policyParts.push(a.policy);
   };
   for (const { path: file, read } of inputs) policyPass(file, read);
-  const seen = new Set(walked.files.map((f) => f.path));
+  const seen = new Set(inputs.map((f) => f.path));
   for (const f of extra.files) {
     if (seen.has(f.path)) continue;
-    const read = readInput(f.path, options, isHelmTemplate);
+    const read = readInput(f.path);
     if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: read.error });
     else policyPass(f.path, read);
   }
@@ -161,7 +154,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
       const inv = await walkYaml(options.inventoryPaths);
       for (const p of inv.problems) report.errors.push({ file: rel(p.path), line: 1, message: `inventory: ${p.message}` });
       for (const f of inv.files) {
-        const read = readInput(f.path, options, isHelmTemplate);
+        const read = readInput(f.path);
         if ('text' in read) collect(f.path, read.text, false);
         else if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: `inventory: ${read.error}` });
       }
