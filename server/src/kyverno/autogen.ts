@@ -1,10 +1,11 @@
 // Kyverno's automatic rules for pod controllers (kyverno pkg/cel/autogen and
-// pkg/cel/policies/vpol/autogen): a ValidatingPolicy whose matchConstraints are exactly one rule for
-// core v1 `pods` (no resourceNames, selectors or exclusions) also applies to the pod controllers, with
-// its expressions rewritten to the pod template: `object.spec` -> `object.spec.template.spec` and
+// pkg/cel/policies/vpol/autogen, as of kyverno main 2026-08): a ValidatingPolicy whose
+// matchConstraints are exactly one rule for core v1 `pods` (no resourceNames, objectSelector or
+// exclusions; a namespaceSelector is carried over) also applies to the pod controllers, with its
+// expressions rewritten to the pod template: `object.spec` -> `object.spec.template.spec` and
 // `object.metadata` -> `object.spec.template.metadata` (for CronJobs `spec.jobTemplate.spec.template`),
-// the same for `oldObject`, except `.metadata.name` and `.metadata.namespace`, which stay the
-// controller's own. The rewrite is textual over every string of the spec, as Kyverno's is over the
+// the same for `oldObject`, except `object.metadata.namespace`, which stays the controller's own
+// (kyverno#16039; before it, that was rewritten too - the conformance data cannot tell the two apart). The rewrite is textual over every string of the spec, as Kyverno's is over the
 // spec's JSON. The controllers are Kyverno's: daemonsets, deployments, replicasets, statefulsets,
 // jobs and cronjobs (ReplicationControllers are not among them); `autogen.podControllers.controllers`
 // replaces the list, named by resource (an unknown name, e.g. a Kind, selects nothing).
@@ -57,7 +58,7 @@ function isEmptySelector(s: unknown): boolean {
 /** autogen.CanAutoGen */
 export function canAutogen(m: MatchResources | undefined): boolean {
   if (!m) return false;
-  if (!isEmptySelector(m.namespaceSelector) || !isEmptySelector(m.objectSelector)) return false;
+  if (!isEmptySelector(m.objectSelector)) return false;
   if (m.excludeResourceRules.length !== 0 || m.resourceRules.length !== 1) return false;
   const r = m.resourceRules[0];
   return (
@@ -96,7 +97,7 @@ function replaceUnprotected(data: string, from: string, to: string): string {
 }
 
 function isProtected(rest: string): boolean {
-  for (const suffix of ['.namespace', '.name']) {
+  for (const suffix of ['.namespace']) {
     if (rest.startsWith(suffix) && !isIdentifierChar(rest[suffix.length])) return true;
   }
   return false;
@@ -123,6 +124,8 @@ export function autogenVariants(policy: KyvernoPolicy): AutogenVariant[] {
     bySet.set(c.replacements, list);
   }
   const operations = policy.matchConstraints!.resourceRules[0].operations;
+  // CreateMatchConstraints gives no constraints (so no match) without operations
+  if (operations.length === 0) return [];
   const out: AutogenVariant[] = [];
   for (const set of [...bySet.keys()].sort()) {
     const targets = bySet.get(set)!;
@@ -137,7 +140,7 @@ export function autogenVariants(policy: KyvernoPolicy): AutogenVariant[] {
     });
     const variant: KyvernoPolicy = {
       ...policy,
-      matchConstraints: { resourceRules: rules, excludeResourceRules: [], matchPolicy: 'Equivalent' },
+      matchConstraints: { resourceRules: rules, excludeResourceRules: [], matchPolicy: 'Equivalent', namespaceSelector: policy.matchConstraints!.namespaceSelector },
       matchConditions: rewriteAll(policy.matchConditions, set),
       variables: rewriteAll(policy.variables, set),
       validations: rewriteAll(policy.validations, set),

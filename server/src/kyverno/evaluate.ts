@@ -160,13 +160,24 @@ function evaluatePolicy(policy: KyvernoPolicy, compiled: Compiled, values: Recor
     if (me) {
       const m = me.evaluate(activation, bounds);
       if (!m.ok) message = `failed to evaluate message expression: ${m.error}`;
-      else if (typeof m.value !== 'string') message = 'failed to convert message expression to string';
+      else if (typeof m.value !== 'string') message = `failed to convert message expression to string: type conversion error from '${celTypeName(m.value)}' to 'string'`;
       else message = m.value;
     }
     if (message === '') message = `CEL expression validation failed at index ${i}`;
     return { result: 'fail', message, validationIndex: i, expression: v.expression, path };
   }
   return { result: 'pass' };
+}
+
+/** cel-go's type names, as its conversion errors print them. */
+function celTypeName(v: unknown): string {
+  if (v === null) return 'null_type';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'number') return 'double';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return 'list';
+  if (v instanceof Uint8Array) return 'bytes';
+  return typeof v === 'object' ? 'map' : typeof v;
 }
 
 function namespaceObject(set: KyvernoSet, a: AdmissionAttributes, synthesize: boolean): unknown {

@@ -9,3 +9,5 @@ export { admissionCel as vapCel } from './cel';
 export type { AdmissionPolicy, PolicyBinding, SourcedObject, ObjectWhere, FieldPath } from './policies';
 export type { Operation, UserInfo, RequestOptions } from './request';
 export { guessResource, ResourceCatalog } from './resources';
+export { podOnlyBindings, podFromTemplate, type PodOnlyBinding } from './workloads';
+export { forbidden, deniedRequest, validationWarning } from './messages';
