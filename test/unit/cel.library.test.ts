@@ -186,6 +186,13 @@ describe('CEL: Kubernetes libraries', () => {
     assert.equal(t('optional.of(3).value() == 3'), true);
     assert.equal(t('!optional.none().hasValue()'), true);
     assert.equal(t("object.?spec.?labels.?a.hasValue()"), true);
+    for (const e of [
+      '!optional.ofNonZeroValue(null).hasValue()', 'optional.ofNonZeroValue(42).or(optional.of(20)).value() == 42', "!optional.ofNonZeroValue('').hasValue()",
+      '!optional.none().optMap(y, y + 1).hasValue()', 'optional.of(42).optMap(y, y + 1).value() == 43',
+      "{'key': {'subkey': 'subvalue'}}.?key.optFlatMap(k, k.?subkey).value() == 'subvalue'", "!{'key': {}}.?key.optFlatMap(k, k.?subkey).hasValue()",
+      'optional.none() == optional.none()', 'optional.of(1) == optional.of(1)', 'optional.of(1) != optional.none()', 'optional.of(1) != optional.of(2)',
+      'object.?spec.?replicas.optMap(r, r + 1).orValue(0) == 3',
+    ]) assert.equal(t(e), true, e);
   });
 
   test('numbers: YAML/JSON integers are ints, cross-type comparisons between int, uint and double', () => {

@@ -10,6 +10,7 @@ import { registerIp } from './ip';
 import { registerComprehensions } from './comprehensions';
 import { registerFormat } from './format';
 import { registerTime } from './time';
+import { registerOptionals } from './optionals';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -24,6 +25,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerComprehensions(env);
   registerFormat(env);
   registerTime(env);
+  registerOptionals(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */

@@ -1,0 +1,95 @@
+// The parts of cel-go's optional library the underlying library lacks: optional.ofNonZeroValue,
+// optMap and optFlatMap (macros: the variable is bound to the value inside), and equality between
+// optionals (none == none; of(a) == of(b) when a == b).
+import { celjs, celRuntimeError, type Environment, type Optional } from '../celjs';
+import { celEquals } from './compare';
+
+interface TypeLike {
+  kind: string;
+  valueType?: TypeLike;
+}
+interface Scope {
+  forkWithVariable(name: string, type: TypeLike): Scope;
+  reuse(parent: unknown): Scope;
+  setIterValue(v: unknown, ev: unknown): Scope;
+}
+interface Checker {
+  check(node: unknown, ctx: Scope): TypeLike;
+  getType(name: string): TypeLike;
+  registry: { getOptionalType?(t: TypeLike): TypeLike };
+  createError(code: string, message: string, node: unknown): Error;
+}
+interface Evaluator {
+  run(node: unknown, ctx: unknown): unknown;
+}
+
+function isZero(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === 0n || v === '') return true;
+  if (Array.isArray(v) || v instanceof Uint8Array) return v.length === 0;
+  if (v instanceof Map) return v.size === 0;
+  if (v instanceof Date) return v.getTime() === 0;
+  if (typeof v === 'object') {
+    const name = v.constructor?.name;
+    if (name === 'UnsignedInt') return (v as { valueOf(): bigint }).valueOf() === 0n;
+    if (name === 'Duration') return (v as { seconds: bigint; nanos: number }).seconds === 0n && (v as { nanos: number }).nanos === 0;
+    const proto = Object.getPrototypeOf(v);
+    if (proto === null || proto === Object.prototype) return Object.keys(v).length === 0;
+  }
+  return false;
+}
+
+interface OptMacro {
+  receiver: unknown;
+  body: unknown;
+  scope: Scope | undefined;
+  async: false;
+  typeCheck(checker: Checker, m: OptMacro, ctx: Scope): TypeLike;
+  evaluate(ev: Evaluator, m: OptMacro, ctx: unknown): unknown;
+}
+
+function optionalMacro(flat: boolean) {
+  const name = flat ? 'optFlatMap' : 'optMap';
+  return ({ args, receiver }: { args: unknown[]; receiver: unknown }) => {
+    const id = args[0] as { op?: string; args?: unknown };
+    if (id.op !== 'id' || typeof id.args !== 'string') throw celRuntimeError(`${name}() variable name must be a simple identifier`);
+    const variable = id.args;
+    const macro: OptMacro = {
+      receiver,
+      body: args[1],
+      scope: undefined,
+      async: false,
+      typeCheck(checker, m, ctx) {
+        const t = checker.check(m.receiver, ctx);
+        if (t.kind !== 'optional' && t.kind !== 'dyn') throw checker.createError('optional_expected', `${name}() receiver must be optional, got '${t.kind}'`, m.receiver);
+        m.scope = ctx.forkWithVariable(variable, t.valueType ?? checker.getType('dyn'));
+        const body = checker.check(m.body, m.scope);
+        if (flat) return body;
+        return checker.getType('optional');
+      },
+      evaluate(ev, m, ctx) {
+        const o = ev.run(m.receiver, ctx);
+        if (!(o instanceof celjs.Optional)) throw celRuntimeError(`${name}() receiver must be optional`);
+        if (!(o as Optional).hasValue()) return o;
+        const out = ev.run(m.body, m.scope!.reuse(ctx).setIterValue((o as Optional).value(), ev));
+        if (!flat) return celjs.Optional.of(out);
+        if (!(out instanceof celjs.Optional)) throw celRuntimeError('optFlatMap() expression must give an optional');
+        return out;
+      },
+    };
+    return macro;
+  };
+}
+
+export function registerOptionals(env: Environment): void {
+  env.registerFunction({
+    name: 'ofNonZeroValue',
+    receiverType: 'OptionalNamespace',
+    returnType: 'optional<A>',
+    params: [{ name: 'value', type: 'A' }],
+    handler: ((_ns: unknown, v: unknown) => (isZero(v) ? celjs.Optional.none() : celjs.Optional.of(v))) as (...a: unknown[]) => unknown,
+  });
+  env.registerFunction('optional.optMap(ast, ast): optional<dyn>', optionalMacro(false) as unknown as (...a: unknown[]) => unknown);
+  env.registerFunction('optional.optFlatMap(ast, ast): optional<dyn>', optionalMacro(true) as unknown as (...a: unknown[]) => unknown);
+  const eq = (a: Optional, b: Optional): boolean => (a.hasValue() ? b.hasValue() && celEquals(a.value(), b.value()) : !b.hasValue());
+  env.registerOperator('optional<A> == optional<A>', eq as (...a: unknown[]) => unknown);
+}
