@@ -103,7 +103,11 @@ function byCodePoint(a: string, b: string): number {
 
 export function renderScalar(s: KScalar): string {
   const v = s.value;
-  if (typeof v === 'string') return s.text !== undefined && s.text === v ? s.text : renderString(v);
+  if (typeof v === 'string') {
+    // Go's YAML reads a plain date as a timestamp, and kustomize prints it as one.
+    if (s.text !== undefined && /^\d{4}-\d{1,2}-\d{1,2}$/.test(s.text)) return renderString(goDate(s.text));
+    return s.text !== undefined && s.text === v ? s.text : renderString(v);
+  }
   if (s.text !== undefined) return typeof v === 'number' || typeof v === 'bigint' ? goNumber(s.text) : s.text;
   if (v === null) return 'null';
   return String(v);
@@ -118,6 +122,11 @@ function goNumber(text: string): string {
   if (!m) return text;
   const n = m[2] !== undefined ? BigInt('0o' + m[2]) : BigInt('0x' + m[3]!);
   return (m[1] === '-' ? '-' : '') + n.toString();
+}
+
+function goDate(d: string): string {
+  const [y, m, day] = d.split('-');
+  return `${y}-${m!.padStart(2, '0')}-${day!.padStart(2, '0')}T00:00:00Z`;
 }
 
 const notPlainWords = /^(?:~|null|true|false|yes|no|on|off|y|n|=|<<)$/i;

@@ -2,7 +2,7 @@
 // unknown field fails kustomize's strict load), and the fields this build does not carry out.
 import { parseYaml } from '../yaml/documents';
 import { join } from './paths';
-import { fromYNode, isMap, str, type KMap } from './tree';
+import { fromYNode, get, isGoString, isMap, isScalar, isSeq, scalarString, str, type KMap, type KNode } from './tree';
 
 export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
@@ -26,6 +26,39 @@ export const unsupportedFields: ReadonlyMap<string, string> = new Map([
   ['openapi', 'custom OpenAPI schemas are not loaded'],
   ['imageTags', 'the legacy imageTags field is not applied'],
 ]);
+
+/**
+ * kustomize reads labels and annotations into Go string maps: a number or a boolean there (an
+ * unquoted `yes`, `1.0`) fails the whole kustomization.
+ */
+function stringMapsError(root: KMap): { offset: number; message: string } | undefined {
+  const maps: Array<[string, KNode | undefined]> = [
+    ['commonLabels', root.entries.get('commonLabels')],
+    ['commonAnnotations', root.entries.get('commonAnnotations')],
+    ['generatorOptions.labels', get(root, 'generatorOptions', 'labels')],
+    ['generatorOptions.annotations', get(root, 'generatorOptions', 'annotations')],
+  ];
+  for (const l of seq(root.entries.get('labels'))) maps.push(['labels.pairs', get(l, 'pairs')]);
+  for (const field of ['configMapGenerator', 'secretGenerator']) {
+    for (const g of seq(root.entries.get(field))) {
+      maps.push([`${field}.options.labels`, get(g, 'options', 'labels')]);
+      maps.push([`${field}.options.annotations`, get(g, 'options', 'annotations')]);
+    }
+  }
+  for (const [field, m] of maps) {
+    if (!isMap(m)) continue;
+    for (const [k, v] of m.entries) {
+      if (isScalar(v) && (v.value === null || isGoString(v))) continue;
+      const shown = isScalar(v) ? scalarString(v) : v.kind;
+      return { offset: (isScalar(v) && v.prov?.loc.start) || 0, message: `invalid Kustomization: ${field}.${k}: ${shown} must be a string (quote it)` };
+    }
+  }
+  return undefined;
+}
+
+function seq(n: KNode | undefined): KNode[] {
+  return isSeq(n) ? n.items : [];
+}
 
 export interface LoadedKustomization {
   readonly dir: string;
@@ -60,6 +93,8 @@ export function parseKustomization(dir: string, file: string, text: string): { k
       problems.push({ offset: span?.start ?? 0, message: `invalid Kustomization: unknown field ${JSON.stringify(k)}` });
     }
   }
+  const typeError = stringMapsError(root);
+  if (typeError) return { problems: [...problems, typeError] };
   const kind = str(root, 'kind') ?? 'Kustomization';
   return { k: { dir, file, text, root, isComponent: kind === 'Component' }, problems };
 }

@@ -4,7 +4,7 @@
 // kustomization line that set them.
 import type { SourceLocation } from '../sources/origin';
 import { parseEmbedded } from './embedded';
-import { walkFieldSpec, type FieldSpec, type TransformerConfig, readSpecs } from './fieldSpecs';
+import { readSpecs, specMatches, walkFieldSpec, type FieldSpec, type TransformerConfig } from './fieldSpecs';
 import { applyImages, type ImageEntry } from './images';
 import { applyJsonPatch, JsonPatchError, readOps } from './jsonPatch';
 import type { LoadedKustomization } from './kustomization';
@@ -12,7 +12,7 @@ import { applyReplacements } from './replacements';
 import { idOf, isClusterScoped, metadataOf, rename, setNamespace, storePreviousId, type Resource } from './resource';
 import { matchesAnyId, readSelector, selects } from './select';
 import { deletesObject, strategicMerge } from './strategicMerge';
-import { clone, get, isMap, isScalar, isSeq, kstr, scalarString, str, type KMap, type KNode, type KScalar, type Prov } from './tree';
+import { clone, get, isGoString, isMap, isScalar, isSeq, kstr, scalarString, str, type KMap, type KNode, type KScalar, type Prov } from './tree';
 
 export class BuildFailure extends Error {
   constructor(
@@ -81,7 +81,7 @@ export function runTransformers(k: LoadedKustomization, ra: Accumulator, env: En
   const annotations = f.get('commonAnnotations');
   if (isMap(annotations)) applyMapEntries(ra, annotations, ra.config.commonAnnotations);
   for (const p of items(f.get('patchesJson6902'))) applyPatchEntry(ra, p, k, env);
-  for (const r of items(f.get('replicas'))) applyReplicas(ra, r);
+  for (const r of items(f.get('replicas'))) applyReplicas(ra, r, k);
   env.tick();
   const images = readImages(k, env);
   applyImages(ra.resources, images, ra.config.images, (at, message) => env.report(at, message), () => env.tick());
@@ -281,13 +281,21 @@ function applyMapEntries(ra: Accumulator, pairs: KMap, specs: readonly FieldSpec
   }
 }
 
-function applyReplicas(ra: Accumulator, entry: KNode): void {
+function applyReplicas(ra: Accumulator, entry: KNode, k: LoadedKustomization): void {
   const name = str(entry, 'name');
   const count = get(entry, 'count');
   if (name === undefined || !isScalar(count)) return;
-  for (const r of ra.resources) {
-    if (![...r.prevIds.map((p) => p.name), idOf(r).name].includes(name)) continue;
-    for (const fs of ra.config.replicas) walkFieldSpec(r.obj, fs, (slot) => slot.set({ ...count }), 'scalar');
+  let found = false;
+  for (const fs of ra.config.replicas) {
+    for (const r of ra.resources) {
+      if (![...r.prevIds.map((p) => p.name), idOf(r).name].includes(name) || !specMatches(fs, r.obj)) continue;
+      found = true;
+      walkFieldSpec(r.obj, fs, (slot) => slot.set({ ...count }), 'scalar');
+    }
+  }
+  if (!found) {
+    const kinds = ra.config.replicas.map((fs) => fs.kind ?? '').join(', ');
+    throw new BuildFailure(`replicas: resource with name ${name} does not match a config with the kinds [${kinds}]`, locOf(entry, k));
   }
 }
 
@@ -303,11 +311,11 @@ function readImages(k: LoadedKustomization, env: Env): ImageEntry[] {
     const field = (key: string): { value: string; part: { from: SourceLocation; verbatim: boolean; what: string } } | undefined => {
       const n = e.entries.get(key);
       if (!isScalar(n) || n.value === null) return undefined;
-      if (typeof n.value !== 'string') {
+      if (!isGoString(n)) {
         // kustomize reads these into Go strings: a number or a boolean fails the whole kustomization.
         throw new BuildFailure(`images entry ${JSON.stringify(scalarString(nameNode))}: ${key} ${scalarString(n)} must be a string (quote it)`, n.prov?.loc ?? locOf(e, k));
       }
-      return { value: n.value, part: { from: n.prov!.loc, verbatim: n.prov!.verbatim, what: `images ${key}` } };
+      return { value: scalarString(n), part: { from: n.prov!.loc, verbatim: n.prov!.verbatim, what: `images ${key}` } };
     };
     const newName = field('newName');
     const newTag = field('newTag');

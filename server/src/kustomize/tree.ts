@@ -204,3 +204,12 @@ export function sizeOf(n: KNode, limit: number): number {
   }
   return count;
 }
+
+/**
+ * Whether kustomize reads the scalar as a Go string when it fills a kustomization's typed fields:
+ * it decodes kustomization files as YAML 1.1, where plain yes/no/on/off/y/n are booleans.
+ */
+export function isGoString(s: KScalar): boolean {
+  if (typeof s.value !== 'string') return false;
+  return s.text === undefined || !/^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/.test(s.text);
+}
