@@ -257,3 +257,35 @@ describe('Kustomize roots', () => {
     assert.match(errors(roots[0]!.build)[0]!, /^cycle: /);
   });
 });
+
+describe('Kustomize build against kubectl on trees written for this project (test/fixtures/kustomize/kubectl)', () => {
+  const root = path.join(fixtures, 'kubectl');
+  for (const name of fs.readdirSync(root).sort()) {
+    const dir = path.join(root, name);
+    const c = JSON.parse(fs.readFileSync(path.join(dir, 'case.json'), 'utf8')) as { entry: string; error?: string };
+    test(name, () => {
+      const b = buildKustomization(treeFiles(path.join(dir, 'tree')), c.entry);
+      if (c.error !== undefined) {
+        // kubectl fails: so does the build, with an error and nothing printed.
+        assert.notDeepEqual(errors(b), [], `kubectl: ${c.error}`);
+        assert.equal(b.stream.text, '');
+        return;
+      }
+      assert.deepEqual(errors(b), []);
+      assert.deepEqual(plainDocuments(b.stream.text), plainDocuments(fs.readFileSync(path.join(dir, 'expected.yaml'), 'utf8')));
+    });
+  }
+});
+
+/** Documents as plain data; integers compared by value whichever reader made them. */
+function plainDocuments(text: string): unknown[] {
+  const normal = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return Number(v);
+    if (Array.isArray(v)) return v.map(normal);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normal(x)]));
+    return v;
+  };
+  const parsed = parseYaml(text);
+  assert.deepEqual(parsed.errors, []);
+  return parsed.documents.filter((d) => d.root !== null).map((d) => normal(toJS(d.root)));
+}

@@ -223,6 +223,7 @@ class Builder implements Env {
       for (const doc of this.parseFile(path, text)) {
         for (const obj of expandList(doc)) {
           if (!isMap(obj)) throw new BuildFailure(`${path}: a resource must be a map`, at);
+          if (!str(obj, 'metadata', 'name')) throw new BuildFailure(`${path}: missing metadata.name in object (kind ${str(obj, 'kind') ?? '?'})`, at);
           const r = newResource(obj, { file: path, start: 0, end: 0 });
           r.chain.push(at);
           this.append(ra, r, at);
