@@ -103,8 +103,9 @@ export function compilePolicy(policy: AdmissionPolicy, cel: CelPort): CompiledPo
   const variableNames = policy.variables.map((v) => v.name);
   let blocked: CompiledPolicy['blocked'];
   const note = (c: Compiled, expression: string, path: FieldPath): Compiled => {
-    if (!blocked && c.error !== undefined) blocked = { reason: `CEL error at ${path.join('.')}: ${c.error}`, path };
+    // authorizer first: our CEL has no authorizer library, and a compile error would hide the real reason
     if (!blocked && usesAuthorizer(expression)) blocked = { reason: `${path.join('.')} uses authorizer (the cluster's RBAC), which the files cannot answer`, path };
+    if (!blocked && c.error !== undefined) blocked = { reason: `CEL error at ${path.join('.')}: ${c.error}`, path };
     return c;
   };
   const out: CompiledPolicy = {

@@ -48,9 +48,12 @@ function celLints(policy: AdmissionPolicy, cel: CelPort, out: VapLint[]): void {
   const names = ['object', 'oldObject', 'request', 'params', 'namespaceObject', 'authorizer', 'variables'];
   const variableNames = policy.variables.map((v) => v.name);
   const check = (expression: string, path: FieldPath, what: string): void => {
+    if (usesAuthorizer(expression)) {
+      out.push({ severity: 'info', message: `${what} uses authorizer: the cluster's RBAC is not known from files, so this policy is not evaluated here`, object: policy.source, path });
+      return;
+    }
     const r = cel.compile(expression, names, variableNames);
     if (!r.ok) out.push({ severity: 'error', message: `CEL error in ${what}: ${r.error.message}`, object: policy.source, path, offset: r.error.offset });
-    else if (usesAuthorizer(expression)) out.push({ severity: 'info', message: `${what} uses authorizer: the cluster's RBAC is not known from files, so this policy is not evaluated here`, object: policy.source, path });
   };
   policy.matchConditions.forEach((m, i) => check(m.expression, [...m.path, 'expression'], `matchConditions[${i}] (${m.name})`));
   policy.variables.forEach((v, i) => check(v.expression, [...v.path, 'expression'], `variables[${i}] (${v.name})`));

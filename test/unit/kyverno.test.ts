@@ -1,0 +1,80 @@
+// Kyverno ValidatingPolicy behaviour beyond `kyverno test`: the autogen rewrite as Kyverno's own unit
+// tests state it (pkg/cel/autogen/replacement_test.go at kyverno main), policies that reach the
+// cluster reported as not evaluated, and fail results turned into decisions per validationAction.
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { evaluateKyverno, kyvernoDecisions, readKyvernoSet, rewriteExpression } from '../../server/src/kyverno';
+import { parseYaml, toJS } from '../../server/src/yaml/documents';
+
+function set(text: string) {
+  return readKyvernoSet(parseYaml(text).documents.map((d) => ({ value: toJS(d.root) })));
+}
+
+const restrictRegistries = `
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: restrict-image-registries
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ['']
+      apiVersions: [v1]
+      operations: [CREATE, UPDATE]
+      resources: [pods]
+  validations:
+  - expression: "object.spec.containers.all(c, c.image.startsWith('registry.example.com/'))"
+    message: Images must come from registry.example.com.
+`;
+
+describe('Kyverno autogen rewrite (kyverno replacement_test.go)', () => {
+  const cases: [string, 'defaults' | 'cronjobs', string][] = [
+    ['object.spec', 'defaults', 'object.spec.template.spec'],
+    ['oldObject.spec', 'cronjobs', 'oldObject.spec.jobTemplate.spec.template.spec'],
+    ["object.metadata.labels['app']", 'defaults', "object.spec.template.metadata.labels['app']"],
+    ['object.metadata.namespace', 'cronjobs', 'object.metadata.namespace'],
+    [
+      "object.metadata.namespace == 'foo' && object.metadata.labels['team'] == 'platform'",
+      'defaults',
+      "object.metadata.namespace == 'foo' && object.spec.template.metadata.labels['team'] == 'platform'",
+    ],
+    ['object.metadata.namespaceFoo', 'defaults', 'object.spec.template.metadata.namespaceFoo'],
+    [
+      "oldObject.spec.containers.size() > 0 && oldObject.metadata.name != 'skip'",
+      'cronjobs',
+      "oldObject.spec.jobTemplate.spec.template.spec.containers.size() > 0 && oldObject.spec.jobTemplate.spec.template.metadata.name != 'skip'",
+    ],
+  ];
+  for (const [expr, config, want] of cases) test(`${config}: ${expr}`, () => assert.equal(rewriteExpression(expr, config), want));
+});
+
+describe('Kyverno evaluation', () => {
+  test('a Deployment is judged through the autogen rule, and a fail becomes a Deny decision', () => {
+    const s = set(restrictRegistries);
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx' }] } } } };
+    const results = evaluateKyverno(s, deployment);
+    assert.deepEqual(results.map((r) => [r.result, r.autogen]), [['fail', ['DaemonSet', 'Deployment', 'Job', 'ReplicaSet', 'StatefulSet']]]);
+    assert.deepEqual(kyvernoDecisions(results).map((d) => [d.policy, d.action, d.message, d.validationIndex]), [['restrict-image-registries', 'Deny', 'Images must come from registry.example.com.', 0]]);
+    // ReplicationControllers are not among Kyverno's pod controllers
+    const rc = { ...deployment, apiVersion: 'v1', kind: 'ReplicationController' };
+    assert.deepEqual(evaluateKyverno(s, rc).map((r) => [r.result, r.skipReason]), [['skip', 'match']]);
+  });
+
+  test('resource.Get (the cluster) is not evaluated, never a pass', () => {
+    const s = set(restrictRegistries.replace(
+      "object.spec.containers.all(c, c.image.startsWith('registry.example.com/'))",
+      "object.spec.containers.all(c, c.image.startsWith(resource.Get('v1', 'configmaps', 'kyverno', 'registries').data.prefix))",
+    ));
+    const results = evaluateKyverno(s, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'registry.example.com/a:1' }] } });
+    assert.equal(results[0]!.result, 'notEvaluated');
+    assert.match(results[0]!.message ?? '', /resource\.Get \(reads the cluster\)/);
+    assert.equal(kyvernoDecisions(results)[0]!.notEvaluated, results[0]!.message);
+  });
+
+  test('without a message, Kyverno names the failing validation by index', () => {
+    const s = set(restrictRegistries.replace('    message: Images must come from registry.example.com.\n', ''));
+    const results = evaluateKyverno(s, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx' }] } });
+    assert.equal(results[0]!.message, 'CEL expression validation failed at index 0');
+  });
+});
