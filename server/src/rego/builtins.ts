@@ -2,7 +2,7 @@
 // call undefined (OPA's default, non-strict mode); a function Trusted Images does not evaluate is a
 // compile-time error, so the template is reported as not evaluated instead of guessed.
 import { goQuote } from '../go/fmt';
-import { compare, equal, isArray, isObject, isSet, numberString, opaString, RObject, RSet, typeName, Value } from './value';
+import { compare, equal, isArray, isObject, isSet, numberString, opaString, RObject, RSet, typeName, Value, visit } from './value';
 import { compileRe2, Re2, Re2SyntaxError } from '../re2';
 import { globToRe2 } from './glob';
 import { BuiltinError, LimitError, UnsupportedError } from './errors';
@@ -137,9 +137,10 @@ def('union', 1, ([a], ctx) => {
   for (const s of sets) for (const x of s.sorted()) out.add(x);
   return out;
 });
-def('intersection', 1, ([a]) => {
+def('intersection', 1, ([a], ctx) => {
   const sets = set(a!, 'intersection', 1).sorted().map((s) => set(s, 'intersection', 1));
   if (sets.length === 0) return new RSet();
+  ctx.charge(sets[0]!.size * sets.length);
   return RSet.of(sets[0]!.sorted().filter((x) => sets.every((s) => s.has(x))));
 });
 
@@ -273,14 +274,17 @@ def('trim_space', 1, ([a]) => {
   while (j > i && goSpace.test(s[j - 1]!)) j--;
   return s.slice(i, j);
 });
-def('strings.any_prefix_match', 2, ([a, b]) => {
+// Every string against every prefix: the product is charged (two ranges of a million are 10^12).
+def('strings.any_prefix_match', 2, ([a, b], ctx) => {
   const ss = typeof a === 'string' ? [a] : strings(a!, 'strings.any_prefix_match', 1);
   const ps = typeof b === 'string' ? [b] : strings(b!, 'strings.any_prefix_match', 2);
+  ctx.charge(ss.length * ps.length);
   return ss.some((s) => ps.some((p) => s.startsWith(p)));
 });
-def('strings.any_suffix_match', 2, ([a, b]) => {
+def('strings.any_suffix_match', 2, ([a, b], ctx) => {
   const ss = typeof a === 'string' ? [a] : strings(a!, 'strings.any_suffix_match', 1);
   const ps = typeof b === 'string' ? [b] : strings(b!, 'strings.any_suffix_match', 2);
+  ctx.charge(ss.length * ps.length);
   return ss.some((s) => ps.some((p) => s.endsWith(p)));
 });
 def('strings.count', 2, ([a, b]) => {
@@ -364,6 +368,7 @@ def('object.filter', 2, ([o, ks]) => {
   return RObject.fromEntries(o.sortedEntries().filter(([k]) => keep.has(k)));
 });
 function mergeObjects(a: RObject, b: RObject): RObject {
+  visit(a.size + b.size);
   const out = RObject.fromEntries(a.sortedEntries());
   for (const [k, v] of b.sortedEntries()) {
     const prev = out.get(k);

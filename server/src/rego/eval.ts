@@ -4,7 +4,7 @@
 import { CExpr, CompiledPolicy, CRule, CTerm, CWith, RuleSet } from './compile';
 import { BuiltinError, EvalError } from './errors';
 import { BuiltinContext, BuiltinLimits, defaultBuiltinLimits } from './limits';
-import { equal, isArray, isObject, isSet, keyOf, RObject, RSet, Value } from './value';
+import { clockEvery, equal, isArray, isObject, isSet, keyOf, RObject, RSet, Value, valueWork } from './value';
 
 type Frame = Map<string, Value>;
 type K = () => boolean;
@@ -73,13 +73,28 @@ export class Evaluator implements BuiltinContext {
     if (cost === 0) return;
     this.steps += cost;
     if (this.steps > this.budget.maxSteps) throw new EvalError(`evaluation stopped after ${this.budget.maxSteps} steps (the budget per object)`);
+    this.clock();
+  }
+
+  private clock(): void {
     if (Date.now() > this.deadline) throw new EvalError(`evaluation stopped after ${this.budget.maxMillis} ms (the budget per object)`);
   }
 
   /** The elements of the entry rule's set, in OPA's order. */
   violations(): Value[] {
-    const v = this.ruleValue(this.policy.violation);
-    return isSet(v) ? v.sorted() : [];
+    valueWork.units = 0;
+    valueWork.nextClock = clockEvery;
+    valueWork.limit = this.builtinLimits.maxValueWork;
+    valueWork.clock = () => this.clock();
+    try {
+      const v = this.ruleValue(this.policy.violation);
+      return isSet(v) ? v.sorted() : [];
+    } finally {
+      valueWork.units = 0;
+      valueWork.nextClock = Infinity;
+      valueWork.limit = Infinity;
+      valueWork.clock = () => undefined;
+    }
   }
 
   get stepsTaken(): number {
@@ -88,6 +103,13 @@ export class Evaluator implements BuiltinContext {
 
   private tick(): void {
     this.steps++;
+    // Work on values since the last step (comparisons, encodings) costs steps as a builtin's does.
+    if (valueWork.units >= unitsPerStep) {
+      const units = valueWork.units;
+      valueWork.units = 0;
+      valueWork.nextClock = clockEvery;
+      this.charge(units);
+    }
     if (this.steps > this.budget.maxSteps) throw new EvalError(`evaluation stopped after ${this.budget.maxSteps} steps (the budget per object)`);
     if ((this.steps & 1023) === 0 && Date.now() > this.deadline) throw new EvalError(`evaluation stopped after ${this.budget.maxMillis} ms (the budget per object)`);
   }

@@ -9,9 +9,14 @@ export interface BuiltinLimits {
   readonly maxElements: number;
   /** Characters of one string a builtin builds (concat, sprintf widths, replace...). */
   readonly maxStringLength: number;
+  /**
+   * Elements visited in one step comparing, encoding, printing or merging values (see value.ts's
+   * valueWork): shared parts make a value built in a few steps as large as their product.
+   */
+  readonly maxValueWork: number;
 }
 
-export const defaultBuiltinLimits: BuiltinLimits = { maxElements: 1_000_000, maxStringLength: 4_000_000 };
+export const defaultBuiltinLimits: BuiltinLimits = { maxElements: 1_000_000, maxStringLength: 4_000_000, maxValueWork: 4_000_000 };
 
 /** What a builtin may ask of the evaluation that calls it. */
 export interface BuiltinContext {

@@ -1,6 +1,27 @@
 // Rego values: JSON scalars as JavaScript scalars, arrays as arrays, and objects and sets keyed by value
 // (composite keys allowed), iterated in OPA's sorted order.
 import { goQuote } from '../go/fmt';
+import { LimitError } from './errors';
+
+/**
+ * Work on composite values (elements compared, encoded, printed, merged) since the evaluator last
+ * took it into its step count. Values share their parts: an array of a thousand references to an array
+ * of a thousand is built in a thousand steps, and comparing or printing it visits a million elements.
+ * While it runs, the evaluator sets `limit` (per step) and `clock` (its wall budget, looked at every
+ * `clockEvery` units), and takes `units` into its step count at every step.
+ */
+export const valueWork = { units: 0, limit: Infinity, nextClock: Infinity, clock: (): void => undefined };
+export const clockEvery = 1 << 16;
+
+/** Counts n element visits: past the limit, or past the wall budget, the evaluation stops with the bound named. */
+export function visit(n: number): void {
+  if ((valueWork.units += n) <= valueWork.nextClock) return;
+  if (valueWork.units > valueWork.limit) {
+    throw new LimitError(`values too large to compare, print or merge: over ${valueWork.limit} elements visited in one step (maxValueWork)`);
+  }
+  valueWork.nextClock = valueWork.units + clockEvery;
+  valueWork.clock();
+}
 
 export type Value = null | boolean | number | string | readonly Value[] | RObject | RSet;
 
@@ -30,6 +51,7 @@ function encode(v: Value): string {
     case 'number':
       return String(v === 0 ? 0 : v);
     case 'string':
+      visit(v.length >>> 4);
       return JSON.stringify(v);
   }
   return '';
@@ -37,9 +59,26 @@ function encode(v: Value): string {
 
 /** Values are never changed once built, so their encodings are kept. */
 function encodeComposite(v: readonly Value[] | RObject | RSet): string {
-  if (Array.isArray(v)) return '[' + (v as Value[]).map(encode).join(',') + ']';
-  if (v instanceof RObject) return '{' + v.sortedEntries().map(([k, x]) => encode(k) + ':' + encode(x)).join(',') + '}';
-  return '<' + (v as RSet).sorted().map(encode).join(',') + '>';
+  let parts: string[];
+  let open: string;
+  if (Array.isArray(v)) {
+    open = '[';
+    visit(v.length);
+    parts = (v as Value[]).map(encode);
+  } else if (v instanceof RObject) {
+    open = '{';
+    visit(v.size);
+    parts = v.sortedEntries().map(([k, x]) => encode(k) + ':' + encode(x));
+  } else {
+    open = '<';
+    visit((v as RSet).size);
+    parts = (v as RSet).sorted().map(encode);
+  }
+  // The encoding's length is visited too: shared parts make it far longer than the value is large.
+  let length = 0;
+  for (const p of parts) length += p.length;
+  visit(length >>> 4);
+  return open + parts.join(',') + (open === '[' ? ']' : open === '{' ? '}' : '>');
 }
 
 abstract class Keyed<T> {
@@ -213,6 +252,7 @@ export function compareStrings(a: string, b: string): number {
 
 /** OPA's ordering: null < booleans < numbers < strings < arrays < objects < sets. */
 export function compare(a: Value, b: Value): number {
+  if (a === b) return 0;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -231,8 +271,9 @@ export function compare(a: Value, b: Value): number {
       const n = Math.min(x.length, y.length);
       for (let i = 0; i < n; i++) {
         const c = compare(x[i]!, y[i]!);
-        if (c !== 0) return c;
+        if (c !== 0) return visit(i + 1), c;
       }
+      visit(n);
       return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
     }
     case 5: {
@@ -241,10 +282,11 @@ export function compare(a: Value, b: Value): number {
       const n = Math.min(x.length, y.length);
       for (let i = 0; i < n; i++) {
         const c = compare(x[i]![0], y[i]![0]);
-        if (c !== 0) return c;
+        if (c !== 0) return visit(i + 1), c;
         const d = compare(x[i]![1], y[i]![1]);
-        if (d !== 0) return d;
+        if (d !== 0) return visit(i + 1), d;
       }
+      visit(n);
       return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
     }
     default: {
@@ -253,8 +295,9 @@ export function compare(a: Value, b: Value): number {
       const n = Math.min(x.length, y.length);
       for (let i = 0; i < n; i++) {
         const c = compare(x[i]!, y[i]!);
-        if (c !== 0) return c;
+        if (c !== 0) return visit(i + 1), c;
       }
+      visit(n);
       return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
     }
   }
@@ -296,10 +339,18 @@ export function opaString(v: Value): string {
     case 'number':
       return numberString(v);
     case 'string':
+      visit(v.length >>> 4);
       return goQuote(v);
   }
-  if (Array.isArray(v)) return '[' + (v as Value[]).map(opaString).join(', ') + ']';
-  if (v instanceof RObject) return '{' + v.sortedEntries().map(([k, x]) => `${opaString(k)}: ${opaString(x)}`).join(', ') + '}';
+  if (Array.isArray(v)) {
+    visit(v.length);
+    return '[' + (v as Value[]).map(opaString).join(', ') + ']';
+  }
+  if (v instanceof RObject) {
+    visit(v.size);
+    return '{' + v.sortedEntries().map(([k, x]) => `${opaString(k)}: ${opaString(x)}`).join(', ') + '}';
+  }
   const s = (v as RSet).sorted();
+  visit(s.length);
   return s.length === 0 ? 'set()' : '{' + s.map(opaString).join(', ') + '}';
 }
