@@ -195,6 +195,22 @@ describe('CEL: Kubernetes libraries', () => {
     ]) assert.equal(t(e), true, e);
   });
 
+  test('has(e.f) on any operand, not only a chain of selections on a variable', () => {
+    const object = celValue({ spec: { containers: [{ image: 'x' }], x: { y: 1 } } });
+    const t = (e: string): unknown => {
+      const r = run(e, { object });
+      return r.ok ? r.value : r.error;
+    };
+    assert.equal(t('has(object.spec.containers[0].image)'), true);
+    assert.equal(t('has(object.spec.containers[0].nope)'), false);
+    assert.equal(t("has(object.spec['x'].y)"), true);
+    assert.equal(t('has(object.spec.containers.filter(c, true)[0].image)'), true);
+    assert.equal(t("has({'a': 1}.a)"), true);
+    assert.equal(t('has({}.a)'), false);
+    assert.equal(t('has(object.spec.containers[1].image)'), "index '1' out of range in list size '1'");
+    assert.match(String(t('has(object.spec.containers[0].image.x)')), /invalid type for field selection/);
+  });
+
   test('numbers: YAML/JSON integers are ints, cross-type comparisons between int, uint and double', () => {
     const object = celValue({ spec: { replicas: 3, ratio: 1.5, big: 2 ** 53 } });
     for (const e of ['object.spec.replicas == 3', 'type(object.spec.replicas) == int', 'object.spec.replicas == 3.0', 'object.spec.replicas < 3.5', 'object.spec.ratio > 1', 'dyn(1u) == 1', 'dyn(2u) < 3', 'type(object.spec.ratio) == double']) {

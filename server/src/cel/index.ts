@@ -147,7 +147,10 @@ export function compileCel(env: CelEnv, expression: string): { ok: true; program
 
 /** The library's runtime messages in cel-go's words where they differ only in wording. */
 function celGoWording(message: string): string {
-  return message.replace(/^No such key: /, 'no such key: ').replace(/^Unknown variable: /, 'no such attribute: ');
+  return message
+    .replace(/^No such key: index out of bounds, index (-?\d+) >= size (\d+)$/, "index '$1' out of range in list size '$2'")
+    .replace(/^No such key: /, 'no such key: ')
+    .replace(/^Unknown variable: /, 'no such attribute: ');
 }
 
 class Program implements CelProgram {

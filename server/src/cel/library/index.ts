@@ -2,6 +2,7 @@
 // base environment has them (k8s.io/apiserver/pkg/cel/environment/base.go): cel-go's strings
 // extension, sets, and Kubernetes' lists, regex, url, quantity, ip/cidr, format and semver libraries.
 import type { Environment } from '../celjs';
+import { widenHas } from './has';
 import { registerLists } from './lists';
 import { registerQuantity } from './quantity';
 import { registerSemver } from './semver';
@@ -32,8 +33,9 @@ export function registerKubernetesLibraries(env: Environment): void {
 const overridden = new Set(['matches', ...stringOverrides]);
 
 /**
- * Points calls of overridden names at our versions. Runs on the parsed tree before type checking;
- * a name with `~` cannot be written in CEL, so the replacements are reachable only this way.
+ * Points calls of overridden names at our versions, and widens has() (see has.ts). Runs on the parsed
+ * tree before type checking; a name with `~` cannot be written in CEL, so the replacements are
+ * reachable only this way.
  */
 export function rewriteCalls(root: unknown): void {
   const seen = new Set<unknown>();
@@ -49,6 +51,7 @@ export function rewriteCalls(root: unknown): void {
     if ((node.op === 'rcall' || node.op === 'call') && Array.isArray(node.args) && typeof node.args[0] === 'string' && overridden.has(node.args[0])) {
       node.args[0] = `${node.args[0]}~k8s`;
     }
+    if (node.op === 'call' && 'meta' in node) widenHas(node as Parameters<typeof widenHas>[0]);
     visit(node.args);
   };
   visit(root);
