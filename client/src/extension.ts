@@ -15,6 +15,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   commands,
+  ConstraintInfo,
   InitializationOptions,
   Status,
   StatusNotification,
@@ -128,6 +129,8 @@ async function showViolations(kind?: string, name?: string): Promise<void> {
   await vscode.window.showTextDocument(vscode.Uri.parse(picked.v.uri), { selection: new vscode.Range(pos, pos) });
 }
 
+const engineText: Record<ConstraintInfo['engine'], string> = { builtin: 'image check', rego: 'Rego', cel: 'CEL' };
+
 async function showConstraints(): Promise<void> {
   if (!client?.isRunning()) {
     void vscode.window.showWarningMessage('The Trusted Images server is not running.');
@@ -135,17 +138,17 @@ async function showConstraints(): Promise<void> {
   }
   const status = await client.sendRequest<Status>(StatusRequest, {});
   if (status.constraints.length === 0) {
-    void vscode.window.showInformationMessage('No K8sAllowedRepos, K8sAllowedReposv2 or K8sDisallowedRepos constraint was found in the workspace.');
+    void vscode.window.showInformationMessage('No Gatekeeper constraint was found in the workspace.');
     return;
   }
   const picked = await vscode.window.showQuickPick(
     status.constraints.map((c) => ({
       label: `${c.kind} ${c.name}`,
-      description: c.enforcementAction,
+      description: `${c.enforcementAction}, ${engineText[c.engine]}`,
       detail: `${vscode.workspace.asRelativePath(vscode.Uri.parse(c.uri))}:${c.line + 1}`,
       constraint: c,
     })),
-    { placeHolder: 'Gatekeeper image constraints in this workspace' },
+    { placeHolder: 'Gatekeeper constraints in this workspace', matchOnDescription: true },
   );
   if (!picked) return;
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(picked.constraint.uri));

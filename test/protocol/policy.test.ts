@@ -93,13 +93,26 @@ describe('policy files in the editor', () => {
     await client.waitFor(cUri, (_d, p) => p.version === 1);
     const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: cUri }, position: { line: 3, character: 9 } })) as { contents: { value: string } };
     assert.match(hover.contents.value, /\*\*K8sPrivileged no-priv\*\* \(deny\): 1 violation in 1 file of the workspace, from the Rego of ConstraintTemplate k8sprivileged/);
+    // The status (the status item, Show Constraints) lists the Rego constraint with its engine.
+    const status = (await client.connection.sendRequest('trustedImages/status', {})) as { constraints: Array<{ kind: string; name: string; engine: string; line: number }> };
+    assert.deepEqual(
+      status.constraints.map((c) => [c.kind, c.name, c.engine, c.line]),
+      [['K8sPrivileged', 'no-priv', 'rego', 3]],
+    );
     client.open(uri, priv, 1);
     await client.waitFor(uri, (_d, p) => p.version === 1);
+    // The hover on the image names the Rego constraint that refuses its object, with the Rego's message.
+    const imageHover = async () =>
+      ((await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 13 } })) as { contents: { value: string } }).contents.value;
+    const refused = await imageHover();
+    assert.match(refused, /- REFUSED: \*\*K8sPrivileged no-priv\*\* \(deny\), refused by the Rego of ConstraintTemplate k8sprivileged\. \[constraint\.yaml:4\]/);
+    assert.match(refused, /`Privileged container is not allowed: app`/);
     client.connection.sendNotification('textDocument/didChange', {
       textDocument: { uri, version: 2 },
       contentChanges: [{ text: priv.replace('privileged: true', 'privileged: false') }],
     });
     await client.waitFor(uri, (d, p) => p.version === 2 && d.length === 0);
+    assert.match(await imageHover(), /- allowed: \*\*K8sPrivileged no-priv\*\* \(deny\), its Rego reports nothing for this object\./);
   });
 
   test('a template that reads data.inventory: an edit in one file re-checks the others', async () => {

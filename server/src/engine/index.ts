@@ -5,6 +5,7 @@ export * from './analyze';
 export * from './celCheck';
 export * from './check';
 export * from './constraints';
+export * from './describe';
 export * from './edits';
 export * from './enforcement';
 export * from './expansion';

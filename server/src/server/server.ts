@@ -150,7 +150,7 @@ export class TrustedImagesServer {
       const a = this.index.analysis(p.textDocument.uri);
       if (!a || a.skipped) return null;
       if (p.position.line < 0 || p.position.line >= a.lines.lineCount) return null;
-      return hoverAt(a, a.lines.offset(p.position.line, p.position.character), this.index, this.settingsFor(p.textDocument.uri).mirrors, this.linesOf);
+      return hoverAt(a, a.lines.offset(p.position.line, p.position.character), { index: this.index, mirrors: this.settingsFor(p.textDocument.uri).mirrors, linesOf: this.linesOf });
     });
     c.onCodeAction((p) => {
       this.refreshDocument(p.textDocument.uri);
@@ -496,13 +496,15 @@ export class TrustedImagesServer {
       violations.warning += c[1];
       violations.info += c[2];
     }
+    // Every constraint the check evaluates, whatever its engine (image check, Rego, CEL).
     return {
-      constraints: policy.constraints.map((c) => ({
+      constraints: [...policy.constraints, ...policy.regoConstraints, ...policy.celConstraints].map((c) => ({
         kind: c.kind,
         name: c.name,
         uri: c.file,
         line: this.linesOf(c.file)?.position(c.span.start).line ?? 0,
         enforcementAction: c.enforcementAction,
+        engine: c.engine,
       })),
       files: this.index.fileCount,
       violations,

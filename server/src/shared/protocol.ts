@@ -108,6 +108,8 @@ export interface ConstraintInfo {
   uri: string;
   line: number;
   enforcementAction: string;
+  /** What evaluates it: the built-in image check, its template's Rego, or its CEL. */
+  engine: 'builtin' | 'rego' | 'cel';
 }
 
 export interface Status {

@@ -29,6 +29,14 @@ function policyKey(p: PolicyObjects | undefined): string {
   return JSON.stringify(p, (k, v) => (k === 'listNode' ? v?.span : k === 'rego' ? v?.source : k === 'template' ? v?.name : typeof v === 'bigint' ? v.toString() : v));
 }
 
+/** What one constraint causes across the workspace, as the files were last checked. */
+export interface ConstraintTally {
+  readonly violations: number;
+  readonly files: number;
+}
+
+const constraintKey = (kind: string, name: string) => `${kind}\u0000${name}`;
+
 export class WorkspaceIndex {
   private readonly disk = new Map<string, FileAnalysis>();
   private readonly open = new Map<string, OpenDocument>();
@@ -88,6 +96,7 @@ export class WorkspaceIndex {
     const before = this.disk.get(uri);
     this.disk.delete(uri);
     this.violationCache.delete(uri);
+    if (!this.open.has(uri)) this.tally(uri, []);
     return this.open.has(uri) ? { policyChanged: false } : this.replace(before?.policy, undefined);
   }
 
@@ -117,6 +126,7 @@ export class WorkspaceIndex {
     const before = this.open.get(uri)?.analysis.policy;
     this.open.delete(uri);
     this.violationCache.delete(uri);
+    if (!this.disk.has(uri)) this.tally(uri, []);
     return this.replace(before, this.disk.get(uri)?.policy);
   }
 
@@ -208,8 +218,52 @@ export class WorkspaceIndex {
     const generation = policy.usesInventory ? this.generation : 0;
     if (hit && hit.analysis === analysis && hit.policy === policy && hit.generation === generation) return hit.violations;
     const violations = checkReviews(this.reviews(uri), policy, this.options, this.data());
+    this.tally(uri, violations);
     // Open documents are asked again on every hover and code action; closed files only when published.
     if (this.open.has(uri)) this.violationCache.set(uri, { analysis, policy, violations, generation });
     return violations;
+  }
+
+  /** Per file: violations per constraint, from its last check. */
+  private readonly fileTallies = new Map<string, Map<string, number>>();
+  /** Per constraint: the files it has violations in, and how many in all. */
+  private readonly constraintFiles = new Map<string, Set<string>>();
+  private readonly constraintViolations = new Map<string, number>();
+
+  /** Keeps a file's latest violations counted per constraint: workspace-wide answers read the sums. */
+  private tally(uri: string, violations: readonly Violation[]): void {
+    const before = this.fileTallies.get(uri);
+    if (!before && violations.length === 0) return;
+    for (const [key, n] of before ?? []) {
+      this.constraintViolations.set(key, (this.constraintViolations.get(key) ?? 0) - n);
+      this.constraintFiles.get(key)?.delete(uri);
+    }
+    if (violations.length === 0) {
+      this.fileTallies.delete(uri);
+      return;
+    }
+    const now = new Map<string, number>();
+    for (const v of violations) {
+      const key = constraintKey(v.constraint.kind, v.constraint.name);
+      now.set(key, (now.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of now) {
+      this.constraintViolations.set(key, (this.constraintViolations.get(key) ?? 0) + n);
+      let files = this.constraintFiles.get(key);
+      if (!files) this.constraintFiles.set(key, (files = new Set()));
+      files.add(uri);
+    }
+    this.fileTallies.set(uri, now);
+  }
+
+  /** A constraint's violations and files, as each file was last checked (published): no file is checked now. */
+  constraintTally(kind: string, name: string): ConstraintTally {
+    const key = constraintKey(kind, name);
+    return { violations: this.constraintViolations.get(key) ?? 0, files: this.constraintFiles.get(key)?.size ?? 0 };
+  }
+
+  /** The files where a constraint had violations when last checked. */
+  filesViolating(kind: string, name: string): string[] {
+    return [...(this.constraintFiles.get(constraintKey(kind, name)) ?? [])];
   }
 }

@@ -4,7 +4,7 @@ import { matchableOf, violationSpan } from '../engine';
 import { Constraint } from '../engine';
 import { matches } from '../engine';
 import { entryMatches } from '../engine';
-import { WorkspaceIndex } from './index';
+import { ConstraintTally, WorkspaceIndex } from './index';
 
 export interface EntryStats {
   readonly images: number;
@@ -34,10 +34,12 @@ export function entryStats(index: WorkspaceIndex, c: Constraint, entry: string):
   return { images, files: files.size, onlyThis: [...onlyThis].sort() };
 }
 
-/** Every violation a constraint causes, where it is. */
+/** Every violation a constraint causes, where it is: only the files it had violations in are checked again. */
 export function constraintViolations(index: WorkspaceIndex, kind: string, name: string): Array<{ uri: string; offset: number; message: string }> {
   const out: Array<{ uri: string; offset: number; message: string }> = [];
+  const files = new Set(index.filesViolating(kind, name));
   for (const uri of index.uris()) {
+    if (!files.has(uri)) continue;
     for (const v of index.violations(uri)) {
       if (v.constraint.kind !== kind || v.constraint.name !== name) continue;
       out.push({ uri, offset: violationSpan(v).start, message: v.message });
@@ -46,20 +48,7 @@ export function constraintViolations(index: WorkspaceIndex, kind: string, name: 
   return out;
 }
 
-export interface ConstraintStats {
-  readonly violations: number;
-  readonly files: number;
-}
-
-export function constraintStats(index: WorkspaceIndex, c: Pick<Constraint, 'kind' | 'name'> | { readonly kind: string; readonly name: string }): ConstraintStats {
-  let violations = 0;
-  const files = new Set<string>();
-  for (const uri of index.uris()) {
-    for (const v of index.violations(uri)) {
-      if (v.constraint.kind !== c.kind || v.constraint.name !== c.name) continue;
-      violations++;
-      files.add(uri);
-    }
-  }
-  return { violations, files: files.size };
+/** A constraint's violations and files across the workspace, as the files were last checked: O(1). */
+export function constraintStats(index: WorkspaceIndex, c: { readonly kind: string; readonly name: string }): ConstraintTally {
+  return index.constraintTally(c.kind, c.name);
 }
