@@ -119,6 +119,39 @@ describe('VAP evaluation', () => {
   });
 });
 
+describe('VAP exemption (Kubernetes Test_PolicyExemption)', () => {
+  test('a catch-all policy denies a ConfigMap but never sees policies and bindings themselves', () => {
+    const catchAll = `
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: test-policy
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ['*']
+      apiVersions: ['*']
+      operations: ['*']
+      resources: ['*']
+  validations:
+  - expression: 'false'
+    message: marker denied; policy is ready
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: test-policy-binding
+spec:
+  policyName: test-policy
+  validationActions: [Deny]
+`;
+    const objects = yaml(catchAll);
+    const set = readVapSet(objects);
+    assert.equal(evaluateVap(set, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' } }, { cel: vapCel() }).admitted, false);
+    for (const o of objects) assert.deepEqual(evaluateVap(set, o.value, { cel: vapCel(), operation: 'UPDATE', oldObject: o.value }).decisions, []);
+  });
+});
+
 describe('VAP lint', () => {
   test('a binding naming a missing policy, a missing param, and Deny with Warn', () => {
     const lints = lintVap(readVapSet(yaml([binding('[Deny, Warn]'), policy].join('\n---\n'))), vapCel());

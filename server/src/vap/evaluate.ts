@@ -69,6 +69,16 @@ export interface VapOptions extends RequestOptions {
 const vapNames = ['object', 'oldObject', 'request', 'params', 'namespaceObject', 'authorizer', 'variables'];
 const maxAuditAnnotationValueLength = 10 * 1024;
 
+/** IsExemptAdmissionConfigurationResource: never seen by admission policies. */
+const exemptResources = new Set([
+  'validatingadmissionpolicies',
+  'validatingadmissionpolicybindings',
+  'mutatingadmissionpolicies',
+  'mutatingadmissionpolicybindings',
+  'validatingwebhookconfigurations',
+  'mutatingwebhookconfigurations',
+]);
+
 interface Compiled {
   program?: CelProgram;
   error?: string;
@@ -330,6 +340,8 @@ export function evaluateVap(set: VapSet, object: unknown, options: VapOptions): 
   };
 
   const only = options.validationsOnly;
+  // admission configuration itself is exempt from policies (so that a bad policy can always be fixed)
+  if (!only && a.group === 'admissionregistration.k8s.io' && exemptResources.has(a.resource)) return out;
   for (const policy of set.policies) {
     if (only && policy.name !== only.policy) continue;
     const compiled = compilePolicy(policy, cel);
