@@ -229,6 +229,28 @@ describe('CEL: Kubernetes libraries', () => {
     assert.deepEqual(at("'😀' + x"), { kind: 'type', offset: 7 });
   });
 
+  test('extension functions: global, method and namespaced (as Kyverno declares its own)', () => {
+    const ext = celEnv({
+      variables: ['object'],
+      functions: [
+        { namespace: 'image', signature: 'registry(string): string', handler: (s: string) => s.split('/')[0]! },
+        { signature: 'string.shout(): string', handler: (s: string) => `${s}!` },
+        { signature: 'twice(int): int', handler: (n: bigint) => n * 2n },
+      ],
+    });
+    const value = (e: string): unknown => {
+      const c = compileCel(ext, e);
+      if (!c.ok) return c.error.message;
+      const r = c.program.evaluate({ object: null });
+      return r.ok ? r.value : r.error;
+    };
+    assert.equal(value("image.registry('ghcr.io/a/b')"), 'ghcr.io');
+    assert.equal(value("'hi'.shout()"), 'hi!');
+    assert.equal(value('twice(21)'), 42n);
+    assert.equal(value('thrice(1)'), "undeclared reference to 'thrice'");
+    assert.equal(value('nothing + 1'), "undeclared reference to 'nothing'");
+  });
+
   test('variables: lazy, evaluated once, an error stays inside its variable', () => {
     let computed = 0;
     const variables = celLazyMap({

@@ -37,6 +37,7 @@
 import { celjs, type Environment, type ParseResult } from './celjs';
 import { activeMeter, BoundHit, instrument, withMeter, type Bound, type Meter } from './budget';
 import { registerKubernetesLibraries, rewriteCalls, userFacingNames } from './library';
+import { registerNamespace } from './library/namespace';
 
 export { celValue, celValueFromYaml, celToString, celLazyMap } from './values';
 export { celRuntimeError } from './celjs';
@@ -45,6 +46,11 @@ export interface CelFunction {
   /** e.g. `string.charAt(int): string`, `isSorted(list): bool` (the library's signature syntax). */
   readonly signature: string;
   readonly handler: (...args: never[]) => unknown;
+  /**
+   * Makes a global function callable as `<namespace>.<name>(...)` instead (cel-go's namespaced
+   * functions, e.g. Kyverno's); the signature is then a global one, `name(types): type`.
+   */
+  readonly namespace?: string;
 }
 
 export interface CelEnvOptions {
@@ -102,7 +108,21 @@ function baseEnvironment(): Environment {
 export function celEnv(options: CelEnvOptions): CelEnv {
   const environment = baseEnvironment().clone();
   for (const name of options.variables) environment.registerVariable(name, 'dyn');
-  for (const f of options.functions ?? []) environment.registerFunction(f.signature, f.handler as (...args: unknown[]) => unknown);
+  const namespaces = new Map<string, string>();
+  for (const f of options.functions ?? []) {
+    if (f.namespace === undefined) {
+      environment.registerFunction(f.signature, f.handler as (...args: unknown[]) => unknown);
+      continue;
+    }
+    let typeName = namespaces.get(f.namespace);
+    if (typeName === undefined) {
+      typeName = `${f.namespace.replace(/[^A-Za-z0-9_]/g, '_')}Namespace`;
+      registerNamespace(environment, f.namespace, typeName);
+      namespaces.set(f.namespace, typeName);
+    }
+    const handler = f.handler as (...args: unknown[]) => unknown;
+    environment.registerFunction(`${typeName}.${f.signature}`, (_ns: unknown, ...args: unknown[]) => handler(...args));
+  }
   return { variables: [...options.variables], environment };
 }
 
@@ -120,11 +140,13 @@ function celError(e: unknown, kind: CelError['kind'], expression: string): CelEr
   return { message: userFacingNames(err.summary ?? err.message ?? String(e)), offset: start, end, kind };
 }
 
-function isUnknownFunction(env: Environment, e: LibError): boolean {
-  if (e.code !== 'no_matching_overload') return false;
-  const m = /for '(?:[\w<>, ]+\.)?([A-Za-z_][\w]*)\(/.exec(e.summary ?? '');
-  if (m === null) return false;
-  return !env.getDefinitions().functions.some((f) => f.name === m[1]);
+/** The called name when it is no function of the environment at all (not just a bad overload). */
+function isUnknownFunction(env: Environment, e: LibError): string | undefined {
+  if (e.code !== 'no_matching_overload') return undefined;
+  const m = /for '(?:[\w<>, ]+\.)?([A-Za-z_][\w~]*)\(/.exec(e.summary ?? '');
+  if (m === null) return undefined;
+  const name = m[1]!;
+  return env.getDefinitions().functions.some((f) => f.name === name) ? undefined : userFacingNames(name);
 }
 
 export function compileCel(env: CelEnv, expression: string): { ok: true; program: CelProgram } | { ok: false; error: CelError } {
@@ -139,7 +161,13 @@ export function compileCel(env: CelEnv, expression: string): { ok: true; program
   if (!checked.valid) {
     const e = checked.error as LibError;
     if (e.code === undefined && !(checked.error instanceof Error)) return { ok: false, error: celError(e, 'type', expression) };
-    return { ok: false, error: celError(e, isUnknownFunction(env.environment, e) ? 'unknown-function' : 'type', expression) };
+    const unknown = isUnknownFunction(env.environment, e);
+    const error = celError(e, unknown !== undefined ? 'unknown-function' : 'type', expression);
+    // cel-go's words, which Kubernetes users see in their API server's errors.
+    if (unknown !== undefined) return { ok: false, error: { ...error, message: `undeclared reference to '${unknown}'` } };
+    const variable = /^Unknown variable: (.*)$/.exec(error.message);
+    if (variable !== null) return { ok: false, error: { ...error, message: `undeclared reference to '${variable[1]}'` } };
+    return { ok: false, error };
   }
   instrument(parsed.ast);
   return { ok: true, program: new Program(expression, checked.type ?? 'dyn', parsed) };
