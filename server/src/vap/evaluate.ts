@@ -17,6 +17,7 @@ import type { AdmissionPolicy, FieldPath, PolicyBinding, SourcedObject } from '.
 import { VapSet, namespaceLabelsOf, nameOf, namespaceOf, paramCandidates, schemaOf } from './policySet';
 import { AdmissionAttributes, RequestOptions, admissionAttributes, requestValue } from './request';
 import { selectorMatches, labelsOf } from './selectors';
+import { isRecord } from './resources';
 
 export type VapAction = 'Deny' | 'Warn' | 'Audit';
 
@@ -292,6 +293,10 @@ function namespaceObjectFor(set: VapSet, a: AdmissionAttributes): unknown {
 
 export function evaluateVap(set: VapSet, object: unknown, options: VapOptions): VapEvaluation {
   const bounds = options.bounds ?? defaultBounds;
+  const empty: VapEvaluation = { decisions: [], admitted: true, undetermined: false, warnings: [], auditAnnotations: {}, applied: [], assumedNamespace: false };
+  // only Kubernetes objects are admission requests
+  const subject0 = object ?? options.oldObject;
+  if (!isRecord(subject0) || typeof subject0.apiVersion !== 'string' || typeof subject0.kind !== 'string') return empty;
   const useDefaults = options.serverDefaults !== false;
   const a0 = admissionAttributes(object, set.catalog, options);
   const subject = useDefaults && a0.object ? applyServerDefaults(a0.object, a0) : a0.object;

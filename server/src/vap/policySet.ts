@@ -15,6 +15,8 @@ export interface VapSet {
   namespaces: ReadonlyMap<string, SourcedObject>;
   /** openAPIV3Schema by `<group>/<kind>/<version>` */
   schemas: ReadonlyMap<string, unknown>;
+  /** objects by `<group>/<kind>`, for param lookups */
+  byGroupKind: ReadonlyMap<string, SourcedObject[]>;
 }
 
 export function readVapSet(objects: readonly SourcedObject[]): VapSet {
@@ -23,7 +25,15 @@ export function readVapSet(objects: readonly SourcedObject[]): VapSet {
   const crds: CrdInfo[] = [];
   const namespaces = new Map<string, SourcedObject>();
   const schemas = new Map<string, unknown>();
+  const byGroupKind = new Map<string, SourcedObject[]>();
   for (const source of objects) {
+    const o = source.value;
+    if (isRecord(o) && typeof o.apiVersion === 'string' && typeof o.kind === 'string') {
+      const key = `${splitApiVersion(o.apiVersion).group}/${o.kind}`;
+      const list = byGroupKind.get(key);
+      if (list) list.push(source);
+      else byGroupKind.set(key, [source]);
+    }
     const p = readPolicy(source);
     if (p) policies.push(p);
     const b = readBinding(source);
@@ -36,7 +46,7 @@ export function readVapSet(objects: readonly SourcedObject[]): VapSet {
     const v = source.value;
     if (isRecord(v) && v.kind === 'Namespace' && v.apiVersion === 'v1') namespaces.set(nameOf(v), source);
   }
-  return { policies, bindings, catalog: new ResourceCatalog(crds), objects, namespaces, schemas };
+  return { policies, bindings, catalog: new ResourceCatalog(crds), objects, namespaces, schemas, byGroupKind };
 }
 
 function collectSchemas(o: unknown, c: CrdInfo, into: Map<string, unknown>): void {
@@ -61,11 +71,7 @@ export function schemaOf(set: VapSet, o: unknown): unknown {
 
 /** Objects of a paramKind: same group and kind, any version (the API server converts between versions). */
 export function paramCandidates(set: VapSet, paramKind: { apiVersion: string; kind: string }): SourcedObject[] {
-  const { group } = splitApiVersion(paramKind.apiVersion);
-  return set.objects.filter((s) => {
-    const v = s.value;
-    return isRecord(v) && v.kind === paramKind.kind && typeof v.apiVersion === 'string' && splitApiVersion(v.apiVersion).group === group;
-  });
+  return set.byGroupKind.get(`${splitApiVersion(paramKind.apiVersion).group}/${paramKind.kind}`) ?? [];
 }
 
 export { nameOf, namespaceOf };
