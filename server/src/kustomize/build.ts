@@ -85,6 +85,7 @@ class Builder implements Env {
   incomplete = false;
   private readonly started = Date.now();
   private chars = 0;
+  private nodes = 0;
   private loaded = 0;
   private readonly stack: string[] = [];
 
@@ -134,7 +135,14 @@ class Builder implements Env {
     const parsed = parseYaml(text);
     for (const e of parsed.errors) this.report({ file: path, start: e.offset, end: e.offset }, `${path}: ${e.message}`);
     // An empty document (comments only, or nothing after a final ---) is no object.
-    return parsed.documents.filter((d) => d.root !== null && !(d.root.kind === 'scalar' && d.root.value === null)).map((d) => fromYNode(d.root, path, text));
+    const docs = parsed.documents.filter((d) => d.root !== null && !(d.root.kind === 'scalar' && d.root.value === null)).map((d) => fromYNode(d.root, path, text));
+    // Every object of a build is read from a file (a base built twice is read twice), so counting
+    // the nodes read bounds the nodes built.
+    for (const d of docs) {
+      this.nodes += sizeOf(d, this.limits.maxNodes - this.nodes);
+      if (this.nodes > this.limits.maxNodes) throw new BuildFailure(`the build read more than ${this.limits.maxNodes} YAML nodes (bound maxNodes): stopped`, { file: path, start: 0, end: 0 });
+    }
+    return docs;
   }
 
   /** The kustomization of a folder; undefined (reported) when it has none. */
@@ -193,10 +201,12 @@ class Builder implements Env {
           continue;
         }
         const sub = this.load(join(k.dir, rel), locOf(c, k), true);
+        ra.ids = undefined;
         if (sub) ra = this.accumulateTarget(sub, ra);
+        ra.ids = undefined;
       }
+      ra.ids = undefined;
       runTransformers(k, ra, this);
-      this.checkSize(ra, k);
       for (const v of readVars(f.get('vars'))) {
         if (ra.vars.some((x) => x.name === v.name)) throw new BuildFailure(`var '${v.name}' already encountered`, locOf(f.get('vars'), k));
         ra.vars.push(v);
@@ -251,7 +261,11 @@ class Builder implements Env {
 
   private append(ra: Accumulator, r: Resource, at: SourceLocation): void {
     const id = idOf(r);
-    if (ra.resources.some((x) => sameId(idOf(x), id))) throw new BuildFailure(`may not add resource with an already registered id: ${describe(id)}`, at);
+    // The ids of the objects so far, kept while objects are only added (transformers drop it).
+    ra.ids ??= new Set(ra.resources.map((x) => idKey(idOf(x))));
+    const key = idKey(id);
+    if (ra.ids.has(key)) throw new BuildFailure(`may not add resource with an already registered id: ${describe(id)}`, at);
+    ra.ids.add(key);
     ra.resources.push(r);
     if (ra.resources.length > this.limits.maxResources) throw new BuildFailure(`more than ${this.limits.maxResources} objects (bound maxResources): stopped`, at);
   }
@@ -295,14 +309,6 @@ class Builder implements Env {
     existing.needsHash = existing.needsHash || g.needsHash;
   }
 
-  private checkSize(ra: Accumulator, k: LoadedKustomization): void {
-    let nodes = 0;
-    for (const r of ra.resources) {
-      nodes += sizeOf(r.obj, this.limits.maxNodes - nodes);
-      if (nodes > this.limits.maxNodes) throw new BuildFailure(`the built objects hold more than ${this.limits.maxNodes} nodes (bound maxNodes): stopped`, { file: k.file, start: 0, end: 0 });
-    }
-  }
-
   /** The steps kustomize runs once, at the top: hashes, name references, vars, local configs, order. */
   finish(ra: Accumulator): { text: string; origins: RenderedStream['origins'] } {
     for (const r of ra.resources) {
@@ -340,8 +346,8 @@ function expandList(doc: KNode): KNode[] {
   return [doc];
 }
 
-function sameId(a: ResId, b: ResId): boolean {
-  return a.kind === b.kind && a.group === b.group && a.version === b.version && a.name === b.name && (a.namespace || 'default') === (b.namespace || 'default');
+function idKey(a: ResId): string {
+  return `${a.kind}\0${a.group}\0${a.version}\0${a.name}\0${a.namespace || 'default'}`;
 }
 
 function describe(id: ResId): string {

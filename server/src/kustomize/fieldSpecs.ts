@@ -91,22 +91,33 @@ export function readSpecs(n: KNode | undefined): FieldSpec[] {
 
 /** Adds b's specs to a, skipping ones a already has (kustomize's config merge). */
 export function mergeConfig(a: TransformerConfig, b: TransformerConfig): void {
-  for (const k of listKeys) {
-    for (const fs of b[k]) if (!a[k].some((x) => sameSpec(x, fs))) a[k].push(fs);
-  }
+  if (a === b) return;
+  for (const k of listKeys) addSpecs(a[k], b[k]);
   for (const r of b.nameReference) {
-    const mine = a.nameReference.find((x) => x.kind === r.kind && x.group === r.group && x.version === r.version);
-    if (!mine) a.nameReference.push({ ...r, fieldSpecs: [...r.fieldSpecs] });
+    const i = a.nameReference.findIndex((x) => x.kind === r.kind && x.group === r.group && x.version === r.version);
+    if (i < 0) a.nameReference.push({ ...r, fieldSpecs: [...r.fieldSpecs] });
     else {
-      const specs = [...mine.fieldSpecs];
-      for (const fs of r.fieldSpecs) if (!specs.some((x) => sameSpec(x, fs))) specs.push(fs);
-      a.nameReference[a.nameReference.indexOf(mine)] = { ...mine, fieldSpecs: specs };
+      const specs = [...a.nameReference[i]!.fieldSpecs];
+      addSpecs(specs, r.fieldSpecs);
+      a.nameReference[i] = { ...a.nameReference[i]!, fieldSpecs: specs };
     }
   }
 }
 
-function sameSpec(a: FieldSpec, b: FieldSpec): boolean {
-  return a.path === b.path && a.kind === b.kind && a.group === b.group && a.version === b.version;
+/** Appends the specs `to` does not have yet (same path and kind, group, version). */
+function addSpecs(to: FieldSpec[], from: readonly FieldSpec[]): void {
+  if (from.length === 0) return;
+  const have = new Set(to.map(specKey));
+  for (const fs of from) {
+    const key = specKey(fs);
+    if (have.has(key)) continue;
+    have.add(key);
+    to.push(fs);
+  }
+}
+
+function specKey(fs: FieldSpec): string {
+  return `${fs.path}\0${fs.kind ?? ''}\0${fs.group ?? ''}\0${fs.version ?? ''}`;
 }
 
 /** Group and version of an apiVersion (`apps/v1` -> apps, v1; `v1` -> '', v1). */

@@ -36,6 +36,8 @@ export interface Env {
 
 export interface Accumulator {
   resources: Resource[];
+  /** Ids of `resources` while objects are only being added (undefined once a transformer ran). */
+  ids?: Set<string> | undefined;
   config: TransformerConfig;
   vars: import('./vars').VarDef[];
 }
