@@ -267,7 +267,7 @@ describe('CEL: Kubernetes libraries', () => {
     assert.equal(computed, 1);
   });
 
-  test('bounds: exponential comprehension cost stops with bound "cost"; a tight time bound with "time"', () => {
+  test('bounds: exponential comprehension cost stops with bound "cost"; a tight time bound with "time"; a huge value with "size"', () => {
     const ten = '[1,2,3,4,5,6,7,8,9,10]';
     let e = 'true';
     for (const v of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) e = `${ten}.all(${v}, ${e})`;
@@ -284,6 +284,13 @@ describe('CEL: Kubernetes libraries', () => {
     assert.ok(two.ok);
     const r2 = two.program.evaluate({});
     assert.equal(!r2.ok && r2.bound, 'cost');
+    // Doubling a string 30 times stops at the size bound before it takes the memory.
+    let doubling = 'size(x30)';
+    for (let i = 30; i >= 1; i--) doubling = `cel.bind(x${i}, x${i - 1} + x${i - 1}, ${doubling})`;
+    const big = compileCel(env, `cel.bind(x0, "ab", ${doubling})`);
+    assert.ok(big.ok);
+    const sized = big.program.evaluate({}, { maxCost: Number.MAX_SAFE_INTEGER });
+    assert.equal(!sized.ok && sized.bound, 'size');
     // A cheap expression stays well inside the default budget.
     assert.deepEqual(run(`${ten}.all(a, ${ten}.all(b, a * b > 0))`), { ok: true, value: true });
   });
