@@ -199,6 +199,25 @@ describe('Kustomize build: origins of values that are not images', () => {
     assert.equal(d.slice(kind.primary.start, kind.primary.end), 'Deployment');
   });
 
+  test('a generated name points at the generator, its hash computed; a literal value at its text after =', () => {
+    const k = 'configMapGenerator:\n- name: cfg\n  literals:\n  - greeting=hello world\n';
+    const b = buildKustomization(memoryFiles({ 'kustomization.yaml': k }), '.');
+    const text = b.stream.text;
+    const name = /name: (cfg-[a-z0-9]{10})/.exec(text)!;
+    const o = originAt(b.stream, name.index + 'name: '.length)!;
+    assert.equal(k.slice(o.primary.start, o.primary.end), 'cfg');
+    assert.deepEqual(
+      o.parts.map((p) => [p.start, p.end, p.verbatim, p.what]),
+      [
+        [0, 3, true, 'resource'],
+        [3, 14, false, 'content hash'],
+      ],
+    );
+    const v = originAt(b.stream, text.indexOf('hello world'))!;
+    assert.equal(k.slice(v.primary.start, v.primary.end), 'hello world');
+    assert.equal(v.parts[0]!.verbatim, true);
+  });
+
   test('an image renamed in an overlay: primary at newName, parts for name and tag, the chain related', () => {
     const base = 'resources:\n- d.yaml\n';
     const overlay = 'resources:\n- ../base\nimages:\n- name: app\n  newName: registry.example.com/app\n';

@@ -12,7 +12,7 @@ import { findKustomizationFile, parseKustomization, unsupportedFields, type Load
 import { fixNameReferences } from './nameReference';
 import { isRemote, isWithin, join } from './paths';
 import { idOf, legacyOrder, newResource, rename, type ResId, type Resource } from './resource';
-import { fromYNode, get, isMap, isScalar, isSeq, scalarString, sizeOf, str, type KMap, type KNode } from './tree';
+import { fromYNode, get, type Prov, isMap, isScalar, isSeq, scalarString, sizeOf, str, type KMap, type KNode } from './tree';
 import { BuildFailure, locOf, runTransformers, type Accumulator, type Env } from './transformers';
 import { readVars, resolveVars } from './vars';
 
@@ -313,7 +313,8 @@ class Builder implements Env {
   finish(ra: Accumulator): { text: string; origins: RenderedStream['origins'] } {
     for (const r of ra.resources) {
       if (!r.needsHash) continue;
-      rename(r, `${idOf(r).name}-${contentHash(r.obj)}`, nameProv(r));
+      const name = idOf(r).name;
+      rename(r, `${name}-${contentHash(r.obj)}`, hashedProv(r, name.length));
     }
     fixNameReferences(ra.resources, ra.config, (r, message) => this.report(r.from, message));
     resolveVars(ra.resources, ra.vars, ra.config.varReference, (message) => this.report({ file: this.stack[0] ?? '', start: 0, end: 0 }, message, 'warning'));
@@ -331,9 +332,13 @@ class Builder implements Env {
   }
 }
 
-function nameProv(r: Resource) {
+/** A hashed name: the name's own parts, then the hash (computed, shown at the generator's name). */
+function hashedProv(r: Resource, nameLength: number): Prov | undefined {
   const n = get(r.obj, 'metadata', 'name');
-  return isScalar(n) ? n.prov : undefined;
+  const p = isScalar(n) ? n.prov : undefined;
+  if (!p) return undefined;
+  const parts = p.parts ?? [{ start: 0, end: nameLength, from: p.loc, verbatim: p.verbatim, what: p.what }];
+  return { loc: p.loc, verbatim: false, what: p.what, parts: [...parts, { start: nameLength, end: nameLength + 11, from: r.from, verbatim: false, what: 'content hash' }] };
 }
 
 function items(n: KNode | undefined): KNode[] {
