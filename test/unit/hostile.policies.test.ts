@@ -78,3 +78,27 @@ describe('hostile templates through the engine', () => {
     assert.ok(ms < bounded.length * withinBudget, `${ms} ms`);
   });
 });
+
+describe('ranges as OPA gives them, within the bounds', () => {
+  // One expression evaluated through a template of its own, on the fixture Pod: its verdicts.
+  const rangeOf = (expr: string) => {
+    const t = `apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: k8sr\nspec:\n  crd:\n    spec:\n      names:\n        kind: K8sR\n  targets:\n    - target: admission.k8s.gatekeeper.sh\n      rego: |\n        package k8sr\n        violation[{"msg": msg}] {\n          msg := json.marshal(${expr})\n        }\n`;
+    const c = 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sR\nmetadata:\n  name: r\nspec:\n  match:\n    kinds:\n      - apiGroups: [""]\n        kinds: ["Pod"]\n';
+    return checkTexts({ 't.yaml': t, 'c.yaml': c, 'pod.yaml': read('pod.yaml') }).violations.map((v) => [v.severity, v.message]);
+  };
+
+  test('numbers.range and numbers.range_step: inclusive, both directions; a step under 1 is undefined', () => {
+    assert.deepEqual(rangeOf('numbers.range(1, 4)'), [['error', '[1,2,3,4]']]);
+    assert.deepEqual(rangeOf('numbers.range(2, -1)'), [['error', '[2,1,0,-1]']]);
+    assert.deepEqual(rangeOf('numbers.range_step(0, 10, 4)'), [['error', '[0,4,8]']]);
+    assert.deepEqual(rangeOf('numbers.range_step(10, 0, 5)'), [['error', '[10,5,0]']]);
+    assert.deepEqual(rangeOf('numbers.range_step(0, 10, 0)'), []);
+    assert.deepEqual(rangeOf('count(numbers.range(1, 1000000))'), [['error', '1000000']], 'the bound itself is allowed');
+  });
+
+  test('numbers.range_step over the bound is a warning that names it', () => {
+    const [found] = rangeOf('numbers.range_step(0, 10000000000, 2)');
+    assert.equal(found![0], 'warning');
+    assert.match(found![1]!, /numbers\.range_step: 5000000001 elements is over the limit of 1000000 elements per value \(maxElements\)/);
+  });
+});

@@ -120,6 +120,17 @@ def('numbers.range', 2, ([a, b], ctx) => {
   else for (let i = x; i >= y; i--) out.push(i);
   return out;
 });
+def('numbers.range_step', 3, ([a, b, c], ctx) => {
+  const x = int(a!, 'numbers.range_step', 1);
+  const y = int(b!, 'numbers.range_step', 2);
+  const step = int(c!, 'numbers.range_step', 3);
+  if (step <= 0) throw new BuiltinError('numbers.range_step: step must be a positive number above zero');
+  elements(ctx, 'numbers.range_step', Math.floor(Math.abs(y - x) / step) + 1);
+  const out: number[] = [];
+  if (x <= y) for (let i = x; i <= y; i += step) out.push(i);
+  else for (let i = x; i >= y; i -= step) out.push(i);
+  return out;
+});
 def('or', 2, ([a, b], ctx) => {
   elements(ctx, 'or', set(a!, 'or', 1).size + set(b!, 'or', 2).size);
   const out = RSet.of(set(a!, 'or', 1).sorted());
