@@ -3,7 +3,9 @@
 // cluster reported as not evaluated, and fail results turned into decisions per validationAction.
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { evaluateKyverno, kyvernoDecisions, readKyvernoSet, rewriteExpression } from '../../server/src/kyverno';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { evaluateKyverno, kyvernoDecisions, lintKyverno, readKyvernoSet, rewriteExpression } from '../../server/src/kyverno';
 import { parseYaml, toJS } from '../../server/src/yaml/documents';
 
 function set(text: string) {
@@ -76,5 +78,27 @@ describe('Kyverno evaluation', () => {
     const s = set(restrictRegistries.replace('    message: Images must come from registry.example.com.\n', ''));
     const results = evaluateKyverno(s, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx' }] } });
     assert.equal(results[0]!.message, 'CEL expression validation failed at index 0');
+  });
+});
+
+describe('Kyverno lint', () => {
+  const root = path.resolve(__dirname, '..', '..', '..', 'shared', 'conformance', 'kyverno-vpol');
+  test("the Kyverno library's ValidatingPolicies (checked by kyverno's CI) lint clean", { skip: fs.existsSync(root) ? undefined : 'no ../shared' }, () => {
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory() && e.name !== 'kyverno-test') walk(path.join(d, e.name));
+        else if (e.isFile() && e.name.endsWith('.yaml')) files.push(path.join(d, e.name));
+      }
+    };
+    walk(root);
+    const s = readKyvernoSet(files.flatMap((f) => parseYaml(fs.readFileSync(f, 'utf8')).documents.map((d) => ({ value: toJS(d.root) }))));
+    assert.equal(s.policies.length, 83);
+    assert.deepEqual(lintKyverno(s).map((l) => l.message), []);
+  });
+
+  test('a policy reading the cluster is flagged as not evaluated from files', () => {
+    const s = set(restrictRegistries.replace("c.image.startsWith('registry.example.com/')", "c.image.startsWith(globalContext.Get('registries', '').prefix)"));
+    assert.deepEqual(lintKyverno(s).map((l) => [l.severity, l.path.join('.')]), [['info', 'spec.validations.0.expression']]);
   });
 });

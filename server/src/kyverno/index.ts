@@ -6,3 +6,4 @@ export { readKyvernoSet, evaluateKyverno, kyvernoDecisions, kyvernoCel, type Kyv
 export { autogenVariants, canAutogen, rewriteExpression, type AutogenVariant } from './autogen';
 export { readKyvernoPolicy, type KyvernoPolicy } from './policy';
 export { needsOutside, kyvernoFunctions } from './library';
+export { lintKyverno, type KyvernoLint } from './lint';

@@ -95,7 +95,7 @@ export function lintVap(set: VapSet, cel?: CelPort): VapLint[] {
     }
     for (const a of actions) if (a !== 'Deny' && a !== 'Warn' && a !== 'Audit') out.push({ severity: 'error', message: `unknown validationAction '${a}'`, object: b.source, path: ['spec', 'validationActions'] });
     if (!p) continue;
-    if (b.paramRef && !p.paramKind) out.push({ severity: 'warning', message: `policy '${p.name}' has no paramKind: this binding's paramRef is ignored`, object: b.source, path: ['spec', 'paramRef'] });
+    if (b.paramRef && !p.paramKind) out.push({ severity: 'info', message: `policy '${p.name}' has no paramKind: this binding's paramRef is ignored`, object: b.source, path: ['spec', 'paramRef'] });
     if (p.paramKind && !b.paramRef) out.push({ severity: 'info', message: `policy '${p.name}' takes params (${p.paramKind.kind}) but this binding has no paramRef: params is null`, object: b.source, path: ['spec'] });
     if (p.paramKind && b.paramRef) {
       const ref = b.paramRef;
