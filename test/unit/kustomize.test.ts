@@ -110,12 +110,15 @@ describe('Kustomize build: hostile trees', () => {
     assert.match(errors(b)[0]!, /no kustomization\.yaml, kustomization\.yml or Kustomization/);
   });
 
-  test('an unknown field is reported where it is written', () => {
+  test('an unknown field fails the build, reported where it is written', () => {
     const text = 'resources: []\nimagez:\n- name: app\n';
     const b = buildKustomization(memoryFiles({ 'kustomization.yaml': text }), '.');
     const p = b.problems.find((x) => /unknown field "imagez"/.test(x.message));
     assert.ok(p);
     assert.equal(p.at.start, text.indexOf('imagez'));
+    // As kubectl: `error: invalid Kustomization: json: unknown field "imagez"`, nothing built.
+    assert.equal(p.severity, 'error');
+    assert.equal(b.stream.text, '');
   });
 
   test('an unsupported field makes the build incomplete', () => {

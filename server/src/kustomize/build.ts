@@ -156,7 +156,10 @@ class Builder implements Env {
     if (++this.loaded > this.limits.maxKustomizations) throw new BuildFailure(`more than ${this.limits.maxKustomizations} kustomizations loaded (bound maxKustomizations): stopped`, at);
     const text = this.read(found.file)!;
     const { k, problems } = parseKustomization(dir, found.file, text);
-    for (const p of problems) this.report({ file: found.file, start: p.offset, end: p.offset }, p.message, k ? 'warning' : 'error');
+    const fatal = problems.find((p) => p.message.startsWith('invalid Kustomization'));
+    for (const p of problems) if (p !== fatal) this.report({ file: found.file, start: p.offset, end: p.offset }, p.message, k ? 'warning' : 'error');
+    // kustomize reads a kustomization strictly: an unknown field or a mistyped value fails the build.
+    if (fatal) throw new BuildFailure(fatal.message, { file: found.file, start: fatal.offset, end: fatal.offset });
     if (!k) throw new BuildFailure(`${found.file} cannot be read`, { file: found.file, start: 0, end: 0 });
     if (component && !k.isComponent) throw new BuildFailure(`expected kind 'Component' for path '${dir}' but got '${str(k.root, 'kind') ?? 'Kustomization'}'`, at);
     if (!component && k.isComponent) throw new BuildFailure(`expected kind != 'Component' for path '${dir}'`, at);
@@ -233,6 +236,7 @@ class Builder implements Env {
       for (const doc of this.parseFile(path, text)) {
         for (const obj of expandList(doc)) {
           if (!isMap(obj)) throw new BuildFailure(`${path}: a resource must be a map`, at);
+          if (!str(obj, 'kind')) throw new BuildFailure(`${path}: missing kind in object`, at);
           if (!str(obj, 'metadata', 'name')) throw new BuildFailure(`${path}: missing metadata.name in object (kind ${str(obj, 'kind') ?? '?'})`, at);
           const r = newResource(obj, { file: path, start: 0, end: 0 });
           r.chain.push(at);
