@@ -147,6 +147,28 @@ describe('CEL: Kubernetes libraries', () => {
     fails([["ip('127.0.0.256')", /parse error during conversion from string/], ["ip('::ffff:1.2.3.4')", /IPv4-mapped IPv6 address "::ffff:1.2.3.4" is not allowed/]]);
   });
 
+  test('named formats (format_test.go)', () => {
+    const names = ['dns1123Label', 'dns1123Subdomain', 'dns1035Label', 'qualifiedName', 'dns1123LabelPrefix', 'dns1123SubdomainPrefix', 'dns1035LabelPrefix', 'labelValue', 'uri', 'uuid', 'byte', 'date', 'datetime'];
+    holds([
+      'format.dns1123Label().validate("my-label-name") == optional.none()', 'format.dns1123Subdomain().validate("apiextensions.k8s.io") == optional.none()',
+      'format.qualifiedName().validate("apiextensions.k8s.io/v1beta1") == optional.none()', 'format.dns1123LabelPrefix().validate("my-label-prefix-") == optional.none()',
+      'format.dns1123SubdomainPrefix().validate("mysubdomain.prefix.-") == optional.none()', 'format.dns1035LabelPrefix().validate("my-label-prefix-") == optional.none()',
+      'format.uri().validate("http://example.com") == optional.none()', 'format.uuid().validate("123e4567-e89b-12d3-a456-426614174000") == optional.none()',
+      'format.byte().validate("aGVsbG8=") == optional.none()', 'format.date().validate("2021-01-01") == optional.none()', 'format.datetime().validate("2021-01-01T00:00:00Z") == optional.none()',
+      `format.dns1123Label().validate("contains a space") == optional.of(["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"])`,
+      `format.dns1123Subdomain().validate("contains a space") == optional.of(["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"])`,
+      `format.dns1035Label().validate("contains a space") == optional.of(["a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"])`,
+      `format.qualifiedName().validate("contains a space") == optional.of(["name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"])`,
+      `format.dns1123LabelPrefix().validate("contains a space-") == optional.of(["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"])`,
+      'format.dns1123Label().validate("my-label-name") == optional.none()', 'format.dns1123Subdomain().validate("example.com") == optional.none()',
+      'format.qualifiedName().validate("my.name") == optional.none()', 'format.byte().validate("aGVsbG8") == optional.of(["invalid base64"])',
+      'format.date().validate("2020-01-32") == optional.of(["invalid date"])', 'format.datetime().validate("2020-01-32T00:00:00Z") == optional.of(["invalid datetime"])',
+      '!format.named("unknown").hasValue()', 'format.labelValue().validate("my-cool-label-Value") == optional.none()',
+      `format.labelValue().validate("my-cool-label-Value!!\\n\\n!!!") == optional.of(["a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"])`,
+      ...names.flatMap((a) => [`format.named("${a}").hasValue()`, `format.named("${a}").value() == format.${a}()`, ...names.filter((b) => b !== a).map((b) => `!(format.${a}() == format.${b}())`)]),
+    ]);
+  });
+
   test('two-variable comprehensions', () => {
     holds([
       '[1, 2, 3].all(i, v, i < v)', '[1, 2, 3].exists(i, v, i == 1 && v == 2)', '[1, 2, 3].existsOne(i, v, v > 2)', "{'a': 1, 'b': 2}.all(k, v, k.size() == 1 && v > 0)",

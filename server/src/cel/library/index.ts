@@ -12,6 +12,7 @@ import { registerComprehensions } from './comprehensions';
 import { registerFormat } from './format';
 import { registerTime } from './time';
 import { registerOptionals } from './optionals';
+import { registerNamedFormats } from './namedFormat';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -27,6 +28,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerFormat(env);
   registerTime(env);
   registerOptionals(env);
+  registerNamedFormats(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
