@@ -1,6 +1,10 @@
 // The Kubernetes CEL libraries on top of the library's standard environment, as the API server's
 // base environment has them (k8s.io/apiserver/pkg/cel/environment/base.go): cel-go's strings
-// extension, sets, and Kubernetes' lists, regex, url, quantity, ip/cidr, format and semver libraries.
+// extension with string.format (strings.ts, format.ts), sets (lists.ts), two-variable comprehensions,
+// the optional helpers the library lacks, timestamp/duration conversions, and Kubernetes' lists,
+// regex, url, quantity, ip/cidr, named-format and semver libraries. Plus two repairs of the library
+// made on the parsed tree: calls whose library version has other semantics go to ours
+// (rewriteCalls), and has() accepts any operand (has.ts).
 import type { Environment } from '../celjs';
 import { widenHas } from './has';
 import { registerLists } from './lists';
