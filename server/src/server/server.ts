@@ -15,7 +15,7 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { analyzeText, CheckOptions, skippedFile } from '../engine';
+import { CheckOptions, skippedFile } from '../engine';
 import { YamlCache } from '../yaml/documents';
 import {
   commands,
@@ -33,8 +33,8 @@ import {
 } from '../shared/protocol';
 import { isInside } from '../workspace/files';
 import { Change, WorkspaceIndex } from '../workspace/index';
-import { Folder, FolderSettings, Log, WorkspaceScan } from '../workspace/scan';
-import { constraintViolations } from '../workspace/policyStats';
+import { analyzeFile, Folder, FolderSettings, Log, WorkspaceScan } from '../workspace/scan';
+import { allConstraints, constraintViolations } from '../workspace/policyStats';
 import { CodeActions } from './codeActions';
 import { diagnosticsFor, LinesOf } from './diagnostics';
 import { hoverAt } from './hover';
@@ -465,7 +465,7 @@ export class TrustedImagesServer {
     let cache = this.yamlCaches.get(uri);
     if (!cache) this.yamlCaches.set(uri, (cache = new YamlCache()));
     const analysis =
-      text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text, undefined, cache);
+      text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeFile(uri, text, { cache });
     this.republishAfter(this.index.setOpen(uri, analysis, doc.version));
   }
 
@@ -498,7 +498,7 @@ export class TrustedImagesServer {
     }
     // Every constraint the check evaluates, whatever its engine (image check, Rego, CEL).
     return {
-      constraints: [...policy.constraints, ...policy.regoConstraints, ...policy.celConstraints].map((c) => ({
+      constraints: allConstraints(policy).map((c) => ({
         kind: c.kind,
         name: c.name,
         uri: c.file,

@@ -1,7 +1,7 @@
 // What a constraint does across the workspace: the images each entry admits (and which it alone
 // admits), and the violations the constraint causes. For hovers on the policy side.
 import { matchableOf, violationSpan } from '../engine';
-import { Constraint } from '../engine';
+import { AnyConstraint, CelConstraint, Constraint, PolicySet, RegoConstraint } from '../engine';
 import { matches } from '../engine';
 import { entryMatches } from '../engine';
 import { ConstraintTally, WorkspaceIndex } from './index';
@@ -51,4 +51,14 @@ export function constraintViolations(index: WorkspaceIndex, kind: string, name: 
 /** A constraint's violations and files across the workspace, as the files were last checked: O(1). */
 export function constraintStats(index: WorkspaceIndex, c: { readonly kind: string; readonly name: string }): ConstraintTally {
   return index.constraintTally(c.kind, c.name);
+}
+
+/**
+ * Every constraint the check evaluates: the image checks, then the Rego and CEL ones in file order
+ * (as they were listed when Rego evaluated them all).
+ */
+export function allConstraints(policy: PolicySet): AnyConstraint[] {
+  const templated: Array<RegoConstraint | CelConstraint> = [...policy.regoConstraints, ...policy.celConstraints];
+  const byPlace = (x: AnyConstraint, y: AnyConstraint) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.span.start - y.span.start);
+  return [...policy.constraints, ...(policy.celConstraints.length > 0 ? templated.sort(byPlace) : templated)];
 }

@@ -1,6 +1,6 @@
 // A whole check of files on disk, as the CLI reports it (and CI reads it as JSON).
 import * as path from 'node:path';
-import { analyzeText, compact, FileAnalysis } from '../engine';
+import { FileAnalysis } from '../engine';
 import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation, violationSpan } from '../engine';
 import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects } from '../engine';
 import { defaultParseLimits, ParseLimits } from '../yaml/documents';
@@ -8,7 +8,8 @@ import { defaultExpansions, Review } from '../engine';
 import { emptyData, inventoryOf } from '../engine';
 import { isClusterScoped } from '../engine';
 import { walkYaml } from './files';
-import { FileRead, FileReader, readFiles } from './scan';
+import { allConstraints } from './policyStats';
+import { analyzeFile, FileRead, FileReader, keepCompact, readFiles } from './scan';
 
 export interface ReportOptions extends CheckOptions {
   readonly constraintPaths: readonly string[];
@@ -99,7 +100,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const pass1Skim = options.skim === false ? undefined : skimFor(defaultExpansions);
   const policyPass = (file: string, read: FileRead) => {
     if (!('text' in read) || !mayHoldPolicyObjects(read.text)) return;
-    const a = analyzeText(file, read.text, options.limits, undefined, pass1Skim, only);
+    const a = analyzeFile(file, read.text, { limits: options.limits, skim: pass1Skim, only });
     kept.set(file, a);
     policyParts.push(a.policy);
   };
@@ -114,7 +115,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const policy = buildPolicySet(policyParts, defaultExpansions);
   const lineOf = (file: string, offset: number) => (kept.get(file)?.lines.position(offset).line ?? 0) + 1;
 
-  for (const c of policy.constraints) {
+  for (const c of allConstraints(policy)) {
     report.constraints.push({
       kind: c.kind,
       name: c.name,
@@ -123,9 +124,6 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
       enforcementAction: c.enforcementAction,
       repos: c.list ?? null,
     });
-  }
-  for (const c of policy.regoConstraints) {
-    report.constraints.push({ kind: c.kind, name: c.name, file: rel(c.file), line: lineOf(c.file, c.span.start), enforcementAction: c.enforcementAction, repos: null });
   }
   for (const p of policy.problems) {
     (p.severity === 'error' ? report.errors : report.warnings).push({ file: rel(p.file), line: lineOf(p.file, p.span.start), message: p.message });
@@ -144,22 +142,22 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   if (policy.usesInventory) {
     const originals: Review[] = [];
     const templates = expansionsFor(policy, options);
-    const collect = (file: string, text: string, keep: boolean) => {
-      const a = analyzeText(file, text, options.limits, undefined, undefined, only);
+    const collect = (file: string, text: string, { keep }: { keep: boolean }) => {
+      const a = analyzeFile(file, text, { limits: options.limits, only });
       for (const r of a.reviews(templates, true, true)!) if (r.source === 'Original') originals.push(r);
       // The checked files are read once: pass 2 takes this reading (without the text and trees).
-      if (keep) prepared.set(file, { analysis: compact(a, templates, true, true), documents: a.parsed.documents.length, objects: a.objects.length });
+      if (keep) prepared.set(file, { analysis: keepCompact(a, { templates, allReviews: true, objects: true }), documents: a.parsed.documents.length, objects: a.objects.length });
     };
     if (options.inventoryPaths && options.inventoryPaths.length > 0) {
       const inv = await walkYaml(options.inventoryPaths);
       for (const p of inv.problems) report.errors.push({ file: rel(p.path), line: 1, message: `inventory: ${p.message}` });
       for (const f of inv.files) {
         const read = readInput(f.path);
-        if ('text' in read) collect(f.path, read.text, false);
+        if ('text' in read) collect(f.path, read.text, { keep: false });
         else if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: `inventory: ${read.error}` });
       }
     } else {
-      for (const { path: file, read } of inputs) if ('text' in read) collect(file, read.text, true);
+      for (const { path: file, read } of inputs) if ('text' in read) collect(file, read.text, { keep: true });
     }
     data = inventoryOf(originals, options, isClusterScoped);
   }
@@ -175,7 +173,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     }
     const ready = prepared.get(file);
     prepared.delete(file);
-    const a = ready?.analysis ?? (reuse ? kept.get(file) : undefined) ?? analyzeText(file, read.text, options.limits, undefined, skim, only);
+    const a = ready?.analysis ?? (reuse ? kept.get(file) : undefined) ?? analyzeFile(file, read.text, { limits: options.limits, skim, only });
     if (a.skipped) {
       report.skipped.push({ file: rel(file), reason: a.skipped });
       continue;
