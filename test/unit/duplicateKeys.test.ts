@@ -152,3 +152,27 @@ describe('duplicate mapping keys', () => {
     ]);
   });
 });
+
+describe('the YAML readers stay linear on hostile scalars', () => {
+  // A quoted scalar over several lines with a long run of spaces (or backslashes) inside a line: its
+  // trailing spaces were cut by / +$/, which backtracks over the run (3 s for 50,000 spaces).
+  const texts = {
+    spaces: 'a: "x' + ' '.repeat(200_000) + 'y\n  z"\n',
+    single: "a: 'x" + ' '.repeat(200_000) + "y\n  z'\n",
+    backslashes: 'a: "' + '\\\\'.repeat(100_000) + '\\\n  z"\n',
+  };
+  for (const [name, text] of Object.entries(texts)) {
+    test(`${name}: read at once, the same by both readers`, () => {
+      const started = process.hrtime.bigint();
+      const parsed = read(text);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      assert.equal(parsed.documents.length, 1);
+      assert.ok(ms < 2_000, `${ms} ms`);
+    });
+  }
+  test('the folded values', () => {
+    assert.deepEqual(toJS(read('a: "x   \n  y"\n').documents[0]!.root), { a: 'x y' });
+    assert.deepEqual(toJS(read('a: "x\\\\\n  y"\n').documents[0]!.root), { a: 'x\\ y' });
+    assert.deepEqual(toJS(read('a: "x\\\\\\\n  y"\n').documents[0]!.root), { a: 'x\\y' });
+  });
+});

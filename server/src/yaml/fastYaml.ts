@@ -40,6 +40,13 @@ export function resolvePlain(s: string): Scalar_ {
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
+/** s without its trailing spaces: / +$/ backtracks over every run of spaces, quadratic in a long one. */
+function withoutTrailingSpaces(s: string): string {
+  let e = s.length;
+  while (e > 0 && s.charCodeAt(e - 1) === 32) e--;
+  return e === s.length ? s : s.slice(0, e);
+}
+
 /** The digits of s from `p`: where they stop. */
 function digitsEnd(s: string, p: number): number {
   while (p < s.length && isDigit(s.charCodeAt(p))) p++;
@@ -670,14 +677,21 @@ export class FastDocumentReader {
       }
       return -1;
     };
-    const escapedBreak = (piece: string) => double && /(^|[^\\])(\\\\)*\\$/.test(piece);
+    // An odd number of backslashes at the end: counted, not matched (a regular expression here is
+    // quadratic in a long run).
+    const escapedBreak = (piece: string) => {
+      if (!double) return false;
+      let n = 0;
+      while (n < piece.length && piece.charCodeAt(piece.length - 1 - n) === 92 /* \\ */) n++;
+      return n % 2 === 1;
+    };
     let raw = t.slice(at + 1, firstEnd);
     let joinNext: string | undefined;
     let value: string;
     if (escapedBreak(raw)) {
       value = unescape(raw.slice(0, -1));
       joinNext = '';
-    } else value = unescape(raw.replace(/ +$/, ''));
+    } else value = unescape(withoutTrailingSpaces(raw));
     let empties = 0;
     for (let k = this.i + 1; k < this.to; k++) {
       const lStart = this.starts[k]!;
@@ -705,7 +719,7 @@ export class FastDocumentReader {
         value += sep + unescape(piece.slice(0, -1));
         joinNext = '';
       } else {
-        value += sep + unescape(piece.replace(/ +$/, ''));
+        value += sep + unescape(withoutTrailingSpaces(piece));
         joinNext = undefined;
       }
     }
