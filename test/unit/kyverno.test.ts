@@ -5,7 +5,8 @@ import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evaluateKyverno, kyvernoDecisions, lintKyverno, readKyvernoSet, rewriteExpression } from '../../server/src/kyverno';
+import { evaluateKyverno, kyvernoCel, kyvernoDecisions, lintKyverno, readKyvernoSet, rewriteExpression } from '../../server/src/kyverno';
+import { VariableMemo } from '../../server/src/vap/celPort';
 import { parseYaml, toJS } from '../../server/src/yaml/documents';
 
 function set(text: string) {
@@ -100,5 +101,34 @@ describe('Kyverno lint', () => {
   test('a policy reading the cluster is flagged as not evaluated from files', () => {
     const s = set(restrictRegistries.replace("c.image.startsWith('registry.example.com/')", "c.image.startsWith(globalContext.Get('registries', '').prefix)"));
     assert.deepEqual(lintKyverno(s).map((l) => [l.severity, l.path.join('.')]), [['info', 'spec.validations.0.expression']]);
+  });
+});
+
+describe("Kyverno's image library (kyverno/sdk extensions/cel/libs/image lib_test.go)", () => {
+  const ref = 'registry.k8s.io/kube-apiserver-arm64';
+  const digest = 'sha256:6aefddb645ee6963afd681b1845c661d0ea4c3b20ab9db86d9e753b203d385f2';
+  const cases: [string, unknown][] = [
+    [`isImage("${ref}:latest")`, true],
+    [`isImage("${ref}:@")`, false],
+    [`parseImageReference("${ref}").containsDigest()`, false],
+    [`parseImageReference("${ref}@${digest}").containsDigest()`, true],
+    [`parseImageReference("${ref}:latest@${digest}").containsDigest()`, true],
+    [`parseImageReference("${ref}").registry() == "registry.k8s.io"`, true],
+    [`parseImageReference("${ref}").repository() == "kube-apiserver-arm64"`, true],
+    [`parseImageReference("${ref}:testtag").identifier()`, 'testtag'],
+    [`parseImageReference("${ref}").identifier()`, 'latest'],
+    [`parseImageReference("${ref}:latest@${digest}").identifier()`, digest],
+    [`parseImageReference("${ref}@${digest}").tag()`, ''],
+    [`parseImageReference("${ref}:testtag").digest()`, ''],
+    [`parseImageReference("${ref}@${digest}").digest()`, digest],
+  ];
+  const run = (expression: string) => {
+    const c = kyvernoCel().compile(expression, ['object'], []);
+    assert.ok(c.ok, expression);
+    return c.program.evaluate({ values: { object: null }, variables: new VariableMemo([], () => ({ ok: true, value: null })) }, { maxCost: 100_000, maxMillis: 1000 });
+  };
+  for (const [expression, value] of cases) test(expression, () => assert.deepEqual(run(expression), { ok: true, value }));
+  test('an invalid reference is a runtime error worded as go-containerregistry', () => {
+    assert.deepEqual(run(`parseImageReference("${ref}:@")`), { ok: false, error: `could not parse reference: ${ref}:@` });
   });
 });

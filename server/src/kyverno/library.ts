@@ -1,13 +1,15 @@
 // Kyverno's CEL additions that the files can answer, and the ones they cannot.
 //
 // Evaluated here: `parseServiceAccount(username)` (Kyverno's user library: the namespace and name of a
-// `system:serviceaccount:<ns>:<name>` user, empty strings otherwise).
+// `system:serviceaccount:<ns>:<name>` user, empty strings otherwise) and the image library
+// (parseImageReference / image / isImage and the reference's parts, image.ts).
 //
 // Not evaluated, ever: the libraries that reach a cluster, a registry or the network - resource.Get /
 // List / Post (the API server), http.Get / Post / Client, globalContext.Get (Kyverno's cached
 // context), image.GetMetadata and imagedata.Get (registry image data), generator.Apply. A policy using
 // one is reported as not evaluated, never as passing.
 import { celRuntimeError, celValue, type CelFunction } from '../cel';
+import { imageFunctions } from './image';
 
 const serviceAccountPrefix = 'system:serviceaccount:';
 
@@ -21,6 +23,7 @@ export const kyvernoFunctions: readonly CelFunction[] = [
       return celValue(parts.length === 2 ? { Namespace: parts[0], Name: parts[1] } : { Namespace: '', Name: '' });
     }) as (...args: never[]) => unknown,
   },
+  ...imageFunctions,
 ];
 
 const outside: { pattern: RegExp; what: string }[] = [
