@@ -251,6 +251,22 @@ describe('Kustomize build: origins of values that are not images', () => {
   });
 });
 
+describe('Kustomize build: paths', () => {
+  test('files named by URI build as files named by path', () => {
+    const files = memoryFiles({
+      'file:///repo/base/kustomization.yaml': 'resources:\n- d.yaml\n',
+      'file:///repo/base/d.yaml': deployment('app:1'),
+      'file:///repo/overlay/kustomization.yaml': 'resources:\n- ../base\nimages:\n- name: app\n  newTag: "2"\n',
+    });
+    const b = buildKustomization(files, 'file:///repo/overlay');
+    assert.deepEqual(errors(b), []);
+    assert.deepEqual(images(b.stream.text), ['app:2']);
+    assert.deepEqual(b.inputs.sort(), ['file:///repo/base/d.yaml', 'file:///repo/base/kustomization.yaml', 'file:///repo/overlay/kustomization.yaml']);
+    const o = originAt(b.stream, b.stream.text.indexOf('app:2'))!;
+    assert.equal(o.primary.file, 'file:///repo/overlay/kustomization.yaml');
+  });
+});
+
 describe('Kustomize roots', () => {
   test('roots are the kustomizations no other includes; each lists the files it reads', () => {
     const files = memoryFiles({

@@ -1,6 +1,9 @@
 // POSIX paths as the caller gave the root (no fs: a kustomization names files relative to its folder).
 
 export function normalize(p: string): string {
+  // A URI (file:///repo/app) keeps its scheme and authority; its path is normalized.
+  const uri = /^([a-z][a-z0-9+.-]*:\/\/[^/]*)(\/.*)?$/i.exec(p);
+  if (uri) return uri[1]! + normalize(uri[2] ?? '/');
   const abs = p.startsWith('/');
   const out: string[] = [];
   for (const seg of p.split('/')) {
@@ -17,13 +20,18 @@ export function normalize(p: string): string {
 }
 
 export function join(dir: string, rel: string): string {
-  if (rel.startsWith('/')) return normalize(rel);
+  if (rel.startsWith('/')) {
+    const uri = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(dir);
+    return normalize(uri ? uri[0] + rel : rel);
+  }
   return normalize(dir === '' || dir === '.' ? rel : `${dir}/${rel}`);
 }
 
 export function dirname(p: string): string {
   const i = p.lastIndexOf('/');
   if (i < 0) return '.';
+  const uri = /^[a-z][a-z0-9+.-]*:\/\/[^/]*\/?$/i.exec(p.slice(0, i + 1));
+  if (uri) return p.slice(0, i + 1);
   return i === 0 ? '/' : p.slice(0, i);
 }
 
