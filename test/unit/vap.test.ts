@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { evaluateVap, lintVap, podOnlyBindings, readVapSet, vapCel, type SourcedObject } from '../../server/src/vap';
+import { evaluateVap, lintVap, podFromTemplate, podOnlyBindings, readVapSet, vapCel, type SourcedObject } from '../../server/src/vap';
 import { parseYaml, toJS } from '../../server/src/yaml/documents';
 
 const vapRoot = path.resolve(__dirname, '..', '..', '..', 'shared', 'conformance', 'vap');
@@ -97,6 +97,9 @@ describe('VAP evaluation', () => {
     assert.deepEqual(evaluateVap(set, deployment, { cel: vapCel() }).decisions, []);
     assert.deepEqual(podOnlyBindings(set, deployment), [{ policy: 'trusted-registry', binding: 'trusted-registry-binding' }]);
     assert.deepEqual(podOnlyBindings(set, pod('x')), []);
+    // the Pods its ReplicaSet will create are refused, named as the API server names them (generateName)
+    const pods = evaluateVap(set, podFromTemplate(deployment), { cel: vapCel() });
+    assert.equal(pods.apiError, `pods "web-x0x0x" is forbidden: ValidatingAdmissionPolicy 'trusted-registry' with binding 'trusted-registry-binding' denied request: images must come from registry.example.com/`);
   });
 
   test('authorizer checks are not evaluated from files: the decision says so and is no verdict', () => {

@@ -300,7 +300,8 @@ export function evaluateVap(set: VapSet, object: unknown, options: VapOptions): 
   const useDefaults = options.serverDefaults !== false;
   const a0 = admissionAttributes(object, set.catalog, options);
   const subject = useDefaults && a0.object ? applyServerDefaults(a0.object, a0) : a0.object;
-  const a: AdmissionAttributes = { ...a0, object: subject };
+  // a generated name is the name the request is judged and reported under
+  const a: AdmissionAttributes = { ...a0, object: subject, name: a0.name || nameOf(subject) };
   const cel = options.cel;
   const out: VapEvaluation = { decisions: [], admitted: true, undetermined: false, warnings: [], auditAnnotations: {}, applied: [], assumedNamespace: false };
   const baseValues = {
