@@ -18,7 +18,11 @@ export const serverPath = path.join(projectRoot, 'dist', 'server.js');
 
 export interface StartOptions {
   folder?: string;
+  /** More workspace folders after `folder`. */
+  moreFolders?: string[];
   settings?: Record<string, unknown>;
+  /** Settings per scope (a folder's URI, or undefined for the window), as an editor with folder settings answers. */
+  settingsFor?: (scopeUri: string | undefined) => Record<string, unknown>;
   /** Leave capabilities out, as a minimal editor would. */
   minimal?: boolean;
   initializationOptions?: unknown;
@@ -70,10 +74,10 @@ export class TestClient {
     connection.onNotification('window/logMessage', (p: { message: string }) => {
       client.log.push(p.message);
     });
-    connection.onRequest('workspace/configuration', async (p: { items: unknown[] }) => {
+    connection.onRequest('workspace/configuration', async (p: { items: Array<{ scopeUri?: string }> }) => {
       client.configurationRequests++;
       await options.beforeConfiguration?.();
-      return p.items.map(() => client.settings);
+      return p.items.map((item) => options.settingsFor?.(item.scopeUri) ?? client.settings);
     });
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('window/workDoneProgress/create', () => null);
@@ -84,7 +88,7 @@ export class TestClient {
     const params: InitializeParams = {
       processId: process.pid,
       rootUri: folder,
-      workspaceFolders: folder ? [{ uri: folder, name: path.basename(options.folder!) }] : null,
+      workspaceFolders: folder ? [options.folder!, ...(options.moreFolders ?? [])].map((f) => ({ uri: URI.file(f).toString(), name: path.basename(f) })) : null,
       initializationOptions: options.initializationOptions,
       capabilities: options.minimal
         ? {}

@@ -188,6 +188,31 @@ describe('language server over stdio', () => {
     await client.stop();
   });
 
+  test('settings are read per workspace folder (scopeUri): a folder with enable false or its own exclude', async () => {
+    const first = fixture();
+    const second = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-lsp-'));
+    fs.writeFileSync(path.join(second, 'bad.yaml'), pod('bad', 'nginx'));
+    fs.writeFileSync(path.join(second, 'other.yaml'), pod('other', 'nginx'));
+    let scoped: Record<string, unknown> = { exclude: ['other.yaml'] };
+    const client = await start({
+      folder: first,
+      moreFolders: [second],
+      settingsFor: (scopeUri) => (scopeUri === uriOf(second) ? scoped : {}),
+    });
+    await client.scanned();
+    // The first folder's constraint applies to the second folder's files; its own exclude does not reach the first.
+    await client.waitFor(uriOf(path.join(first, 'bad.yaml')), (d) => d.length === 1);
+    await client.waitFor(uriOf(path.join(second, 'bad.yaml')), (d) => d.length === 1);
+    assert.equal(client.diagnostics.get(uriOf(path.join(second, 'other.yaml')))?.diagnostics.length ?? 0, 0);
+    // The second folder switched off: its files are cleared, the first folder's stay.
+    scoped = { enable: false };
+    client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await client.waitFor(uriOf(path.join(second, 'bad.yaml')), (d) => d.length === 0);
+    await client.scanned();
+    assert.equal(client.diagnostics.get(uriOf(path.join(first, 'bad.yaml')))?.diagnostics.length, 1);
+    await client.stop();
+  });
+
   test('diagnostics are paced to what the client has handled: at most two windows of 50 ahead of its answers', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-lsp-'));
     fs.writeFileSync(path.join(dir, 'constraint.yaml'), constraint('["corp/"]'));
