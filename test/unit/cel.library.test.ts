@@ -40,8 +40,11 @@ describe('CEL: Kubernetes libraries', () => {
       '[quantity("1Gi"), quantity("2G")].isSorted()', '![quantity("2G"), quantity("1Gi")].isSorted()',
       '[quantity("100M"), quantity("1Gi"), quantity("2")].max() == quantity("1Gi")', '[semver("1.10.0"), semver("1.9.0")].min() == semver("1.9.0")',
       '[quantity("1")].indexOf(quantity("1000m")) == 0',
+      // lists.go doc examples and version 1's includes.
+      '[2.0, 1.0].isSorted() == false', '[1.0, 3.0].sum() == 4.0', "[duration('1m'), duration('1s')].sum() == duration('61s')", '[1.0].indexOf(1.1) == -1',
+      '[1, 2, 3].includes(2)', '![1, 2, 3].includes(4)', "'model-a'.includes('model-a')", "!'model-a'.includes('model-b')",
     ]);
-    fails([['[].min()', /empty list/], ['[].max()', /empty list/]]);
+    fails([['[].min()', /^min called on empty list$/], ['[].max()', /^max called on empty list$/]]);
   });
 
   test('sets: contains, equivalent, intersects', () => {

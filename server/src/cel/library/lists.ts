@@ -1,5 +1,6 @@
-// Kubernetes' lists library (k8s.io/apiserver/pkg/cel/library/lists.go): isSorted, sum, min, max,
-// indexOf, lastIndexOf; and cel-go's sets extension (sets.contains, sets.equivalent, sets.intersects).
+// Kubernetes' lists library (k8s.io/apiserver/pkg/cel/library/lists.go): isSorted, sum (numbers and
+// durations), min, max, indexOf, lastIndexOf, includes; and cel-go's sets extension (sets.contains,
+// sets.equivalent, sets.intersects).
 // Elements compare as CEL compares them (1 == 1.0, numbers across int/uint/double).
 import { celjs, celRuntimeError, type Environment } from '../celjs';
 import { charge } from '../budget';
@@ -20,6 +21,7 @@ function sum(l: unknown[]): unknown {
       acc = acc + x;
       if ((acc as bigint) > 9223372036854775807n || (acc as bigint) < -9223372036854775808n) throw celRuntimeError('integer overflow');
     } else if (typeof acc === 'number' && typeof x === 'number') acc = acc + x;
+    else if (isDuration(acc) && isDuration(x)) acc = acc.addDuration(x);
     else if (acc instanceof celjs.Optional || x === null) throw celRuntimeError('no such overload: sum');
     else {
       const u = uintValue(acc);
@@ -29,6 +31,13 @@ function sum(l: unknown[]): unknown {
     }
   }
   return acc;
+}
+
+interface DurationLike {
+  addDuration(other: DurationLike): DurationLike;
+}
+function isDuration(v: unknown): v is DurationLike {
+  return typeof v === 'object' && v !== null && v.constructor?.name === 'Duration' && typeof (v as Partial<DurationLike>).addDuration === 'function';
 }
 
 function uintValue(v: unknown): bigint | undefined {
@@ -43,7 +52,7 @@ function makeUint(v: bigint): unknown {
 
 function extreme(l: unknown[], name: string, sign: number): unknown {
   charge(l.length);
-  if (l.length === 0) throw celRuntimeError(`${name}(list) called on empty list`);
+  if (l.length === 0) throw celRuntimeError(`${name} called on empty list`);
   let best = l[0];
   for (const x of l.slice(1)) if (celCompare(x, best) * sign > 0) best = x;
   return best;
@@ -73,6 +82,9 @@ export function registerLists(env: Environment): void {
   // string.indexOf/lastIndexOf are rewritten to these names (strings.ts), so the list ones live here too.
   method(env, 'indexOf~k8s', 'list<A>', ['A'], 'int', (l: unknown[], v: unknown) => indexOf(l, v, false));
   method(env, 'lastIndexOf~k8s', 'list<A>', ['A'], 'int', (l: unknown[], v: unknown) => indexOf(l, v, true));
+
+  // includes (lists library version 1): membership for a list, equality for anything else.
+  method(env, 'includes', 'dyn', ['dyn'], 'bool', (target: unknown, v: unknown) => (Array.isArray(target) ? (charge(target.length), target.some((x) => celEquals(x, v))) : celEquals(target, v)));
 
   registerNamespace(env, 'sets', 'SetsNamespace');
   const contains = (a: unknown[], b: unknown[]): boolean => {
