@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import { applyTextEdits, LspTextEdit, TestClient, uriOf } from './lspClient';
 
 interface Action {
@@ -167,6 +168,32 @@ describe('quick fixes over the protocol', () => {
       assert.equal(ch.edits.length, 2);
       assert.ok(ch.edits.every((e) => applied!.edit.changeAnnotations![e.annotationId!]!.needsConfirmation));
     }
+    await client.stop();
+  });
+
+  test('fix all in the workspace yields to the event loop and stops when the request is cancelled', async () => {
+    const dir = fixture();
+    for (let i = 0; i < 400; i++) fs.writeFileSync(path.join(dir, `p${i}.yaml`), pod.replace('name: web ', `name: p${i} `));
+    const client = await TestClient.start({ folder: dir, settings, latestOnly: true });
+    clients.push(client);
+    let applyRequests = 0;
+    client.connection.onRequest('workspace/applyEdit', () => {
+      applyRequests++;
+      return { applied: false };
+    });
+    await client.scanned();
+    const source = new CancellationTokenSource();
+    const request = client.connection.sendRequest('workspace/executeCommand', { command: 'trustedImages.fixAllInWorkspace', arguments: [] }, source.token);
+    // The cancellation reaches the server while it works through 401 files: it is read between two of them.
+    source.cancel();
+    const settled = await request.then(
+      (r) => ({ result: r }),
+      (e: unknown) => ({ error: e }),
+    );
+    assert.ok(!('result' in settled) || (settled.result as { applied: boolean }).applied === false, JSON.stringify(settled));
+    assert.equal(applyRequests, 0);
+    // The server still answers.
+    assert.ok(await client.scanned());
     await client.stop();
   });
 });
