@@ -627,7 +627,7 @@ export function goSprintf(format: string, args: readonly Value[], ctx: BuiltinCo
         s = a.kind === 'int' ? (flags.includes('+') && a.n >= 0 ? '+' : '') + numberString(a.n) : bad('d', a);
         break;
       case 'q':
-        s = a.kind === 'string' ? goQuote(a.s) : a.kind === 'int' ? `'${String.fromCodePoint(a.n)}'` : bad('q', a);
+        s = a.kind === 'string' ? goQuote(a.s) : a.kind === 'int' ? goQuoteRune(a.n) : bad('q', a);
         break;
       case 'f':
       case 'F':
@@ -660,6 +660,15 @@ export function goSprintf(format: string, args: readonly Value[], ctx: BuiltinCo
     out += '%!(EXTRA ' + goArgs.slice(argi).map((a) => `${a.kind}=${plain(a)}`).join(', ') + ')';
   }
   return out;
+}
+
+/** Go's strconv.QuoteRune, as %q prints an integer: a number that is no code point prints U+FFFD. */
+function goQuoteRune(n: number): string {
+  const valid = n >= 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff);
+  const ch = valid ? String.fromCodePoint(n) : '\ufffd';
+  if (ch === '"') return `'"'`;
+  if (ch === "'") return "'\\''";
+  return "'" + goQuote(ch).slice(1, -1) + "'";
 }
 
 /** Go's %.Nf; JavaScript prints at most 100 digits after the point, and Go's further digits are not guessed. */

@@ -65,7 +65,11 @@ export function evaluateRego(policy: CompiledPolicy, input: Value, data: Value, 
   } catch (e) {
     if (e instanceof EvalError) return { ok: false, error: e.message, unsupported: false };
     if (e instanceof UnsupportedError) return { ok: false, error: e.message, unsupported: true };
-    if (e instanceof RangeError) return { ok: false, error: 'evaluation stopped: the template nests too deeply', unsupported: false };
+    if (e instanceof RangeError) {
+      // The stack, or a string or array past what JavaScript holds: named, never a crash.
+      const error = /call stack/i.test(e.message) ? 'evaluation stopped: the template nests too deeply' : `evaluation stopped: a value over JavaScript's limits (${e.message})`;
+      return { ok: false, error, unsupported: false };
+    }
     throw e;
   }
   const results: RegoResult[] = [];
