@@ -1,4 +1,4 @@
-// Hover on a constraint's name in ../shared/corpus/real, over stdio as an editor asks: during the
+// Hover on a constraint's name (and on an entry of an image constraint's list) in ../shared/corpus/real, over stdio as an editor asks: during the
 // workspace pass and right after it. `tsx scripts/benchHover.ts [dist/server.js]`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,6 +29,8 @@ async function findConstraints(): Promise<Array<{ label: string; file: string; t
     if (!image && c) {
       image = true;
       found.push({ label: `${c.kind} ${c.name} (image check)`, file: f.path, text, offset: c.span.start });
+      const entry = c.listNode?.kind === 'seq' ? c.listNode.items[0] : undefined;
+      if (entry) found.push({ label: `an entry of ${c.kind} ${c.name}'s list`, file: f.path, text, offset: entry.span.start });
     }
     const o = a.policy.others[0];
     if (!rego && o) {
