@@ -64,6 +64,12 @@ describe('CEL: Kubernetes libraries', () => {
       "'ABC'.matches('(?i)^abc\\\\z')",
     ]);
     fails([["'x'.matches('(')", /error parsing regexp: missing closing \)/], ["'x'.matches('a(?=b)')", /error parsing regexp/]]);
+    // A constant pattern is refused when the program is built, at the pattern (cel-go's regex
+    // optimizations); a pattern computed at runtime fails at runtime.
+    const bad = compileCel(env, "'x'.find('[')");
+    assert.deepEqual(bad.ok ? 'compiled' : bad.error, { message: 'Illegal regex: error parsing regexp: missing closing ]: `[`', offset: 9, end: 12, kind: 'type' });
+    const late = run("'x'.matches(object.p)", { object: celValue({ p: '(' }) });
+    assert.deepEqual(late, { ok: false, error: 'error parsing regexp: missing closing ): `(`' });
   });
 
   test('strings ext: code points, ASCII case, Go whitespace, replace, split, join, quote, reverse, charAt', () => {

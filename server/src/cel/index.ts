@@ -16,7 +16,9 @@
 //     Handlers get CEL values (see Values) and throw celRuntimeError(...) for a CEL error.
 //     An environment is cheap (~0.1 ms: a clone of one base built once per process).
 //   compileCel(env, expression) -> { ok: true, program } | { ok: false, error: CelError }
-//     CelError.offset/end: UTF-16 offsets into expression; kind: parse | type | unknown-function
+//     CelError.offset/end: UTF-16 offsets into expression; kind: parse | type | unknown-function (a
+//     constant regular expression RE2 refuses is a 'type' error at the pattern, as cel-go's regex
+//     optimizations report it when the program is built)
 //     ('cost' is reserved: there is no static cost estimate, the budget is enforced at runtime).
 //     program.type is the checked result type (bool, string, dyn, ...), for callers that require one.
 //   program.evaluate(activation, { maxCost?, maxMillis? }) -> { ok: true, value } | { ok: false, error, bound? }
@@ -38,6 +40,7 @@ import { celjs, type Environment, type ParseResult } from './celjs';
 import { activeMeter, BoundHit, instrument, withMeter, type Bound, type Meter } from './budget';
 import { registerKubernetesLibraries, rewriteCalls, userFacingNames } from './library';
 import { registerNamespace } from './library/namespace';
+import { constantRegexError } from './library/regex';
 
 export { celValue, celValueFromYaml, celToString, celLazyMap } from './values';
 export { celRuntimeError } from './celjs';
@@ -157,6 +160,8 @@ export function compileCel(env: CelEnv, expression: string): { ok: true; program
     return { ok: false, error: celError(e, 'parse', expression) };
   }
   rewriteCalls(parsed.ast);
+  const badRegex = constantRegexError(parsed.ast);
+  if (badRegex !== undefined) return { ok: false, error: { message: badRegex.message, offset: badRegex.start, end: badRegex.end, kind: 'type' } };
   const checked = parsed.check();
   if (!checked.valid) {
     const e = checked.error as LibError;
