@@ -1,0 +1,179 @@
+// Hashes and encodings Sprig offers (sha256sum, sha1sum, adler32sum, b64enc, b32enc), in plain
+// TypeScript so the engine stays free of Node's crypto. Randomness for Sprig's random functions.
+
+export function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+const K = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+
+function pad(msg: Uint8Array): { data: Uint8Array; view: DataView } {
+  const len = msg.length;
+  const total = Math.ceil((len + 9) / 64) * 64;
+  const data = new Uint8Array(total);
+  data.set(msg);
+  data[len] = 0x80;
+  const view = new DataView(data.buffer);
+  view.setUint32(total - 8, Math.floor((len * 8) / 2 ** 32));
+  view.setUint32(total - 4, (len * 8) >>> 0);
+  return { data, view };
+}
+
+export function sha256(msg: Uint8Array): Uint8Array {
+  const { data, view } = pad(msg);
+  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  const w = new Uint32Array(64);
+  for (let off = 0; off < data.length; off += 64) {
+    for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4);
+    for (let i = 16; i < 64; i++) {
+      const a = w[i - 15]!;
+      const b = w[i - 2]!;
+      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
+      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
+      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
+    }
+    let [a, b, c, d, e, f, g, hh] = h as unknown as number[];
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e! >>> 6) | (e! << 26)) ^ ((e! >>> 11) | (e! << 21)) ^ ((e! >>> 25) | (e! << 7));
+      const ch = (e! & f!) ^ (~e! & g!);
+      const t1 = (hh! + S1 + ch + K[i]! + w[i]!) >>> 0;
+      const S0 = ((a! >>> 2) | (a! << 30)) ^ ((a! >>> 13) | (a! << 19)) ^ ((a! >>> 22) | (a! << 10));
+      const maj = (a! & b!) ^ (a! & c!) ^ (b! & c!);
+      const t2 = (S0 + maj) >>> 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d! + t1) >>> 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) >>> 0;
+    }
+    h[0] = (h[0]! + a!) >>> 0;
+    h[1] = (h[1]! + b!) >>> 0;
+    h[2] = (h[2]! + c!) >>> 0;
+    h[3] = (h[3]! + d!) >>> 0;
+    h[4] = (h[4]! + e!) >>> 0;
+    h[5] = (h[5]! + f!) >>> 0;
+    h[6] = (h[6]! + g!) >>> 0;
+    h[7] = (h[7]! + hh!) >>> 0;
+  }
+  const out = new Uint8Array(32);
+  const ov = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) ov.setUint32(i * 4, h[i]!);
+  return out;
+}
+
+export function sha1(msg: Uint8Array): Uint8Array {
+  const { data, view } = pad(msg);
+  const h = new Uint32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
+  const w = new Uint32Array(80);
+  for (let off = 0; off < data.length; off += 64) {
+    for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4);
+    for (let i = 16; i < 80; i++) {
+      const x = w[i - 3]! ^ w[i - 8]! ^ w[i - 14]! ^ w[i - 16]!;
+      w[i] = (x << 1) | (x >>> 31);
+    }
+    let [a, b, c, d, e] = h as unknown as number[];
+    for (let i = 0; i < 80; i++) {
+      const f = i < 20 ? (b! & c!) | (~b! & d!) : i < 40 ? b! ^ c! ^ d! : i < 60 ? (b! & c!) | (b! & d!) | (c! & d!) : b! ^ c! ^ d!;
+      const k = i < 20 ? 0x5a827999 : i < 40 ? 0x6ed9eba1 : i < 60 ? 0x8f1bbcdc : 0xca62c1d6;
+      const t = (((a! << 5) | (a! >>> 27)) + f + e! + k + w[i]!) >>> 0;
+      e = d;
+      d = c;
+      c = ((b! << 30) | (b! >>> 2)) >>> 0;
+      b = a;
+      a = t;
+    }
+    h[0] = (h[0]! + a!) >>> 0;
+    h[1] = (h[1]! + b!) >>> 0;
+    h[2] = (h[2]! + c!) >>> 0;
+    h[3] = (h[3]! + d!) >>> 0;
+    h[4] = (h[4]! + e!) >>> 0;
+  }
+  const out = new Uint8Array(20);
+  const ov = new DataView(out.buffer);
+  for (let i = 0; i < 5; i++) ov.setUint32(i * 4, h[i]!);
+  return out;
+}
+
+export function sha256Hex(s: string): string {
+  return hex(sha256(utf8(s)));
+}
+export function sha1Hex(s: string): string {
+  return hex(sha1(utf8(s)));
+}
+export function adler32(s: string): number {
+  let a = 1;
+  let b = 0;
+  for (const x of utf8(s)) {
+    a = (a + x) % 65521;
+    b = (b + a) % 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+export function b64enc(s: string): string {
+  let bin = '';
+  for (const x of utf8(s)) bin += String.fromCharCode(x);
+  return btoa(bin);
+}
+
+export function b64dec(s: string): string {
+  try {
+    const bin = atob(s);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new TextDecoder().decode(bytes);
+  } catch (e) {
+    return 'illegal base64 data at input byte 0';
+  }
+}
+
+const b32alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+export function b32enc(s: string): string {
+  const bytes = utf8(s);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const x of bytes) {
+    value = (value << 8) | x;
+    bits += 8;
+    while (bits >= 5) {
+      out += b32alpha[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += b32alpha[(value << (5 - bits)) & 31];
+  while (out.length % 8) out += '=';
+  return out;
+}
+
+/** Random characters from an alphabet (the shape of Sprig's random strings; never secret). */
+export function randomFrom(alphabet: string, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return s;
+}
+
+/** A PEM block of random bytes: the shape of a certificate or key, not a real one. */
+export function pemBlock(type: string, bytes: number): string {
+  let bin = '';
+  for (let i = 0; i < bytes; i++) bin += String.fromCharCode(Math.floor(Math.random() * 256));
+  const b = btoa(bin);
+  const lines = b.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${type}-----\n${lines.join('\n')}\n-----END ${type}-----\n`;
+}
