@@ -2,9 +2,12 @@
 // own examples (regexp/example_test.go, regexp/find_test.go) give it, and the Rego regex.* builtins on it
 // with OPA's answers (a pattern RE2 refuses makes the call undefined in non-strict mode).
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { compileRe2, Re2SyntaxError, tryCompileRe2 } from '../../server/src/re2';
 import { compileRego, dataDocument, evaluateRego, fromJS } from '../../server/src/rego';
+import { projectRoot } from '../support/helpers';
 
 const re = (p: string) => compileRe2(p);
 
@@ -174,5 +177,16 @@ describe('Rego regex.* builtins on RE2', () => {
     assert.equal(value('glob.match("[z-a]", [], "x")'), undefined, 'a reversed range is refused');
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.ok(ms < 1_000, `${ms} ms`);
+  });
+});
+
+describe('no policy regex reaches JavaScript RegExp', () => {
+  test('the Rego engine builds no RegExp from a string (regex.*, glob.match and re_match go through server/src/re2)', () => {
+    const dir = path.join(projectRoot, 'server', 'src', 'rego');
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      assert.ok(!/new RegExp\(|RegExp\(/.test(text), `${f} builds a RegExp`);
+    }
+    assert.ok(!fs.existsSync(path.join(dir, 'regex.ts')), 'the RE2-to-JavaScript translation is gone');
   });
 });
