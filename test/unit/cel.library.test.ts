@@ -201,6 +201,10 @@ describe('CEL: Kubernetes libraries', () => {
       '"%s".format([{"b": 1, "a": 2}]) == "{\\"a\\":2, \\"b\\":1}"', '"%.2f".format([1.256]) == "1.26"', '"%f".format([2.0]) == "2.000000"', '"%e".format([1234.5]) == "1.234500e+03"',
       '"%b".format([5]) == "101"', '"%o".format([8]) == "10"', '"%x".format([255]) == "ff"', '"%X".format(["hi"]) == "6869"', '"100%%".format([]) == "100%"',
       '"%s".format([null]) == "null"', '"%s".format([true]) == "true"',
+      // Go's rounding (exact value, ties to even), types, timestamps and durations as cel-go prints them.
+      '"%.0f".format([2.5]) == "2"', '"%.0f".format([3.5]) == "4"', '"%.1f".format([0.25]) == "0.2"', '"%.2f".format([1.005]) == "1.00"',
+      '"%s".format([type("x")]) == "string"', '"%s".format([timestamp("2023-02-03T23:31:20+00:00")]) == "2023-02-03T23:31:20Z"',
+      '"%s".format([duration("1h45m47s")]) == "6347s"', '"%s".format([[duration("2h")]]) == "[duration(\\"7200s\\")]"',
     ]);
     fails([['"%d".format(["a"])', /decimal clause can only be used on integers/], ['"%z".format([1])', /unrecognized formatting clause/], ['"%s %s".format(["a"])', /index 1 out of range/]]);
   });

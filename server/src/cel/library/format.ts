@@ -1,11 +1,14 @@
 // string.format of cel-go's strings extension (ext/formatting.go), as Kubernetes enables it:
 // %s (lists and maps as CEL literals, strings in them quoted, map entries sorted by key), %d, %f and
 // %e (default precision 6, `%.Nf`), %b, %o, %x/%X (strings and bytes as hex of their bytes), %%.
-// Not reproduced: the locale grouping golang.org/x/text applies to %f of large numbers.
+// This is cel-go's first formatter (ext/formatting.go, strings extension versions before 4), the one
+// the API server's StringsVersion(2) uses; cel-spec's newer expectations (lists printed unquoted) are
+// those of formatting_v2. Not reproduced: the locale grouping golang.org/x/text applies to %f.
 import { celjs, celRuntimeError, type Environment } from '../celjs';
 import { chargeBuilt } from '../budget';
 import { formatDouble } from '../values';
 import { typeName } from './compare';
+import { durationText, timestampText } from './time';
 
 const isUint = (v: unknown): boolean => typeof v === 'object' && v !== null && v.constructor?.name === 'UnsignedInt';
 const intOf = (v: unknown): bigint | undefined => (typeof v === 'bigint' ? v : isUint(v) ? (v as { valueOf(): bigint }).valueOf() : undefined);
@@ -26,13 +29,35 @@ function plainMap(v: unknown): Array<[unknown, unknown]> | undefined {
 /** A member of a list or map: formatted by its type, then quoted as a CEL literal. */
 function member(v: unknown): string {
   if (typeof v === 'string') return goQuote(v);
+  if (v instanceof Date) return `timestamp(${goQuote(timestampText(v))})`;
+  if (isDurationValue(v)) return `duration(${goQuote(durationText(v as { seconds: bigint; nanos: number }))})`;
+  if (isType(v)) return `type(${v.name})`;
   if (v instanceof Uint8Array) return `b${goQuote(new TextDecoder().decode(v))}`;
-  if (typeof v === 'number') return Number.isFinite(v) ? v.toFixed(6) : goQuote(formatDouble(v));
+  if (typeof v === 'number') return Number.isFinite(v) ? toFixedGo(v, 6) : goQuote(formatDouble(v));
   return asString(v);
 }
 
+/** Go's strconv rounding for %.Nf: correct rounding of the exact binary value, ties to even. */
+export function toFixedGo(d: number, places: number): string {
+  const wide = d.toFixed(Math.min(100, places + 25));
+  const dot = wide.indexOf('.');
+  const keep = wide.slice(0, dot + (places > 0 ? places + 1 : 0));
+  const rest = wide.slice(dot + 1 + places);
+  if (!/^50*$/.test(rest)) return d.toFixed(places);
+  // An exact tie: round so that the last kept digit is even.
+  const lastDigit = Number(keep.replace(/\.$/, '').slice(-1));
+  if (lastDigit % 2 === 0) return keep.replace(/\.$/, '') || '0';
+  return d.toFixed(places);
+}
+
+const isType = (v: unknown): v is { name: string } => typeof v === 'object' && v !== null && v.constructor?.name === 'Type' && typeof (v as { name?: unknown }).name === 'string';
+const isDurationValue = (v: unknown): boolean => typeof v === 'object' && v !== null && v.constructor?.name === 'Duration';
+
 function asString(v: unknown): string {
   if (v === null || v === undefined) return 'null';
+  if (isType(v)) return v.name;
+  if (v instanceof Date) return timestampText(v);
+  if (isDurationValue(v)) return durationText(v as { seconds: bigint; nanos: number });
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'number') return formatDouble(v);
@@ -118,7 +143,7 @@ export function celFormat(format: string, args: unknown[]): string {
       }
       case 'f': {
         const d = floatArg(arg, 'fixed-point');
-        out += special(d) ?? d.toFixed(precision ?? 6);
+        out += special(d) ?? toFixedGo(d, precision ?? 6);
         break;
       }
       case 'e': {

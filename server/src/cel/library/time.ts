@@ -7,7 +7,7 @@ import type { Environment } from '../celjs';
 const TS = 'google.protobuf.Timestamp';
 const DUR = 'google.protobuf.Duration';
 
-function timestampText(d: Date): string {
+export function timestampText(d: Date): string {
   const iso = d.toISOString(); // 2009-02-13T23:31:30.000Z
   const [whole, frac = '000Z'] = iso.split('.');
   const digits = frac.slice(0, -1).replace(/0+$/, '');
@@ -17,7 +17,7 @@ function timestampText(d: Date): string {
   return `${head}${digits ? `.${digits}` : ''}Z`;
 }
 
-function durationText(d: { seconds: bigint; nanos: number }): string {
+export function durationText(d: { seconds: bigint; nanos: number }): string {
   const negative = d.seconds < 0n || d.nanos < 0;
   const s = d.seconds < 0n ? -d.seconds : d.seconds;
   const n = Math.abs(d.nanos);
