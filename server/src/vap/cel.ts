@@ -2,7 +2,7 @@
 // and extension functions, compiled programs cached by expression, composited variables as a lazy
 // map, and params typed by their CRD's schema (`type: number` is a double even when written 5).
 import { celEnv, celLazyMap, celRuntimeError, celValue, compileCel, type CelEnv, type CelFunction } from '../cel';
-import type { CelActivation, CelBounds, CelCompileResult, CelOutcome, CelPort, CelProgram } from './celPort';
+import type { CelActivation, CelBounds, CelCompileResult, CelOutcome, CelPort, CelProgram, LazyVariables } from './celPort';
 import { isRecord } from './resources';
 
 class Port implements CelPort {
@@ -25,23 +25,44 @@ class Port implements CelPort {
     return out;
   }
 
+  // Params and Namespace objects are converted once per object (they are read-only inputs shared by
+  // every evaluation); the object under review is a fresh copy each time and is not kept.
+  private readonly converted = new WeakMap<object, Map<unknown, unknown>>();
+
   fromJson(json: unknown, schema?: unknown): unknown {
-    return schema === undefined ? celValue(json) : typed(json, schema);
+    if (typeof json !== 'object' || json === null) return celValue(json);
+    let bySchema = this.converted.get(json);
+    if (!bySchema) this.converted.set(json, (bySchema = new Map()));
+    if (bySchema.has(schema)) return bySchema.get(schema);
+    const value = schema === undefined ? celValue(json) : typed(json, schema);
+    bySchema.set(schema, value);
+    return value;
   }
+}
+
+// One CEL map per set of lazy variables (it is built once per object and param, not per expression).
+const variableMaps = new WeakMap<LazyVariables, Record<string, unknown>>();
+
+function variablesMap(variables: LazyVariables): Record<string, unknown> {
+  let map = variableMaps.get(variables);
+  if (!map) {
+    const lazy: Record<string, () => unknown> = {};
+    for (const name of variables.names()) {
+      lazy[name] = () => {
+        const r = variables.get(name);
+        if (!r.ok) throw celRuntimeError(r.error);
+        return r.value;
+      };
+    }
+    variableMaps.set(variables, (map = celLazyMap(lazy)));
+  }
+  return map;
 }
 
 function wrap(program: { evaluate(a: Readonly<Record<string, unknown>>, l?: { maxCost?: number; maxMillis?: number }): CelOutcome }): CelProgram {
   return {
     evaluate(activation: CelActivation, bounds: CelBounds): CelOutcome {
-      const lazy: Record<string, () => unknown> = {};
-      for (const name of activation.variables.names()) {
-        lazy[name] = () => {
-          const r = activation.variables.get(name);
-          if (!r.ok) throw celRuntimeError(r.error);
-          return r.value;
-        };
-      }
-      return program.evaluate({ ...activation.values, variables: celLazyMap(lazy) }, { maxCost: bounds.maxCost, maxMillis: bounds.maxMillis });
+      return program.evaluate({ ...activation.values, variables: variablesMap(activation.variables) }, { maxCost: bounds.maxCost, maxMillis: bounds.maxMillis });
     },
   };
 }

@@ -253,6 +253,22 @@ function validate(
   return { decisions, annotations };
 }
 
+const bindingIndex = new WeakMap<VapSet, Map<string, PolicyBinding[]>>();
+
+function bindingsOf(set: VapSet, policy: string): readonly PolicyBinding[] {
+  let index = bindingIndex.get(set);
+  if (!index) {
+    index = new Map();
+    for (const b of set.bindings) {
+      const list = index.get(b.policyName);
+      if (list) list.push(b);
+      else index.set(b.policyName, [b]);
+    }
+    bindingIndex.set(set, index);
+  }
+  return index.get(policy) ?? [];
+}
+
 function paramLabel(o: unknown): string {
   const ns = namespaceOf(o);
   return ns ? `${ns}/${nameOf(o)}` : nameOf(o);
@@ -370,8 +386,7 @@ export function evaluateVap(set: VapSet, object: unknown, options: VapOptions): 
     const pm = matchResources(policy.matchConstraints, a, set.catalog, namespaces);
     if (!pm.matches || policy.matchConstraints.resourceRules.length === 0) continue;
     if (pm.assumedNamespace) out.assumedNamespace = true;
-    for (const binding of set.bindings) {
-      if (binding.policyName !== policy.name) continue;
+    for (const binding of bindingsOf(set, policy.name)) {
       if (binding.matchResources) {
         const bm = matchResources(binding.matchResources, a, set.catalog, namespaces);
         if (!bm.matches) continue;
