@@ -15,14 +15,13 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { CheckOptions, skippedFile } from '../engine';
+import { skippedFile } from '../engine';
 import { YamlCache } from '../yaml/documents';
 import {
   commands,
   configurationSection,
   fixAllKind,
   InitializationOptions,
-  normalizeSettings,
   Settings,
   Status,
   StatusNotification,
@@ -31,9 +30,9 @@ import {
   ViolationsParams,
   ViolationsRequest,
 } from '../shared/protocol';
-import { isInside } from '../workspace/files';
 import { Change, WorkspaceIndex } from '../workspace/index';
-import { analyzeFile, Folder, FolderSettings, Log, WorkspaceScan } from '../workspace/scan';
+import { analyzeFile, Log, WorkspaceScan } from '../workspace/scan';
+import { ConfigurationItem, WorkspaceSettings } from './settings';
 import { allConstraints, constraintViolations } from '../workspace/policyStats';
 import { CodeActions } from './codeActions';
 import { diagnosticsFor, LinesOf } from './diagnostics';
@@ -58,28 +57,11 @@ function fingerprint(s: string): string {
   return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${s.length}`;
 }
 
-function checkOptionsOf(s: Settings): CheckOptions {
-  return { namespace: s.defaultNamespace || 'default', checkPodTemplates: s.checkPodTemplates };
-}
-
-function folderSettingsOf(s: Settings): FolderSettings {
-  return { enable: s.enable, exclude: s.exclude, maxFileBytes: Math.floor(s.maxFileSizeMB * 1024 * 1024), constraintPaths: s.constraintPaths };
-}
-
-/** A response to workspace/configuration that is late or missing: the server goes on without it. */
-const configurationTimeoutMs = 5000;
-
 export class TrustedImagesServer {
   private readonly documents = new TextDocuments(TextDocument);
-  /**
-   * The settings without a folder (files outside every folder), and the check options: the first
-   * folder's (one policy, one set of expansion templates for the whole workspace).
-   */
-  private settings: Settings = normalizeSettings(undefined);
-  /** Each workspace folder's settings (read with its scopeUri), by folder path. */
-  private folderSettings = new Map<string, Settings>();
+  private readonly settings = new WorkspaceSettings();
   private folders: string[] = [];
-  private readonly index = new WorkspaceIndex(checkOptionsOf(this.settings));
+  private readonly index = new WorkspaceIndex(this.settings.checkOptions);
   private trusted = true;
   private readonly scan = new WorkspaceScan(this.index, () => this.trusted);
   private readonly log: Log = {
@@ -229,7 +211,6 @@ export class TrustedImagesServer {
         for (const r of e.removed) {
           const dir = URI.parse(r.uri).fsPath;
           this.folders = this.folders.filter((f) => f !== dir);
-          this.folderSettings.delete(dir);
           for (const uri of this.scan.removeFolder(dir)) this.publishNow(uri);
         }
         this.folders.push(...e.added.filter((f) => f.uri.startsWith('file:')).map((f) => URI.parse(f.uri).fsPath));
@@ -241,48 +222,22 @@ export class TrustedImagesServer {
     await this.rescan();
   }
 
-  /**
-   * The settings of each workspace folder (scopeUri, as the setting's `resource` scope asks) and of
-   * the window. A client without workspace/configuration pushes one set for all.
-   */
+  /** The settings of each workspace folder and of the window; the index and the pass take theirs. */
   private async loadSettings(pushed?: unknown): Promise<void> {
-    let window: unknown = pushed;
-    let perFolder: unknown[] = this.folders.map(() => window);
-    if (this.capabilities.configuration) {
-      const items = [{ section: configurationSection }, ...this.folders.map((f) => ({ scopeUri: URI.file(f).toString(), section: configurationSection }))];
-      // A client that never answers must not stop the server: fall back after a bound.
-      const answer = await Promise.race([
-        this.connection.workspace.getConfiguration(items).catch(() => undefined),
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), configurationTimeoutMs)),
-      ]);
-      const values: unknown[] = Array.isArray(answer) ? answer : [];
-      window = values[0];
-      perFolder = this.folders.map((_, i) => values[i + 1] ?? window);
-    } else if (pushed && typeof pushed === 'object' && configurationSection in pushed) {
-      window = (pushed as Record<string, unknown>)[configurationSection];
-      perFolder = this.folders.map(() => window);
-    }
-    this.folderSettings = new Map(this.folders.map((f, i) => [f, normalizeSettings(perFolder[i])]));
-    this.settings = this.folderSettings.get(this.folders[0] ?? '') ?? normalizeSettings(window);
-    this.index.setOptions(checkOptionsOf(this.settings));
-    this.scan.setFolders(this.folders.map((f): Folder => ({ path: f, settings: folderSettingsOf(this.folderSettings.get(f)!) })));
+    const request = this.capabilities.configuration ? (items: ConfigurationItem[]) => this.connection.workspace.getConfiguration(items) : undefined;
+    await this.settings.load(this.folders, { request, pushed });
+    this.index.setOptions(this.settings.checkOptions);
+    this.scan.setFolders(this.settings.folders());
   }
 
-  /** The settings that apply to a document: its folder's, else the window's. */
   private settingsFor(uri: string): Settings {
-    if (!uri.startsWith('file:') || this.folderSettings.size === 0) return this.settings;
-    const file = URI.parse(uri).fsPath;
-    let best: string | undefined;
-    for (const f of this.folderSettings.keys()) if (isInside(f, file) && (!best || f.length > best.length)) best = f;
-    return (best !== undefined ? this.folderSettings.get(best) : undefined) ?? this.settings;
+    return this.settings.forUri(uri);
   }
 
   private async configurationChanged(pushed: unknown): Promise<void> {
-    // The client applies trace.server itself: only the other settings change what is checked.
-    const checked = () => JSON.stringify([this.settings, ...this.folderSettings.values()].map((s) => ({ ...s, 'trace.server': undefined })));
-    const before = checked();
+    const before = this.settings.fingerprint();
     await this.loadSettings(pushed);
-    if (checked() === before) return;
+    if (this.settings.fingerprint() === before) return;
     await this.rescan();
   }
 
