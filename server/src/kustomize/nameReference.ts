@@ -7,11 +7,22 @@ import { idOf, isClusterScoped, type ResId, type Resource } from './resource';
 import { isMap, isScalar, isSeq, kstr, str, type KMap, type KNode, type Prov } from './tree';
 
 export function fixNameReferences(resources: readonly Resource[], config: TransformerConfig, report: (r: Resource, message: string) => void): void {
+  // Only objects that were renamed (or moved) can be referred to by an old name: index them by it.
+  const byOldName = new Map<string, Resource[]>();
+  for (const r of resources) {
+    for (const name of new Set(r.prevIds.map((p) => p.name))) {
+      const list = byOldName.get(name);
+      if (list) list.push(r);
+      else byOldName.set(name, [r]);
+    }
+  }
+  if (byOldName.size === 0) return;
+  const originalNamespaces = new Set(resources.map((r) => r.prevIds[0]?.namespace ?? idOf(r).namespace));
   for (const backRef of config.nameReference) {
     for (const referrer of resources) {
       for (const fs of backRef.fieldSpecs) {
         walkFieldSpec(referrer.obj, fs, (slot) => {
-          const ctx: Ctx = { referrer, backRef, path: fs.path, resources, report };
+          const ctx: Ctx = { referrer, backRef, path: fs.path, byOldName, originalNamespaces, report };
           const n = slot.node;
           if (isScalar(n)) setScalar(n, ctx, (v) => slot.set(v));
           else if (isMap(n)) setMapping(n, ctx);
@@ -31,13 +42,14 @@ interface Ctx {
   readonly referrer: Resource;
   readonly backRef: NameBackRef;
   readonly path: string;
-  readonly resources: readonly Resource[];
+  readonly byOldName: ReadonlyMap<string, readonly Resource[]>;
+  readonly originalNamespaces: ReadonlySet<string>;
   readonly report: (r: Resource, message: string) => void;
 }
 
 function setScalar(n: KNode, ctx: Ctx, put: (v: KNode) => void): void {
   if (!isScalar(n) || typeof n.value !== 'string') return;
-  const referral = selectReferral(n.value, ctx.resources, ctx, false);
+  const referral = selectReferral(n.value, ctx.byOldName.get(n.value) ?? [], ctx, false);
   if (!referral) return;
   const name = idOf(referral).name;
   if (name !== n.value) put(kstr(name, nameProv(referral)));
@@ -46,12 +58,15 @@ function setScalar(n: KNode, ctx: Ctx, put: (v: KNode) => void): void {
 function setMapping(m: KMap, ctx: Ctx): void {
   const oldName = str(m, 'name');
   if (oldName === undefined) return;
-  let candidates: readonly Resource[] = ctx.resources;
+  let candidates: readonly Resource[] = ctx.byOldName.get(oldName) ?? [];
   const ns = m.entries.get('namespace');
   if (isScalar(ns)) {
+    // kustomize groups every object by original namespace, and by current namespace only when no
+    // object had that namespace originally; the referral is then picked from the group.
     const want = ns.value === null ? '' : String(ns.value);
-    const byOrg = ctx.resources.filter((r) => (r.prevIds[0]?.namespace ?? idOf(r).namespace) === want);
-    candidates = byOrg.length > 0 ? byOrg : ctx.resources.filter((r) => idOf(r).namespace === want);
+    candidates = ctx.originalNamespaces.has(want)
+      ? candidates.filter((r) => (r.prevIds[0]?.namespace ?? idOf(r).namespace) === want)
+      : candidates.filter((r) => idOf(r).namespace === want);
   }
   const referral = selectReferral(oldName, candidates, ctx, true);
   if (!referral) return;
