@@ -52,9 +52,9 @@ export function helmFunctions(): Map<string, FuncDef> {
   def('toYamlPretty', 1, (a) => safe(() => toYaml(a[0]), ''));
   def('fromYaml', 1, (a) => {
     const r = readYaml(plain(text(a[0])), { source: text(a[0]) });
-    const m = r.docs[0];
-    if (r.error) return new Map<string, Value>([['Error', `error converting YAML to JSON: yaml: ${r.error.message}`]]);
-    if (r.docs.length > 1) return new Map<string, Value>([['Error', 'error converting YAML to JSON: yaml: multiple documents']]);
+    // go-yaml v2 reads the first document and ignores the rest.
+    const m = r.docs.find((d) => d !== null) ?? null;
+    if (r.error && r.error.index === 0) return new Map<string, Value>([['Error', `error converting YAML to JSON: yaml: ${r.error.message}`]]);
     if (m === null || m === undefined) return new Map();
     if (!(m instanceof Map)) return new Map<string, Value>([['Error', `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(m)} into Go value of type map[string]interface {}`]]);
     return m;

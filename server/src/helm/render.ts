@@ -316,6 +316,7 @@ function printManifests(rendered: Map<string, GoString>, tpls: readonly Renderab
     for (const doc of splitManifests(content)) {
       const r = readYaml(plain(doc));
       const t = tpls.find((x) => x.name === path);
+      if (r.error && process.env.HELM_DEBUG) console.error(plain(doc));
       if (r.error) fail(t?.file ?? path, `YAML parse error on ${path}: error converting YAML to JSON: yaml: ${r.error.message}`);
       const head = r.docs[0];
       if (head !== null && head !== undefined && !(head instanceof Map)) {

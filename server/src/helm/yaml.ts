@@ -22,7 +22,7 @@ export interface ReadOptions {
 
 export interface ReadResult {
   readonly docs: Value[];
-  readonly error?: { offset: number; message: string };
+  readonly error?: { offset: number; message: string; index: number };
 }
 
 /** Reads every document of a YAML text into template values. */
@@ -30,7 +30,7 @@ export function readYaml(text: string, options: ReadOptions = {}): ReadResult {
   const parsed = parseYaml(text, options.limits, { fast: true });
   const docs = parsed.documents.map((d) => (d.root ? convert(d.root, text, options, '') : null));
   const e = parsed.errors[0];
-  return e ? { docs, error: { offset: e.offset, message: e.message } } : { docs };
+  return e ? { docs, error: { offset: e.offset, message: e.message, index: e.index } } : { docs };
 }
 
 function convert(n: YNode, text: string, o: ReadOptions, path: string): Value {
@@ -183,7 +183,8 @@ function emitTop(j: J, out: TextBuilder): void {
     if (j.length === 0) e.write('[]\n');
     else emitSeq(e, j, 0);
   } else {
-    emitScalar(e, j, 0, false);
+    // go-yaml indents a document's root scalar (its block content, its folded lines) by best_indent.
+    emitScalar(e, j, 2, false);
     e.write('\n');
   }
 }
