@@ -132,3 +132,43 @@ describe("Kyverno's image library (kyverno/sdk extensions/cel/libs/image lib_tes
     assert.deepEqual(run(`parseImageReference("${ref}:@")`), { ok: false, error: `could not parse reference: ${ref}:@` });
   });
 });
+
+describe('Kyverno PolicyException (vpol engine.go)', () => {
+  const exception = (extra: string) => `
+apiVersion: policies.kyverno.io/v1alpha1
+kind: PolicyException
+metadata:
+  name: legacy
+  namespace: team-a
+spec:
+  policyRefs:
+  - name: restrict-image-registries
+    kind: ValidatingPolicy
+  matchConditions:
+  - name: legacy-pod
+    expression: "object.metadata.name == 'legacy'"
+${extra}`;
+  const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'a', image: 'nginx' }] } });
+
+  test('a matching exception skips the policy, and says which exception', () => {
+    const s = set([restrictRegistries, exception('')].join('\n---\n'));
+    const [legacy] = evaluateKyverno(s, pod('legacy'));
+    assert.deepEqual([legacy!.result, legacy!.skipReason, legacy!.message], ['skip', 'exception', 'rule is skipped due to policy exception: team-a/legacy']);
+    assert.equal(evaluateKyverno(s, pod('other'))[0]!.result, 'fail');
+  });
+
+  test('reportResult: pass reports a pass', () => {
+    const s = set([restrictRegistries, exception('  reportResult: pass')].join('\n---\n'));
+    assert.equal(evaluateKyverno(s, pod('legacy'))[0]!.result, 'pass');
+  });
+
+  test('an exception with images only fills exceptions.allowedImages for the policy to read', () => {
+    const policy = restrictRegistries.replace(
+      "object.spec.containers.all(c, c.image.startsWith('registry.example.com/'))",
+      "object.spec.containers.all(c, c.image.startsWith('registry.example.com/') || c.image in exceptions.allowedImages)",
+    );
+    const s = set([policy, exception('  images: [nginx]')].join('\n---\n'));
+    assert.equal(evaluateKyverno(s, pod('legacy'))[0]!.result, 'pass');
+    assert.equal(evaluateKyverno(s, pod('other'))[0]!.result, 'fail');
+  });
+});

@@ -15,10 +15,12 @@ import { ResourceCatalog, crdInfo, isRecord } from '../vap/resources';
 import { labelsOf } from '../vap/selectors';
 import { autogenVariants } from './autogen';
 import { kyvernoFunctions, kyvernoNames, needsOutside } from './library';
+import { KyvernoException, exceptionsFor, readKyvernoException } from './exceptions';
 import { KyvernoPolicy, readKyvernoPolicy } from './policy';
 
 export interface KyvernoSet {
   policies: KyvernoPolicy[];
+  exceptions: KyvernoException[];
   catalog: ResourceCatalog;
   /** Namespace objects by name (namespaceObject, namespaceSelector) */
   namespaces: ReadonlyMap<string, unknown>;
@@ -26,17 +28,20 @@ export interface KyvernoSet {
 
 export function readKyvernoSet(objects: readonly SourcedObject[]): KyvernoSet {
   const policies: KyvernoPolicy[] = [];
+  const exceptions: KyvernoException[] = [];
   const crds = [];
   const namespaces = new Map<string, unknown>();
   for (const s of objects) {
     const p = readKyvernoPolicy(s);
     if (p) policies.push(p);
+    const e = readKyvernoException(s);
+    if (e) exceptions.push(e);
     const c = crdInfo(s.value);
     if (c) crds.push(c);
     const v = s.value;
     if (isRecord(v) && v.kind === 'Namespace' && isRecord(v.metadata) && typeof v.metadata.name === 'string') namespaces.set(v.metadata.name, v);
   }
-  return { policies, catalog: new ResourceCatalog(crds), namespaces };
+  return { policies, exceptions, catalog: new ResourceCatalog(crds), namespaces };
 }
 
 export type KyvernoOutcome = 'pass' | 'fail' | 'skip' | 'error' | 'notEvaluated';
@@ -53,8 +58,10 @@ export interface KyvernoResult {
   /** the pod-controller kinds of the autogen rule that applied (absent: the policy itself applied) */
   autogen?: string[];
   actions: VapAction[];
-  /** skip: 'matchConditions' when a condition was false, 'match' when the policy does not select the object */
-  skipReason?: 'matchConditions' | 'match';
+  /** skip: 'matchConditions' when a condition was false, 'match' when the policy does not select the object, 'exception' when a PolicyException takes it out */
+  skipReason?: 'matchConditions' | 'match' | 'exception';
+  /** the PolicyExceptions (`namespace/name`) that applied */
+  exceptions?: string[];
 }
 
 /** A fail, error or not-evaluated result as one decision per action (the shape VAP decisions have). */
@@ -124,7 +131,30 @@ function compile(policy: KyvernoPolicy, cel: CelPort): Compiled {
 
 const notCompiled: CelProgram = { evaluate: () => ({ ok: false, error: 'not compiled' }) };
 
-function evaluatePolicy(policy: KyvernoPolicy, compiled: Compiled, values: Record<string, unknown>, bounds: CelBounds): Omit<KyvernoResult, 'policy' | 'kind' | 'actions'> {
+type Evaluated = Omit<KyvernoResult, 'policy' | 'kind' | 'actions'>;
+
+/** Whether all of an exception's matchConditions hold (policy.match on the exception's conditions). */
+function exceptionMatches(policy: KyvernoPolicy, e: KyvernoException, cel: CelPort, values: Record<string, unknown>, bounds: CelBounds): boolean | Evaluated {
+  const activation: CelActivation = { values, variables: new VariableMemo([], () => ({ ok: false, error: 'no variables' })) };
+  const errors: string[] = [];
+  for (const m of e.matchConditions) {
+    const outside = needsOutside(m.expression);
+    if (outside) return { result: 'notEvaluated', message: `PolicyException ${e.key} uses ${outside}, which the files cannot answer` };
+    const c = cel.compile(m.expression, kyvernoNames, []);
+    if (!c.ok) return { result: 'notEvaluated', message: `CEL error in PolicyException ${e.key}: ${c.error.message}` };
+    const r = c.program.evaluate(activation, bounds);
+    if (!r.ok) {
+      if (r.bound !== undefined) return { result: 'notEvaluated', message: `evaluation stopped by the ${r.bound} bound: ${r.error}` };
+      errors.push(r.error);
+      continue;
+    }
+    if (r.value !== true) return false;
+  }
+  if (errors.length === 0) return true;
+  return policy.failurePolicy === 'Ignore' ? false : { result: 'error', message: errors.join('; ') };
+}
+
+function evaluatePolicy(policy: KyvernoPolicy, compiled: Compiled, values: Record<string, unknown>, bounds: CelBounds): Evaluated {
   if (compiled.blocked) return { result: 'notEvaluated', message: compiled.blocked.reason, path: compiled.blocked.path };
   const variables = new VariableMemo(
     policy.variables.map((v) => v.name),
@@ -227,8 +257,37 @@ export function evaluateKyverno(set: KyvernoSet, object: unknown, options: Kyver
       out.push({ ...base, result: 'skip', skipReason: 'match' });
       continue;
     }
-    const r = evaluatePolicy(applied, compile(applied, cel), values, bounds);
-    out.push({ ...base, ...r, ...(autogen ? { autogen } : {}) });
+    let policyValues: Record<string, unknown> = values;
+    const matched: KyvernoException[] = [];
+    let exceptionOutcome: Evaluated | undefined;
+    for (const e of exceptionsFor(set.exceptions, policy)) {
+      const m = exceptionMatches(policy, e, cel, values, bounds);
+      if (m === true) matched.push(e);
+      else if (m !== false) exceptionOutcome ??= m;
+    }
+    const withAutogen = autogen ? { autogen } : {};
+    if (exceptionOutcome) {
+      out.push({ ...base, ...exceptionOutcome, ...withAutogen });
+      continue;
+    }
+    const keys = matched.map((e) => e.key);
+    const allowedImages = matched.flatMap((e) => e.images);
+    const allowedValues = matched.flatMap((e) => e.allowedValues);
+    if (matched.length > 0 && allowedImages.length === 0 && allowedValues.length === 0) {
+      const pass = matched[0].reportResult === 'pass';
+      out.push({
+        ...base,
+        result: pass ? 'pass' : 'skip',
+        ...(pass ? {} : { skipReason: 'exception' as const }),
+        message: `rule is ${pass ? 'passed' : 'skipped'} due to policy exception: ${keys.join(', ')}`,
+        exceptions: keys,
+        ...withAutogen,
+      });
+      continue;
+    }
+    if (matched.length > 0) policyValues = { ...values, exceptions: cel.fromJson({ allowedImages, allowedValues }) };
+    const r = evaluatePolicy(applied, compile(applied, cel), policyValues, bounds);
+    out.push({ ...base, ...r, ...withAutogen, ...(keys.length > 0 ? { exceptions: keys } : {}) });
   }
   return out;
 }

@@ -7,3 +7,4 @@ export { autogenVariants, canAutogen, rewriteExpression, type AutogenVariant } f
 export { readKyvernoPolicy, type KyvernoPolicy } from './policy';
 export { needsOutside, kyvernoFunctions } from './library';
 export { lintKyverno, type KyvernoLint } from './lint';
+export { readKyvernoException, type KyvernoException } from './exceptions';
