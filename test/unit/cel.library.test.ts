@@ -47,6 +47,24 @@ describe('CEL: Kubernetes libraries', () => {
     fails([['[].min()', /^min called on empty list$/], ['[].max()', /^max called on empty list$/]]);
   });
 
+  test("cel-go's lists extension (version 3) and math extension, as the API server enables them", () => {
+    holds([
+      '[1, 2, 3, 4].slice(1, 3) == [2, 3]', '[[1], [2, 3], [4]].flatten() == [1, 2, 3, 4]', '[3, 2, 1].sort() == [1, 2, 3]', "['b', 'c', 'a'].sort() == ['a', 'b', 'c']",
+      '[1, 2, 2, 3, 3, 3].distinct() == [1, 2, 3]', 'lists.range(5) == [0, 1, 2, 3, 4]', '[5, 3, 1, 2].reverse() == [2, 1, 3, 5]',
+      "[{'n': 'z'}, {'n': 'a'}].sortBy(e, e.n).map(e, e.n) == ['a', 'z']",
+      'math.greatest(1) == 1', 'math.greatest(1u, 2u) == 2u', 'math.greatest(-42.0, -21.5, -100.0) == -21.5', 'math.greatest([-42.0, -21.5, -100.0]) == -21.5',
+      'math.least(-42.0, -21.5, -100.0) == -100.0', 'math.ceil(1.2) == 2.0', 'math.floor(-1.2) == -2.0', 'math.round(1.5) == 2.0', 'math.round(-1.5) == -2.0',
+      'math.trunc(-1.3) == -1.0', 'math.abs(-1) == 1', 'math.sign(-42) == -1', 'math.isInf(1.0/0.0)', 'math.isNaN(0.0/0.0)', '!math.isFinite(0.0/0.0)', 'math.sqrt(4) == 2.0',
+      'math.bitOr(1u, 2u) == 3u', 'math.bitOr(-2, -4) == -2', 'math.bitAnd(-3, -5) == -7', 'math.bitXor(3u, 5u) == 6u', 'math.bitNot(1) == -2', 'math.bitNot(0) == -1', 'math.bitNot(0u) == 18446744073709551615u',
+      'math.bitShiftLeft(-1, 2) == -4', 'math.bitShiftLeft(1u, 200) == 0u', 'math.bitShiftRight(1024, 2) == 256',
+    ]);
+    fails([
+      ['[1, 2].slice(1, 3)', /cannot slice\(1, 3\), list is length 2/],
+      ["[[1, 2, 3]].sort()", /list elements must be comparable/],
+      ['math.abs(-9223372036854775808)', /integer overflow/],
+    ]);
+  });
+
   test('sets: contains, equivalent, intersects', () => {
     holds([
       'sets.contains([], [])', 'sets.contains([1, 2], [2])', '!sets.contains([1], [1, 2])', 'sets.contains([1], [dyn(1.0), dyn(1u)])',

@@ -17,6 +17,8 @@ import { registerFormat } from './format';
 import { registerTime } from './time';
 import { registerOptionals } from './optionals';
 import { registerNamedFormats } from './namedFormat';
+import { registerListsExt } from './listsExt';
+import { registerMathExt } from './mathExt';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -33,6 +35,8 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerTime(env);
   registerOptionals(env);
   registerNamedFormats(env);
+  registerListsExt(env);
+  registerMathExt(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
