@@ -47,7 +47,7 @@ describe('CEL: Kubernetes libraries', () => {
     fails([['[].min()', /^min called on empty list$/], ['[].max()', /^max called on empty list$/]]);
   });
 
-  test("cel-go's lists extension (version 3) and math extension, as the API server enables them", () => {
+  test("cel-go's lists (version 3), math and encoders extensions, as the API server enables them", () => {
     holds([
       '[1, 2, 3, 4].slice(1, 3) == [2, 3]', '[[1], [2, 3], [4]].flatten() == [1, 2, 3, 4]', '[3, 2, 1].sort() == [1, 2, 3]', "['b', 'c', 'a'].sort() == ['a', 'b', 'c']",
       '[1, 2, 2, 3, 3, 3].distinct() == [1, 2, 3]', 'lists.range(5) == [0, 1, 2, 3, 4]', '[5, 3, 1, 2].reverse() == [2, 1, 3, 5]',
@@ -57,6 +57,7 @@ describe('CEL: Kubernetes libraries', () => {
       'math.trunc(-1.3) == -1.0', 'math.abs(-1) == 1', 'math.sign(-42) == -1', 'math.isInf(1.0/0.0)', 'math.isNaN(0.0/0.0)', '!math.isFinite(0.0/0.0)', 'math.sqrt(4) == 2.0',
       'math.bitOr(1u, 2u) == 3u', 'math.bitOr(-2, -4) == -2', 'math.bitAnd(-3, -5) == -7', 'math.bitXor(3u, 5u) == 6u', 'math.bitNot(1) == -2', 'math.bitNot(0) == -1', 'math.bitNot(0u) == 18446744073709551615u',
       'math.bitShiftLeft(-1, 2) == -4', 'math.bitShiftLeft(1u, 200) == 0u', 'math.bitShiftRight(1024, 2) == 256',
+      "base64.encode(b'hello') == 'aGVsbG8='", "base64.decode('aGVsbG8=') == b'hello'", "base64.decode('aGVsbG8') == b'hello'",
     ]);
     fails([
       ['[1, 2].slice(1, 3)', /cannot slice\(1, 3\), list is length 2/],

@@ -2,7 +2,8 @@
 // base environment has them (k8s.io/apiserver/pkg/cel/environment/base.go): cel-go's strings
 // extension with string.format (strings.ts, format.ts), sets (lists.ts), two-variable comprehensions,
 // the optional helpers the library lacks, timestamp/duration conversions, and Kubernetes' lists,
-// regex, url, quantity, ip/cidr, named-format and semver libraries. Plus two repairs of the library
+// regex, url, quantity, ip/cidr, named-format and semver libraries, and cel-go's lists (version 3),
+// math and encoders extensions. Plus two repairs of the library
 // made on the parsed tree: calls whose library version has other semantics go to ours
 // (rewriteCalls), and has() accepts any operand (has.ts).
 import type { Environment } from '../celjs';
@@ -19,6 +20,7 @@ import { registerOptionals } from './optionals';
 import { registerNamedFormats } from './namedFormat';
 import { registerListsExt } from './listsExt';
 import { registerMathExt } from './mathExt';
+import { registerEncoders } from './encoders';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -37,6 +39,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerNamedFormats(env);
   registerListsExt(env);
   registerMathExt(env);
+  registerEncoders(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
