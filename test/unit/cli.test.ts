@@ -172,4 +172,17 @@ describe('trusted-images check', () => {
     assert.equal(report.summary.files, yamlFiles.length);
     assert.ok(report.summary.objects > 3000);
   });
+
+  test('a constraint whose template is evaluated by CEL is listed and reported with gator\'s messages', needsShared('conformance/gatekeeper-library'), () => {
+    const dir = path.join(sharedRoot, 'conformance', 'gatekeeper-library', 'host-process', 'disallowed-init');
+    const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { engine: string; messages: string[] };
+    assert.equal(expected.engine, 'cel');
+    const r = run(['check', dir, '--format', 'json']);
+    const report = JSON.parse(r.stdout) as { constraints: Array<{ kind: string; name: string; line: number; repos: unknown }>; violations: Array<{ message: string }> };
+    assert.deepEqual(
+      report.constraints.map((c) => [c.kind, c.name, c.line, c.repos]),
+      [['K8sPSPHostProcess', 'psp-host-process', 4, null]],
+    );
+    assert.deepEqual(report.violations.map((v) => v.message).sort(), [...expected.messages].sort());
+  });
 });

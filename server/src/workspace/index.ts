@@ -178,12 +178,13 @@ export class WorkspaceIndex {
    */
   needsAllReviews(): boolean {
     const p = this.policy();
-    return p.regoConstraints.length > 0 || p.constraints.some((c) => c.match.namespaceSelector !== undefined);
+    return this.needsObjects() || p.constraints.some((c) => c.match.namespaceSelector !== undefined);
   }
 
-  /** Whether reviews must carry their objects: Rego constraints are evaluated on them. */
+  /** Whether reviews must carry their objects: Rego and CEL constraints are evaluated on them. */
   needsObjects(): boolean {
-    return this.policy().regoConstraints.length > 0;
+    const p = this.policy();
+    return p.regoConstraints.length > 0 || p.celConstraints.length > 0;
   }
 
   private inventoryCache: { generation: number; policy: PolicySet; data: Value } | undefined;
