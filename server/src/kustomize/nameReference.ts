@@ -2,7 +2,7 @@
 // another object (a volume's configMap.name, serviceAccountName, a RoleBinding's subjects) follows
 // that object's renames (prefix, suffix, hash) and, for subjects, its namespace. The referral is the
 // one object of the right kind that once had the name, in a namespace the referrer can see.
-import { walkFieldSpec, type NameBackRef, type TransformerConfig } from './fieldSpecs';
+import { walkFieldSpec, type FieldSpec, type NameBackRef, type TransformerConfig } from './fieldSpecs';
 import { idOf, isClusterScoped, type ResId, type Resource } from './resource';
 import { isMap, isScalar, isSeq, kstr, str, type KMap, type KNode, type Prov } from './tree';
 
@@ -18,9 +18,23 @@ export function fixNameReferences(resources: readonly Resource[], config: Transf
   }
   if (byOldName.size === 0) return;
   const originalNamespaces = new Set(resources.map((r) => r.prevIds[0]?.namespace ?? idOf(r).namespace));
+  // The specs by the kind of referrer they apply to (most name one kind), so each object is walked
+  // only with the specs that can apply to it.
+  const specsByKind = new Map<string, Array<{ backRef: NameBackRef; fs: FieldSpec }>>();
+  for (const backRef of config.nameReference) {
+    for (const fs of backRef.fieldSpecs) {
+      const k = fs.kind ?? '';
+      const list = specsByKind.get(k);
+      if (list) list.push({ backRef, fs });
+      else specsByKind.set(k, [{ backRef, fs }]);
+    }
+  }
+  // kustomize runs one back reference (referral kind) at a time over every object, in config order.
   for (const backRef of config.nameReference) {
     for (const referrer of resources) {
-      for (const fs of backRef.fieldSpecs) {
+      const kind = str(referrer.obj, 'kind') ?? '';
+      for (const { backRef: b, fs } of [...(specsByKind.get(kind) ?? []), ...(kind === '' ? [] : specsByKind.get('') ?? [])]) {
+        if (b !== backRef) continue;
         walkFieldSpec(referrer.obj, fs, (slot) => {
           const ctx: Ctx = { referrer, backRef, path: fs.path, byOldName, originalNamespaces, report };
           const n = slot.node;
@@ -49,7 +63,9 @@ interface Ctx {
 
 function setScalar(n: KNode, ctx: Ctx, put: (v: KNode) => void): void {
   if (!isScalar(n) || typeof n.value !== 'string') return;
-  const referral = selectReferral(n.value, ctx.byOldName.get(n.value) ?? [], ctx, false);
+  const candidates = ctx.byOldName.get(n.value);
+  if (!candidates) return;
+  const referral = selectReferral(n.value, candidates, ctx, false);
   if (!referral) return;
   const name = idOf(referral).name;
   if (name !== n.value) put(kstr(name, nameProv(referral)));
@@ -58,7 +74,8 @@ function setScalar(n: KNode, ctx: Ctx, put: (v: KNode) => void): void {
 function setMapping(m: KMap, ctx: Ctx): void {
   const oldName = str(m, 'name');
   if (oldName === undefined) return;
-  let candidates: readonly Resource[] = ctx.byOldName.get(oldName) ?? [];
+  let candidates: readonly Resource[] | undefined = ctx.byOldName.get(oldName);
+  if (!candidates) return;
   const ns = m.entries.get('namespace');
   if (isScalar(ns)) {
     // kustomize groups every object by original namespace, and by current namespace only when no
