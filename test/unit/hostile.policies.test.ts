@@ -33,6 +33,7 @@ const bounded: Array<[file: string, kind: string, bound: RegExp]> = [
   ['sharedjson', 'K8sSharedJson', /json\.marshal: the result is over the limit of 4000000 characters \(maxStringLength\)/],
   // Steps or wall time, whichever a loaded machine spends first: both are the budget, named.
   ['hugecomprehension', 'K8sHugeComprehension', /evaluation stopped after (200000 steps|250 ms) \(the budget per object\)/],
+  ['hugeregex', 'K8sHugeRegex', /regex\.match: the pattern compiles to about \d+ instructions, over the limit of 50000 \(maxRegexProgram\)/],
   ['slowregex', 'K8sSlowRegex', /evaluation stopped after 200000 steps \(the budget per object\)/],
   // Which bound comes first depends on the machine's speed: each is named.
   ['sharedequal', 'K8sSharedEqual', /values too large to compare, print or merge: over 4000000 elements visited in one step \(maxValueWork\)|evaluation stopped after 250 ms \(the budget per object\)/],

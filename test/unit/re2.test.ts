@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { compileRe2, Re2SyntaxError, tryCompileRe2 } from '../../server/src/re2';
+import { compileRe2, estimateProgramSize, isCompiled, Re2SyntaxError, tryCompileRe2 } from '../../server/src/re2';
 import { compileRego, dataDocument, evaluateRego, fromJS } from '../../server/src/rego';
 import { projectRoot } from '../support/helpers';
 
@@ -110,6 +110,17 @@ describe('RE2 module: Go regexp semantics', () => {
     assert.equal(re('(x+x+)+y').test('x'.repeat(100_000)), false);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.ok(ms < 2_000, `${ms} ms`);
+  });
+
+  test('estimateProgramSize: the compiled size, within a factor of two, before compiling', () => {
+    for (const p of ['a', '^(a+)+$', '[a-z]{1000}', '(?:[a-z]{1,50}){20}[0-9]', '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', '(?i)^(gcr\\.io|quay\\.io)/.*', '\\p{Greek}+', 'a{2,5}', '\\Qa.b\\E+', '[[:alpha:]]{10}', 'x'.repeat(1000), '[a-z]{1000}'.repeat(20)]) {
+      const estimate = estimateProgramSize(p);
+      const actual = re(p).programSize;
+      assert.ok(estimate >= actual / 2 && estimate <= actual * 2, `${p.slice(0, 40)}: ${estimate} for ${actual}`);
+    }
+    assert.ok(!isCompiled('never-compiled-(x)'));
+    re('never-compiled-(x)');
+    assert.ok(isCompiled('never-compiled-(x)'));
   });
 
   test('replaceAllWithin stops at its bound instead of building the whole output', () => {

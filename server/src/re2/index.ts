@@ -64,6 +64,98 @@ export function compileRe2(pattern: string): Re2 {
   return out;
 }
 
+/** Whether compileRe2(pattern) is answered from the cache (no compiling to pay for). */
+export function isCompiled(pattern: string): boolean {
+  return cache.has(pattern);
+}
+
+/**
+ * About how many instructions `pattern` compiles to, read without compiling it: RE2 expands `x{n}`
+ * into n copies of x, so `[a-z]{1000}` repeated a thousand times (11 kB) is a million instructions, a
+ * second of re2js's compiling. Callers with a budget charge (or refuse) this before compiling. An
+ * estimate in the same terms as programSize: one per literal, class, operator and group boundary.
+ */
+export function estimateProgramSize(pattern: string): number {
+  const outer: number[] = [];
+  let size = 0;
+  /** The size of the last atom: what a repetition repeats. */
+  let last = 0;
+  const n = pattern.length;
+  for (let i = 0; i < n; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      const e = pattern[i + 1];
+      if (e === 'Q') {
+        const end = pattern.indexOf('\\E', i + 2);
+        const stop = end < 0 ? n : end;
+        size += stop - (i + 2);
+        last = 1;
+        i = end < 0 ? n : end + 1;
+        continue;
+      }
+      i++;
+      if ((e === 'p' || e === 'P' || e === 'x') && pattern[i + 1] === '{') {
+        const close = pattern.indexOf('}', i + 2);
+        i = close < 0 ? n : close;
+      }
+      size += 1;
+      last = 1;
+      continue;
+    }
+    if (c === 91 /* [ */) {
+      // A class is one instruction, however many ranges it lists.
+      i++;
+      if (pattern[i] === '^') i++;
+      if (pattern[i] === ']') i++;
+      while (i < n && pattern[i] !== ']') {
+        if (pattern[i] === '\\') i++;
+        else if (pattern[i] === '[' && pattern[i + 1] === ':') {
+          const close = pattern.indexOf(':]', i + 2);
+          if (close >= 0) i = close + 1;
+        }
+        i++;
+      }
+      size += 1;
+      last = 1;
+      continue;
+    }
+    if (c === 40 /* ( */) {
+      outer.push(size);
+      size = 0;
+      last = 0;
+      continue;
+    }
+    if (c === 41 /* ) */) {
+      const group = size + 2;
+      size = (outer.pop() ?? 0) + group;
+      last = group;
+      continue;
+    }
+    if (c === 123 /* { */) {
+      const m = /^\{(\d+)(?:,(\d*))?\}/.exec(pattern.slice(i, i + 24));
+      if (m) {
+        // x{n,m}: n copies, then m - n optional ones (a copy and a split each).
+        const min = Number(m[1]);
+        const max = m[2] ? Math.max(Number(m[2]), min) : min;
+        const times = Math.max(1, min + 2 * (max - min) + (m[2] === '' ? 1 : 0));
+        size += last * (times - 1) + 1;
+        last *= times;
+        i += m[0].length - 1;
+        continue;
+      }
+    }
+    if (c === 42 /* * */ || c === 43 /* + */ || c === 63 /* ? */ || c === 124 /* | */) {
+      size += 1;
+      last += 1;
+      continue;
+    }
+    size += 1;
+    last = 1;
+  }
+  while (outer.length > 0) size += outer.pop()!;
+  return size + 2;
+}
+
 /** compileRe2 that answers undefined instead of throwing. */
 export function tryCompileRe2(pattern: string): Re2 | undefined {
   try {

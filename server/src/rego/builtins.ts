@@ -3,8 +3,8 @@
 // compile-time error, so the template is reported as not evaluated instead of guessed.
 import { goQuote } from '../go/fmt';
 import { compare, equal, isArray, isObject, isSet, numberString, opaString, RObject, RSet, typeName, Value, visit } from './value';
-import { compileRe2, Re2, Re2SyntaxError } from '../re2';
-import { globToRe2 } from './glob';
+import { compileRe2, estimateProgramSize, isCompiled, Re2, Re2SyntaxError } from '../re2';
+import { globToRe2Pattern } from './glob';
 import { BuiltinError, LimitError, UnsupportedError } from './errors';
 import { BuiltinContext, characters, elements, overLength, unmetered } from './limits';
 
@@ -428,8 +428,18 @@ def('internal.member_3', 3, ([k, v, c]) => {
 });
 
 // ---- regular expressions (Go's regexp, on RE2: linear in the input, whatever the pattern) and globs
-/** The pattern compiled by RE2; what RE2 refuses is a builtin error, as OPA's regexp.Compile error is. */
-function re2(pattern: string, name: string): Re2 {
+/**
+ * The pattern compiled by RE2; what RE2 refuses is a builtin error, as OPA's regexp.Compile error is.
+ * Compiling is charged (a step per instruction, about what re2js takes) and bounded before it runs:
+ * `[a-z]{1000}` a thousand times over is 11 kB of pattern and a second of compiling.
+ */
+function re2(pattern: string, name: string, ctx: BuiltinContext): Re2 {
+  if (!isCompiled(pattern)) {
+    const size = estimateProgramSize(pattern);
+    const max = ctx.limits.maxRegexProgram;
+    if (size > max) throw new LimitError(`${name}: the pattern compiles to about ${size} instructions, over the limit of ${max} (maxRegexProgram)`);
+    ctx.charge(size * compileUnits);
+  }
   try {
     return compileRe2(pattern);
   } catch (e) {
@@ -449,40 +459,42 @@ function subject(re: Re2, v: Value, name: string, i: number, ctx: BuiltinContext
 }
 /** Budget units (see BuiltinContext.charge) per character and instruction of a search. */
 const searchUnits = 8;
+/** Budget units per instruction compiled. */
+const compileUnits = 256;
 const regexMatch: Builtin = ([p, v], ctx) => {
-  const re = re2(str(p!, 'regex.match', 1), 'regex.match');
+  const re = re2(str(p!, 'regex.match', 1), 'regex.match', ctx);
   return re.test(subject(re, v!, 'regex.match', 2, ctx));
 };
 def('regex.match', 2, regexMatch);
 def('re_match', 2, regexMatch);
-def('regex.is_valid', 1, ([p]) => {
+def('regex.is_valid', 1, ([p], ctx) => {
   if (typeof p !== 'string') return false;
   try {
-    compileRe2(p);
+    re2(p, 'regex.is_valid', ctx);
     return true;
   } catch (e) {
-    if (e instanceof Re2SyntaxError) return false;
+    if (e instanceof BuiltinError) return false;
     throw e;
   }
 });
 def('regex.find_n', 3, ([p, v, n], ctx) => {
-  const re = re2(str(p!, 'regex.find_n', 1), 'regex.find_n');
+  const re = re2(str(p!, 'regex.find_n', 1), 'regex.find_n', ctx);
   return re.findAll(subject(re, v!, 'regex.find_n', 2, ctx), int(n!, 'regex.find_n', 3));
 });
 // Go's FindAllStringSubmatch gives "" for a group that did not take part.
 def('regex.find_all_string_submatch_n', 3, ([p, v, n], ctx) => {
   const name = 'regex.find_all_string_submatch_n';
-  const re = re2(str(p!, name, 1), name);
+  const re = re2(str(p!, name, 1), name, ctx);
   return re.findAllSubmatch(subject(re, v!, name, 2, ctx), int(n!, name, 3)).map((groups) => groups.map((g) => g ?? ''));
 });
 def('regex.split', 2, ([p, v], ctx) => {
-  const re = re2(str(p!, 'regex.split', 1), 'regex.split');
+  const re = re2(str(p!, 'regex.split', 1), 'regex.split', ctx);
   return re.split(subject(re, v!, 'regex.split', 2, ctx), -1);
 });
 // regex.replace(s, pattern, value): Go's ReplaceAllString, `$1` and `${name}` expanded; stopped at
 // the string bound (an empty-matching pattern puts a copy of value at every position of s).
 def('regex.replace', 3, ([a, p, r], ctx) => {
-  const re = re2(str(p!, 'regex.replace', 2), 'regex.replace');
+  const re = re2(str(p!, 'regex.replace', 2), 'regex.replace', ctx);
   const s = subject(re, a!, 'regex.replace', 1, ctx);
   const max = ctx.limits.maxStringLength;
   const out = re.replaceAllWithin(s, str(r!, 'regex.replace', 3), max);
@@ -490,7 +502,7 @@ def('regex.replace', 3, ([a, p, r], ctx) => {
   ctx.charge(out.length);
   return out;
 });
-const globCache = new Map<string, Re2>();
+const globCache = new Map<string, string>();
 def('glob.match', 3, ([p, d, v], ctx) => {
   const pattern = str(p!, 'glob.match', 1);
   let delimiters: string[];
@@ -501,12 +513,14 @@ def('glob.match', 3, ([p, d, v], ctx) => {
     if (delimiters.length === 0) delimiters = ['.'];
   }
   const key = pattern + '\0' + delimiters.join('\0');
-  let re = globCache.get(key);
-  if (re === undefined) {
-    re = globToRe2(pattern, delimiters);
+  let source = globCache.get(key);
+  if (source === undefined) {
+    source = globToRe2Pattern(pattern, delimiters);
     if (globCache.size > 1000) globCache.clear();
-    globCache.set(key, re);
+    globCache.set(key, source);
   }
+  // A class RE2 refuses (a reversed range such as [z-a]) is refused by gobwas/glob too: undefined.
+  const re = re2(source, 'glob.match', ctx);
   return re.test(subject(re, v!, 'glob.match', 3, ctx));
 });
 def('glob.quote_meta', 1, ([p]) => str(p!, 'glob.quote_meta', 1).replace(/[*?\\[\]{}]/g, (c) => '\\' + c));

@@ -14,9 +14,11 @@ export interface BuiltinLimits {
    * valueWork): shared parts make a value built in a few steps as large as their product.
    */
   readonly maxValueWork: number;
+  /** Instructions a regular expression of a policy may compile to (RE2 expands x{n} into n copies). */
+  readonly maxRegexProgram: number;
 }
 
-export const defaultBuiltinLimits: BuiltinLimits = { maxElements: 1_000_000, maxStringLength: 4_000_000, maxValueWork: 4_000_000 };
+export const defaultBuiltinLimits: BuiltinLimits = { maxElements: 1_000_000, maxStringLength: 4_000_000, maxValueWork: 4_000_000, maxRegexProgram: 50_000 };
 
 /** What a builtin may ask of the evaluation that calls it. */
 export interface BuiltinContext {
