@@ -327,23 +327,25 @@ describe('CEL: Kubernetes libraries', () => {
     for (const v of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) e = `${ten}.all(${v}, ${e})`;
     const c = compileCel(env, e);
     assert.ok(c.ok);
-    const r = c.program.evaluate({});
+    // A generous time bound, so a loaded machine still meets the cost bound first.
+    const slowMachine = { maxMillis: 120_000 };
+    const r = c.program.evaluate({}, slowMachine);
     assert.equal(r.ok, false);
     assert.equal(!r.ok && r.bound, 'cost');
-    const small = c.program.evaluate({}, { maxCost: 1000 });
+    const small = c.program.evaluate({}, { maxCost: 1000, ...slowMachine });
     assert.equal(!small.ok && small.bound, 'cost');
     const timed = c.program.evaluate({}, { maxCost: Number.MAX_SAFE_INTEGER, maxMillis: 0 });
     assert.equal(!timed.ok && timed.bound, 'time');
     const two = compileCel(env, `${ten}.all(a, ${ten}.all(b, ${ten}.all(c, ${ten}.all(d, ${ten}.all(e, ${ten}.all(i, f, ${ten}.all(j, g, i + j >= 0)))))))`);
     assert.ok(two.ok);
-    const r2 = two.program.evaluate({});
+    const r2 = two.program.evaluate({}, slowMachine);
     assert.equal(!r2.ok && r2.bound, 'cost');
     // Doubling a string 30 times stops at the size bound before it takes the memory.
     let doubling = 'size(x30)';
     for (let i = 30; i >= 1; i--) doubling = `cel.bind(x${i}, x${i - 1} + x${i - 1}, ${doubling})`;
     const big = compileCel(env, `cel.bind(x0, "ab", ${doubling})`);
     assert.ok(big.ok);
-    const sized = big.program.evaluate({}, { maxCost: Number.MAX_SAFE_INTEGER });
+    const sized = big.program.evaluate({}, { maxCost: Number.MAX_SAFE_INTEGER, ...slowMachine });
     assert.equal(!sized.ok && sized.bound, 'size');
     // A cheap expression stays well inside the default budget.
     assert.deepEqual(run(`${ten}.all(a, ${ten}.all(b, a * b > 0))`), { ok: true, value: true });
