@@ -284,22 +284,33 @@ function allTemplates(chart: Chart, parent: GoMap, isRoot: boolean, parentPath: 
   return next;
 }
 
-/** SplitManifests' separator, over the trimmed text (Go's \s is [\t\n\f\r ]). */
-const sep = /(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*/g;
-
+/**
+ * SplitManifests: splits at Helm's separator `(?:^|\s*\n)---\s*` (Go's \s is [\t\n\f\r ]), found by
+ * scanning for "\n---" rather than by the regular expression, which retries its leading run of
+ * spaces at every position.
+ */
 function splitManifests(text: GoString): GoString[] {
   const t = trimSpaceText(text);
   const s = plain(t);
   const docs: GoString[] = [];
+  const isWs = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
   let last = 0;
-  sep.lastIndex = 0;
-  for (let m = sep.exec(s); m; m = sep.exec(s)) {
-    if (m[0].length === 0) {
-      sep.lastIndex++;
-      continue;
-    }
-    docs.push(sliceOf(t, last, m.index));
-    last = m.index + m[0].length;
+  let from = 0;
+  if (s.startsWith('---')) {
+    let e = 3;
+    while (e < s.length && isWs(s.charCodeAt(e))) e++;
+    docs.push('');
+    last = from = e;
+  }
+  for (;;) {
+    const q = s.indexOf('\n---', from);
+    if (q < 0) break;
+    let start = q;
+    while (start > last && isWs(s.charCodeAt(start - 1))) start--;
+    let e = q + 4;
+    while (e < s.length && isWs(s.charCodeAt(e))) e++;
+    docs.push(sliceOf(t, last, start));
+    last = from = e;
   }
   docs.push(sliceOf(t, last));
   return docs.filter((d) => plain(d) !== '').map(trimSpaceText);
