@@ -7,6 +7,7 @@
 // How each figure is taken is written in docs/performance.md.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { TestClient } from '../test/protocol/lspClient';
@@ -124,10 +125,10 @@ function cliFigures(label: string, target: string, extra: string[] = [], yardsti
   let constraints = constraintsLoaded(report);
   // The report's list is the product's own word; the files' constraint objects are counted beside it.
   const inFiles = constraintDocuments([...files, ...extra.filter((a) => fs.existsSync(a)).flatMap(yamlFiles)]);
-  constraints += ` [in the files: ${inFiles} constraint objects${extra.includes('--only') ? ', before --only' : ''}]`;
+  constraints += `${loadedNote} [in the files: ${inFiles} constraint object${inFiles === 1 ? '' : 's'}${extra.includes('--only') ? ', before --only' : ''}]`;
   const mb = bytes / 1e6;
   console.log(
-    `${label}: ${files.length} files, ${mb.toFixed(1)} MB; loaded: ${constraints}${loadedNote}\n` +
+    `${label}: ${files.length} files, ${mb.toFixed(1)} MB; loaded: ${constraints}\n` +
       `  (check ${[path.relative(root, target), '--format json', ...extra.map((a) => (path.isAbsolute(a) ? path.relative(root, a) : a))].join(' ')} > file)\n` +
       `  trusted-images check (cold)    ${cli.ms.toFixed(0).padStart(6)} ms  ${(mb / (cli.ms / 1000)).toFixed(1).padStart(5)} MB/s  peak RSS ${cli.rssMB.toFixed(0)} MB\n` +
       `  js-yaml loadAll (parse only)   ${jsy.ms.toFixed(0).padStart(6)} ms  ${(mb / (jsy.ms / 1000)).toFixed(1).padStart(5)} MB/s  peak RSS ${jsy.rssMB.toFixed(0)} MB\n` +
@@ -307,7 +308,10 @@ async function main(): Promise<void> {
   fs.mkdirSync(benchDir, { recursive: true });
   if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
-  console.log(`node ${process.version}, ${runs} runs each, medians; commit ${head || '(not a git checkout)'}\n`);
+  // The machine may be shared: its load average says how far the absolute figures are from an idle one.
+  const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  process.on('exit', () => console.log(`\nload average at the end: ${load()} (${os.cpus().length} cores)`));
+  console.log(`node ${process.version}, ${runs} runs each, medians; commit ${head || '(not a git checkout)'}; load average ${load()} (${os.cpus().length} cores)\n`);
   const library = path.join(shared, 'conformance', 'gatekeeper-library');
   if (process.argv.includes('rego')) {
     console.log('Rego engine:');
