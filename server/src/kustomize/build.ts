@@ -63,7 +63,7 @@ export function buildKustomization(files: SourceFiles, dir: string, options: { l
     const top = b.load(name, { file: name, start: 0, end: 0 }, false);
     if (top) {
       const ra = b.accumulateTarget(top, emptyAccumulator());
-      const out = b.finish(ra);
+      const out = b.finish(ra, top);
       text = out.text;
       origins = out.origins;
     }
@@ -314,7 +314,7 @@ class Builder implements Env {
   }
 
   /** The steps kustomize runs once, at the top: hashes, name references, vars, local configs, order. */
-  finish(ra: Accumulator): { text: string; origins: RenderedStream['origins'] } {
+  finish(ra: Accumulator, top: LoadedKustomization): { text: string; origins: RenderedStream['origins'] } {
     for (const r of ra.resources) {
       if (!r.needsHash) continue;
       const name = idOf(r).name;
@@ -330,7 +330,7 @@ class Builder implements Env {
       const a = get(meta, 'annotations');
       if (isMap(meta) && ((isScalar(a) && a.value === null) || (isMap(a) && a.entries.size === 0))) meta.entries.delete('annotations');
     }
-    const out = emitStream(legacyOrder(kept).map((r) => ({ obj: r.obj, includedBy: r.chain })));
+    const out = emitStream(ordered(kept, top.root.entries.get('sortOptions')).map((r) => ({ obj: r.obj, includedBy: r.chain })));
     if (out.text.length > this.limits.maxOutputChars) throw new BuildFailure(`the build prints more than ${this.limits.maxOutputChars} characters (bound maxOutputChars): stopped`);
     return out;
   }
@@ -343,6 +343,15 @@ function hashedProv(r: Resource, nameLength: number): Prov | undefined {
   if (!p) return undefined;
   const parts = p.parts ?? [{ start: 0, end: nameLength, from: p.loc, verbatim: p.verbatim, what: p.what }];
   return { loc: p.loc, verbatim: false, what: p.what, parts: [...parts, { start: nameLength, end: nameLength + 11, from: r.from, verbatim: false, what: 'content hash' }] };
+}
+
+/** The output order: the top kustomization's sortOptions (fifo, or legacy with its own kind lists). */
+function ordered(rs: Resource[], sortOptions: KNode | undefined): Resource[] {
+  if (str(sortOptions, 'order') === 'fifo') return rs;
+  const legacy = get(sortOptions, 'legacySortOptions');
+  if (!isMap(legacy)) return legacyOrder(rs);
+  const names = (n: KNode | undefined): string[] => items(n).map((x) => (isScalar(x) ? scalarString(x) : ''));
+  return legacyOrder(rs, { first: names(legacy.entries.get('orderFirst')), last: names(legacy.entries.get('orderLast')) });
 }
 
 function items(n: KNode | undefined): KNode[] {

@@ -25,6 +25,7 @@ export const unsupportedFields: ReadonlyMap<string, string> = new Map([
   ['crds', 'crds: schemas are not loaded'],
   ['openapi', 'custom OpenAPI schemas are not loaded'],
   ['imageTags', 'the legacy imageTags field is not applied'],
+  ['buildMetadata', 'build metadata annotations are not added'],
 ]);
 
 /**

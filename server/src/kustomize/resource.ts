@@ -101,7 +101,10 @@ const orderFirst = [
   'PriorityClass', 'PersistentVolume', 'PersistentVolumeClaim', 'Deployment', 'StatefulSet', 'CronJob', 'PodDisruptionBudget',
 ];
 const orderLast = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
-const typeOrder = new Map<string, number>([...orderFirst.map((k, i): [string, number] => [k, i - orderFirst.length]), ...orderLast.map((k, i): [string, number] => [k, i + 1])]);
+function typeOrderOf(first: readonly string[], last: readonly string[]): Map<string, number> {
+  return new Map<string, number>([...first.map((k, i): [string, number] => [k, i - first.length]), ...last.map((k, i): [string, number] => [k, i + 1])]);
+}
+const defaultTypeOrder = typeOrderOf(orderFirst, orderLast);
 
 function gvkSortString(id: ResId): string {
   return [id.group || '~G', id.version || '~V', id.kind || '~K'].join('_');
@@ -117,7 +120,8 @@ function cmp(a: string, b: string): number {
 }
 
 /** kustomize's legacy order: kinds in a fixed order first and last, the rest by group/version/kind, then by id. */
-export function legacyOrder(rs: readonly Resource[]): Resource[] {
+export function legacyOrder(rs: readonly Resource[], kinds?: { first: readonly string[]; last: readonly string[] }): Resource[] {
+  const typeOrder = kinds ? typeOrderOf(kinds.first, kinds.last) : defaultTypeOrder;
   const keyed = rs.map((r) => ({ r, id: idOf(r) }));
   keyed.sort((x, y) => {
     const a = x.id;

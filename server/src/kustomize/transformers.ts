@@ -119,14 +119,14 @@ function patchDocs(k: LoadedKustomization, entry: KNode, env: Env): KNode[] {
   return file ? env.parseFile(file.path, file.text) : [];
 }
 
-function applyPatchEntry(ra: Accumulator, entry: KNode, k: LoadedKustomization, env: Env): void {
+function applyPatchEntry(ra: Accumulator, entry: KNode, k: LoadedKustomization, env: Env, text = k.text): void {
   if (!isMap(entry)) return;
   const at = locOf(entry, k);
   let docs: KNode[] = [];
   const path = entry.entries.get('path');
   const inline = entry.entries.get('patch');
   if (isScalar(inline)) {
-    const { docs: d, errors } = parseEmbedded(inline, k.text);
+    const { docs: d, errors } = parseEmbedded(inline, text);
     for (const e of errors) env.report(at, `inline patch: ${e}`);
     docs = d;
   } else if (isScalar(path)) {
@@ -305,60 +305,95 @@ function readImages(k: LoadedKustomization, env: Env): ImageEntry[] {
   const out: ImageEntry[] = [];
   for (const e of items(k.root.entries.get('images'))) {
     if (!isMap(e)) continue;
-    const nameNode = e.entries.get('name');
-    if (!isScalar(nameNode) || nameNode.value === null) {
-      env.report(locOf(e, k), 'images entry without a name');
-      continue;
-    }
-    const field = (key: string): { value: string; part: { from: SourceLocation; verbatim: boolean; what: string } } | undefined => {
-      const n = e.entries.get(key);
-      if (!isScalar(n) || n.value === null) return undefined;
-      if (!isGoString(n)) {
-        // kustomize reads these into Go strings: a number or a boolean fails the whole kustomization.
-        throw new BuildFailure(`images entry ${JSON.stringify(scalarString(nameNode))}: ${key} ${scalarString(n)} must be a string (quote it)`, n.prov?.loc ?? locOf(e, k));
-      }
-      return { value: scalarString(n), part: { from: n.prov!.loc, verbatim: n.prov!.verbatim, what: `images ${key}` } };
-    };
-    const newName = field('newName');
-    const newTag = field('newTag');
-    const digest = field('digest');
-    const tagSuffix = field('tagSuffix');
-    out.push({
-      name: scalarString(nameNode),
-      ...(newName ? { newName: newName.value } : {}),
-      ...(newTag ? { newTag: newTag.value } : {}),
-      ...(digest ? { digest: digest.value } : {}),
-      ...(tagSuffix ? { tagSuffix: tagSuffix.value } : {}),
-      at: {
-        name: nameNode.prov?.loc ?? locOf(e, k),
-        ...(newName ? { newName: newName.part } : {}),
-        ...(newTag ? { newTag: newTag.part } : {}),
-        ...(digest ? { digest: digest.part } : {}),
-        ...(tagSuffix ? { tagSuffix: tagSuffix.part } : {}),
-      },
-      kustomization: k.file,
-    });
+    const entry = readImageEntry(e, k.file, locOf(e, k));
+    if (entry) out.push(entry);
+    else env.report(locOf(e, k), 'images entry without a name');
   }
   return out;
 }
 
-/** A `transformers:` entry: the built-in transformers' configs this build knows; others make it incomplete. */
-function runTransformerConfig(ra: Accumulator, entry: KNode, k: LoadedKustomization, env: Env): void {
-  const docs = isScalar(entry) && !scalarString(entry).includes('\n') ? readConfigFile(k, entry, env) : patchDocs(k, entry, env);
-  for (const doc of docs) {
-    const kind = str(doc, 'kind');
-    const apiVersion = str(doc, 'apiVersion');
-    if (apiVersion === 'builtin' && (kind === 'LabelTransformer' || kind === 'AnnotationsTransformer') && isMap(doc)) {
-      const pairs = doc.entries.get(kind === 'LabelTransformer' ? 'labels' : 'annotations');
-      if (isMap(pairs)) applyMapEntries(ra, pairs, readSpecs(doc.entries.get('fieldSpecs')));
-      continue;
+/** One images entry (of a kustomization, or an ImageTagTransformer's imageTag), with its lines. */
+function readImageEntry(e: KMap, file: string, fallback: SourceLocation): ImageEntry | undefined {
+  const nameNode = e.entries.get('name');
+  if (!isScalar(nameNode) || nameNode.value === null) return undefined;
+  const field = (key: string): { value: string; part: { from: SourceLocation; verbatim: boolean; what: string } } | undefined => {
+    const n = e.entries.get(key);
+    if (!isScalar(n) || n.value === null) return undefined;
+    if (!isGoString(n)) {
+      // kustomize reads these into Go strings: a number or a boolean fails the whole kustomization.
+      throw new BuildFailure(`images entry ${JSON.stringify(scalarString(nameNode))}: ${key} ${scalarString(n)} must be a string (quote it)`, n.prov?.loc ?? fallback);
     }
-    env.report(locOf(entry, k), `transformers: ${apiVersion ?? '?'}/${kind ?? '?'} is not run by this build`, 'warning');
+    return { value: scalarString(n), part: { from: n.prov?.loc ?? fallback, verbatim: n.prov?.verbatim ?? false, what: `images ${key}` } };
+  };
+  const newName = field('newName');
+  const newTag = field('newTag');
+  const digest = field('digest');
+  const tagSuffix = field('tagSuffix');
+  return {
+    name: scalarString(nameNode),
+    ...(newName ? { newName: newName.value } : {}),
+    ...(newTag ? { newTag: newTag.value } : {}),
+    ...(digest ? { digest: digest.value } : {}),
+    ...(tagSuffix ? { tagSuffix: tagSuffix.value } : {}),
+    at: {
+      name: nameNode.prov?.loc ?? fallback,
+      ...(newName ? { newName: newName.part } : {}),
+      ...(newTag ? { newTag: newTag.part } : {}),
+      ...(digest ? { digest: digest.part } : {}),
+      ...(tagSuffix ? { tagSuffix: tagSuffix.part } : {}),
+    },
+    kustomization: file,
+  };
+}
+
+/**
+ * A `transformers:` entry: the configs of the built-in transformers that decide images and names
+ * (labels, annotations, images, prefixes and suffixes, patches); any other makes the build incomplete.
+ */
+function runTransformerConfig(ra: Accumulator, entry: KNode, k: LoadedKustomization, env: Env): void {
+  const { docs, text } = isScalar(entry) && !scalarString(entry).includes('\n') ? readConfigFile(k, entry, env) : { docs: patchDocs(k, entry, env), text: k.text };
+  for (const doc of docs) {
+    const kind = str(doc, 'kind') ?? '';
+    if (str(doc, 'apiVersion') === 'builtin' && isMap(doc) && runBuiltinConfig(ra, kind, doc, k, env, text)) continue;
+    env.report(locOf(entry, k), `transformers: ${str(doc, 'apiVersion') ?? '?'}/${kind || '?'} is not run by this build; the build is incomplete`, 'warning');
     env.markIncomplete();
   }
 }
 
-function readConfigFile(k: LoadedKustomization, entry: KScalar, env: Env): KNode[] {
+function runBuiltinConfig(ra: Accumulator, kind: string, doc: KMap, k: LoadedKustomization, env: Env, text: string): boolean {
+  const specs = readSpecs(doc.entries.get('fieldSpecs'));
+  switch (kind) {
+    case 'LabelTransformer':
+    case 'AnnotationsTransformer': {
+      const pairs = doc.entries.get(kind === 'LabelTransformer' ? 'labels' : 'annotations');
+      if (isMap(pairs)) applyMapEntries(ra, pairs, specs);
+      return true;
+    }
+    case 'ImageTagTransformer': {
+      const tag = doc.entries.get('imageTag');
+      const entry = isMap(tag) ? readImageEntry(tag, locOf(doc, k).file, locOf(doc, k)) : undefined;
+      if (entry) applyImages(ra.resources, [entry], specs, (at, message) => env.report(at, message), () => env.tick());
+      return true;
+    }
+    case 'PrefixTransformer':
+    case 'SuffixTransformer':
+    case 'PrefixSuffixTransformer': {
+      if (specs.some((fs) => fs.path !== 'metadata/name')) return false;
+      const prefix = doc.entries.get('prefix');
+      const suffix = doc.entries.get('suffix');
+      if (isScalar(prefix) && prefix.value !== null && scalarString(prefix) !== '') applyAffix(ra, prefix, 'prefix');
+      if (isScalar(suffix) && suffix.value !== null && scalarString(suffix) !== '') applyAffix(ra, suffix, 'suffix');
+      return true;
+    }
+    case 'PatchTransformer':
+      applyPatchEntry(ra, doc, k, env, text);
+      return true;
+    default:
+      return false;
+  }
+}
+
+function readConfigFile(k: LoadedKustomization, entry: KScalar, env: Env): { docs: KNode[]; text: string } {
   const file = env.readInput(k, scalarString(entry), locOf(entry, k));
-  return file ? env.parseFile(file.path, file.text) : [];
+  return file ? { docs: env.parseFile(file.path, file.text), text: file.text } : { docs: [], text: '' };
 }
