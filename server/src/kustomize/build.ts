@@ -147,7 +147,9 @@ class Builder implements Env {
 
   /** The kustomization of a folder; undefined (reported) when it has none. */
   load(dir: string, at: SourceLocation, component: boolean): LoadedKustomization | undefined {
-    const found = findKustomizationFile(dir, (p) => this.files.read(p) !== undefined);
+    // The folder's listing says which kustomization names exist without reading each candidate.
+    const names = this.files.list(dir);
+    const found = findKustomizationFile(dir, (p) => (names ? names.includes(p.slice(p.lastIndexOf('/') + 1)) && this.files.read(p) !== undefined : this.files.read(p) !== undefined));
     if (found === undefined) {
       this.report(at, `${dir}: no kustomization.yaml, kustomization.yml or Kustomization in this folder`);
       return undefined;
