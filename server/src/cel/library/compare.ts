@@ -1,10 +1,11 @@
 // CEL's ordering and equality across the runtime's representations, as cel-go applies them in the
 // list and set libraries: numbers compare by value across int, uint and double; strings by code point.
 import { celRuntimeError } from '../celjs';
+import { isUint, uintValue } from './define';
 
 function numeric(v: unknown): number | bigint | undefined {
   if (typeof v === 'bigint' || typeof v === 'number') return v;
-  if (typeof v === 'object' && v !== null && v.constructor?.name === 'UnsignedInt') return (v as { valueOf(): bigint }).valueOf();
+  if (isUint(v)) return uintValue(v);
   return undefined;
 }
 
@@ -78,7 +79,7 @@ export function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'list';
   if (v instanceof Uint8Array) return 'bytes';
   const name = (v as object).constructor?.name;
-  if (name === 'UnsignedInt') return 'uint';
+  if (isUint(v)) return 'uint';
   if (name === undefined || name === 'Object' || name === 'Map') return 'map';
   return name;
 }

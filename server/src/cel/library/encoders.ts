@@ -1,6 +1,7 @@
 // cel-go's encoders extension, which the API server's base environment enables: base64.encode(bytes)
 // and base64.decode(string) (standard alphabet; decoding also accepts missing padding, as cel-go does).
 import { celRuntimeError, type Environment } from '../celjs';
+import { define } from './define';
 import { registerNamespace } from './namespace';
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -33,6 +34,6 @@ function decode(text: string): Uint8Array {
 
 export function registerEncoders(env: Environment): void {
   registerNamespace(env, 'base64', 'Base64Namespace');
-  env.registerFunction({ name: 'encode', receiverType: 'Base64Namespace', returnType: 'string', params: [{ name: 'b', type: 'bytes' }], handler: ((_ns: unknown, b: Uint8Array) => encode(b)) as (...a: unknown[]) => unknown });
-  env.registerFunction({ name: 'decode', receiverType: 'Base64Namespace', returnType: 'bytes', params: [{ name: 's', type: 'string' }], handler: ((_ns: unknown, s: string) => decode(s)) as (...a: unknown[]) => unknown });
+  define(env, 'encode', 'Base64Namespace', ['bytes'], 'string', (_ns: unknown, b: Uint8Array) => encode(b));
+  define(env, 'decode', 'Base64Namespace', ['string'], 'bytes', (_ns: unknown, s: string) => decode(s));
 }

@@ -8,10 +8,10 @@ import { celjs, celRuntimeError, type Environment } from '../celjs';
 import { chargeBuilt } from '../budget';
 import { formatDouble } from '../values';
 import { typeName } from './compare';
+import { define, isUint, uintValue } from './define';
 import { durationText, timestampText } from './time';
 
-const isUint = (v: unknown): boolean => typeof v === 'object' && v !== null && v.constructor?.name === 'UnsignedInt';
-const intOf = (v: unknown): bigint | undefined => (typeof v === 'bigint' ? v : isUint(v) ? (v as { valueOf(): bigint }).valueOf() : undefined);
+const intOf = (v: unknown): bigint | undefined => (typeof v === 'bigint' ? v : isUint(v) ? uintValue(v) : undefined);
 
 function goQuote(s: string): string {
   return JSON.stringify(s).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -170,5 +170,5 @@ export function celFormat(format: string, args: unknown[]): string {
 }
 
 export function registerFormat(env: Environment): void {
-  env.registerFunction({ name: 'format', receiverType: 'string', returnType: 'string', params: [{ name: 'args', type: 'list' }], handler: ((f: string, args: unknown[]) => celFormat(f, args)) as (...a: unknown[]) => unknown });
+  define(env, 'format', 'string', ['list'], 'string', (f: string, args: unknown[]) => celFormat(f, args));
 }

@@ -5,6 +5,7 @@
 // masked(), prefixLength(), string(cidr). Equality is by value.
 import { celRuntimeError, type Environment } from '../celjs';
 import { registerNamespace } from './namespace';
+import { define } from './define';
 
 export class IpAddr {
   constructor(
@@ -139,15 +140,11 @@ function contains(c: Cidr, ip: IpAddr): boolean {
   return ip.bits === c.addr.bits && inRange(ip, c.addr.value, c.prefix);
 }
 
-type Fn = (...args: never[]) => unknown;
 export function registerIp(env: Environment): void {
   env.registerType('net.IP', IpAddr);
   env.registerType('net.CIDR', Cidr);
   const I = 'net.IP';
   const C = 'net.CIDR';
-  const fn = (name: string, receiverType: string | undefined, params: string[], returnType: string, handler: Fn): void => {
-    env.registerFunction({ name, ...(receiverType ? { receiverType } : {}), returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-  };
   const ok = (f: () => unknown): boolean => {
     try {
       f();
@@ -156,36 +153,36 @@ export function registerIp(env: Environment): void {
       return false;
     }
   };
-  fn('ip', undefined, ['string'], I, (s: string) => parseIp(s));
-  fn('isIP', undefined, ['string'], 'bool', (s: string) => ok(() => parseIp(s)));
+  define(env, 'ip', undefined, ['string'], I, (s: string) => parseIp(s));
+  define(env, 'isIP', undefined, ['string'], 'bool', (s: string) => ok(() => parseIp(s)));
   // `ip.isCanonical(s)`: `ip` is also a function name; the namespace constant makes `ip.` resolve.
   registerNamespace(env, 'ip', 'IpNamespace');
-  fn('isCanonical', 'IpNamespace', ['string'], 'bool', (_ns: unknown, s: string) => parseIp(s).toString() === s);
-  fn('family', I, [], 'int', (a: IpAddr) => (a.bits === 32 ? 4n : 6n));
-  fn('isUnspecified', I, [], 'bool', (a: IpAddr) => a.value === 0n);
-  fn('isLoopback', I, [], 'bool', (a: IpAddr) => (a.bits === 32 ? a.value >> 24n === 127n : a.value === 1n));
-  fn('isLinkLocalMulticast', I, [], 'bool', (a: IpAddr) => (a.bits === 32 ? a.value >> 8n === 0xe00000n : ((a.value >> 112n) & 0xff0fn) === 0xff02n));
-  fn('isLinkLocalUnicast', I, [], 'bool', (a: IpAddr) => (a.bits === 32 ? a.value >> 16n === 0xa9fen : a.value >> 118n === 0x3fan));
-  fn('isGlobalUnicast', I, [], 'bool', (a: IpAddr) => {
+  define(env, 'isCanonical', 'IpNamespace', ['string'], 'bool', (_ns: unknown, s: string) => parseIp(s).toString() === s);
+  define(env, 'family', I, [], 'int', (a: IpAddr) => (a.bits === 32 ? 4n : 6n));
+  define(env, 'isUnspecified', I, [], 'bool', (a: IpAddr) => a.value === 0n);
+  define(env, 'isLoopback', I, [], 'bool', (a: IpAddr) => (a.bits === 32 ? a.value >> 24n === 127n : a.value === 1n));
+  define(env, 'isLinkLocalMulticast', I, [], 'bool', (a: IpAddr) => (a.bits === 32 ? a.value >> 8n === 0xe00000n : ((a.value >> 112n) & 0xff0fn) === 0xff02n));
+  define(env, 'isLinkLocalUnicast', I, [], 'bool', (a: IpAddr) => (a.bits === 32 ? a.value >> 16n === 0xa9fen : a.value >> 118n === 0x3fan));
+  define(env, 'isGlobalUnicast', I, [], 'bool', (a: IpAddr) => {
     if (a.bits === 32) {
       if (a.value === 0n || a.value === 0xffffffffn) return false;
       return !(a.value >> 24n === 127n || a.value >> 28n === 0xen || a.value >> 16n === 0xa9fen);
     }
     return !(a.value === 0n || a.value === 1n || a.value >> 120n === 0xffn || a.value >> 118n === 0x3fan);
   });
-  fn('string', undefined, [I], 'string', (a: IpAddr) => a.toString());
+  define(env, 'string', undefined, [I], 'string', (a: IpAddr) => a.toString());
   env.registerOperator(`${I} == ${I}`, ((a: IpAddr, b: IpAddr) => a.bits === b.bits && a.value === b.value) as (...a: unknown[]) => unknown);
 
-  fn('cidr', undefined, ['string'], C, (s: string) => parseCidr(s));
-  fn('isCIDR', undefined, ['string'], 'bool', (s: string) => ok(() => parseCidr(s)));
-  fn('containsIP', C, [I], 'bool', (c: Cidr, a: IpAddr) => contains(c, a));
-  fn('containsIP', C, ['string'], 'bool', (c: Cidr, s: string) => contains(c, parseIp(s)));
+  define(env, 'cidr', undefined, ['string'], C, (s: string) => parseCidr(s));
+  define(env, 'isCIDR', undefined, ['string'], 'bool', (s: string) => ok(() => parseCidr(s)));
+  define(env, 'containsIP', C, [I], 'bool', (c: Cidr, a: IpAddr) => contains(c, a));
+  define(env, 'containsIP', C, ['string'], 'bool', (c: Cidr, s: string) => contains(c, parseIp(s)));
   const containsCidr = (c: Cidr, o: Cidr): boolean => o.addr.bits === c.addr.bits && o.prefix >= c.prefix && inRange(o.addr, c.addr.value, c.prefix);
-  fn('containsCIDR', C, [C], 'bool', containsCidr);
-  fn('containsCIDR', C, ['string'], 'bool', (c: Cidr, s: string) => containsCidr(c, parseCidr(s)));
-  fn('ip', C, [], I, (c: Cidr) => c.addr);
-  fn('masked', C, [], C, (c: Cidr) => new Cidr(new IpAddr(c.addr.bits, c.addr.value & c.mask()), c.prefix));
-  fn('prefixLength', C, [], 'int', (c: Cidr) => BigInt(c.prefix));
-  fn('string', undefined, [C], 'string', (c: Cidr) => c.toString());
+  define(env, 'containsCIDR', C, [C], 'bool', containsCidr);
+  define(env, 'containsCIDR', C, ['string'], 'bool', (c: Cidr, s: string) => containsCidr(c, parseCidr(s)));
+  define(env, 'ip', C, [], I, (c: Cidr) => c.addr);
+  define(env, 'masked', C, [], C, (c: Cidr) => new Cidr(new IpAddr(c.addr.bits, c.addr.value & c.mask()), c.prefix));
+  define(env, 'prefixLength', C, [], 'int', (c: Cidr) => BigInt(c.prefix));
+  define(env, 'string', undefined, [C], 'string', (c: Cidr) => c.toString());
   env.registerOperator(`${C} == ${C}`, ((a: Cidr, b: Cidr) => a.prefix === b.prefix && a.addr.bits === b.addr.bits && a.addr.value === b.addr.value) as (...a: unknown[]) => unknown);
 }

@@ -6,11 +6,8 @@ import { celjs, celRuntimeError, type Environment } from '../celjs';
 import { charge } from '../budget';
 import { celCompare, celEquals } from './compare';
 import { registerNamespace } from './namespace';
+import { define, isUint, makeUint, uintValue } from './define';
 
-type Fn = (...args: never[]) => unknown;
-const method = (env: Environment, name: string, receiverType: string, params: string[], returnType: string, handler: Fn): void => {
-  env.registerFunction({ name, receiverType, returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-};
 
 function sum(l: unknown[]): unknown {
   charge(l.length);
@@ -24,10 +21,8 @@ function sum(l: unknown[]): unknown {
     else if (isDuration(acc) && isDuration(x)) acc = acc.addDuration(x);
     else if (acc instanceof celjs.Optional || x === null) throw celRuntimeError('no such overload: sum');
     else {
-      const u = uintValue(acc);
-      const v = uintValue(x);
-      if (u === undefined || v === undefined) throw celRuntimeError(`no such overload: sum of mixed or non-numeric elements`);
-      acc = makeUint(u + v);
+      if (!isUint(acc) || !isUint(x)) throw celRuntimeError(`no such overload: sum of mixed or non-numeric elements`);
+      acc = makeUint(uintValue(acc) + uintValue(x));
     }
   }
   return acc;
@@ -40,15 +35,6 @@ function isDuration(v: unknown): v is DurationLike {
   return typeof v === 'object' && v !== null && v.constructor?.name === 'Duration' && typeof (v as Partial<DurationLike>).addDuration === 'function';
 }
 
-function uintValue(v: unknown): bigint | undefined {
-  return typeof v === 'object' && v !== null && v.constructor?.name === 'UnsignedInt' ? (v as { valueOf(): bigint }).valueOf() : undefined;
-}
-
-let uintCtor: (new (v: bigint) => unknown) | undefined;
-function makeUint(v: bigint): unknown {
-  uintCtor ??= (new celjs.Environment().evaluate('1u') as object).constructor as new (v: bigint) => unknown;
-  return new uintCtor(v);
-}
 
 function extreme(l: unknown[], name: string, sign: number): unknown {
   charge(l.length);
@@ -75,25 +61,25 @@ function indexOf(l: unknown[], v: unknown, last: boolean): bigint {
 }
 
 export function registerLists(env: Environment): void {
-  method(env, 'isSorted', 'list', [], 'bool', isSorted);
-  method(env, 'sum', 'list<A>', [], 'A', sum);
-  method(env, 'min', 'list<A>', [], 'A', (l: unknown[]) => extreme(l, 'min', -1));
-  method(env, 'max', 'list<A>', [], 'A', (l: unknown[]) => extreme(l, 'max', 1));
+  define(env, 'isSorted', 'list', [], 'bool', isSorted);
+  define(env, 'sum', 'list<A>', [], 'A', sum);
+  define(env, 'min', 'list<A>', [], 'A', (l: unknown[]) => extreme(l, 'min', -1));
+  define(env, 'max', 'list<A>', [], 'A', (l: unknown[]) => extreme(l, 'max', 1));
   // string.indexOf/lastIndexOf are rewritten to these names (strings.ts), so the list ones live here too.
-  method(env, 'indexOf~k8s', 'list<A>', ['A'], 'int', (l: unknown[], v: unknown) => indexOf(l, v, false));
-  method(env, 'lastIndexOf~k8s', 'list<A>', ['A'], 'int', (l: unknown[], v: unknown) => indexOf(l, v, true));
+  define(env, 'indexOf~k8s', 'list<A>', ['A'], 'int', (l: unknown[], v: unknown) => indexOf(l, v, false));
+  define(env, 'lastIndexOf~k8s', 'list<A>', ['A'], 'int', (l: unknown[], v: unknown) => indexOf(l, v, true));
 
   // includes (lists library version 1): membership for a list, equality for anything else.
-  method(env, 'includes', 'dyn', ['dyn'], 'bool', (target: unknown, v: unknown) => (Array.isArray(target) ? (charge(target.length), target.some((x) => celEquals(x, v))) : celEquals(target, v)));
+  define(env, 'includes', 'dyn', ['dyn'], 'bool', (target: unknown, v: unknown) => (Array.isArray(target) ? (charge(target.length), target.some((x) => celEquals(x, v))) : celEquals(target, v)));
 
   registerNamespace(env, 'sets', 'SetsNamespace');
   const contains = (a: unknown[], b: unknown[]): boolean => {
     charge(a.length * b.length);
     return b.every((x) => a.some((y) => celEquals(x, y)));
   };
-  method(env, 'contains', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => contains(a, b));
-  method(env, 'equivalent', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => contains(a, b) && contains(b, a));
-  method(env, 'intersects', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => {
+  define(env, 'contains', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => contains(a, b));
+  define(env, 'equivalent', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => contains(a, b) && contains(b, a));
+  define(env, 'intersects', 'SetsNamespace', ['list', 'list'], 'bool', (_ns: unknown, a: unknown[], b: unknown[]) => {
     charge(a.length * b.length);
     return a.some((x) => b.some((y) => celEquals(x, y)));
   });

@@ -4,11 +4,8 @@ import { celRuntimeError, type Environment } from '../celjs';
 import { charge } from '../budget';
 import { celCompare, celEquals, typeName } from './compare';
 import { registerNamespace } from './namespace';
+import { define } from './define';
 
-type Fn = (...args: never[]) => unknown;
-const method = (env: Environment, name: string, receiverType: string, params: string[], returnType: string, handler: Fn): void => {
-  env.registerFunction({ name, receiverType, returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-};
 
 const comparable = (v: unknown): boolean => {
   const t = typeName(v);
@@ -78,26 +75,26 @@ function sortByMacro({ args, receiver }: { args: unknown[]; receiver: unknown })
 }
 
 export function registerListsExt(env: Environment): void {
-  method(env, 'slice', 'list<A>', ['int', 'int'], 'list<A>', (l: unknown[], start: bigint, end: bigint) => {
+  define(env, 'slice', 'list<A>', ['int', 'int'], 'list<A>', (l: unknown[], start: bigint, end: bigint) => {
     if (start < 0n || end < 0n) throw celRuntimeError(`cannot slice(${start}, ${end}), negative indexes not supported`);
     if (start > end) throw celRuntimeError(`cannot slice(${start}, ${end}), start index must be less than or equal to end index`);
     if (BigInt(l.length) < end) throw celRuntimeError(`cannot slice(${start}, ${end}), list is length ${l.length}`);
     charge(Number(end - start));
     return l.slice(Number(start), Number(end));
   });
-  method(env, 'flatten', 'list', [], 'list', (l: unknown[]) => flatten(l, 1n));
-  method(env, 'flatten', 'list', ['int'], 'list', (l: unknown[], depth: bigint) => flatten(l, depth));
-  method(env, 'sort', 'list<A>', [], 'list<A>', (l: unknown[]) => sortByKeys(l, l));
+  define(env, 'flatten', 'list', [], 'list', (l: unknown[]) => flatten(l, 1n));
+  define(env, 'flatten', 'list', ['int'], 'list', (l: unknown[], depth: bigint) => flatten(l, depth));
+  define(env, 'sort', 'list<A>', [], 'list<A>', (l: unknown[]) => sortByKeys(l, l));
   env.registerFunction('list.sortBy(ast, ast): list<dyn>', sortByMacro as unknown as (...a: unknown[]) => unknown);
-  method(env, 'reverse', 'list<A>', [], 'list<A>', (l: unknown[]) => (charge(l.length), [...l].reverse()));
-  method(env, 'distinct', 'list<A>', [], 'list<A>', (l: unknown[]) => {
+  define(env, 'reverse', 'list<A>', [], 'list<A>', (l: unknown[]) => (charge(l.length), [...l].reverse()));
+  define(env, 'distinct', 'list<A>', [], 'list<A>', (l: unknown[]) => {
     charge(l.length * l.length);
     const out: unknown[] = [];
     for (const v of l) if (!out.some((x) => celEquals(x, v))) out.push(v);
     return out;
   });
   registerNamespace(env, 'lists', 'ListsNamespace');
-  method(env, 'range', 'ListsNamespace', ['int'], 'list<int>', (_ns: unknown, n: bigint) => {
+  define(env, 'range', 'ListsNamespace', ['int'], 'list<int>', (_ns: unknown, n: bigint) => {
     if (n < 0n) throw celRuntimeError(`lists.range: size must be non-negative, got ${n}`);
     if (n > 10_000_000n) throw celRuntimeError(`lists.range: size ${n} exceeds maximum allowed (10000000)`);
     charge(Number(n));

@@ -1,26 +1,20 @@
 // cel-go's math extension, which the API server's base environment enables (ext.Math()):
 // math.greatest/least (any count of numbers, or one list), ceil, floor, round (ties away from zero),
 // trunc, abs, sign, isInf, isNaN, isFinite, sqrt, and the bitwise functions on int and uint.
-import { celjs, celRuntimeError, type Environment } from '../celjs';
+import { celRuntimeError, type Environment } from '../celjs';
+import { define, isUint, makeUint, uintValue, type Handler } from './define';
 import { celCompare } from './compare';
 import { registerNamespace } from './namespace';
 
-type Fn = (...args: never[]) => unknown;
-const fn = (env: Environment, name: string, params: string[], returnType: string, handler: Fn): void => {
-  env.registerFunction({ name, receiverType: 'MathNamespace', returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: ((_ns: unknown, ...a: never[]) => handler(...a)) as (...a: unknown[]) => unknown });
-};
+/** A function of the `math` namespace: a method of its namespace constant whose receiver is dropped. */
+const fn = (env: Environment, name: string, params: string[], returnType: string, handler: Handler): void =>
+  define(env, name, 'MathNamespace', params, returnType, (_ns: unknown, ...a: never[]) => handler(...a));
 
-const isUint = (v: unknown): boolean => typeof v === 'object' && v !== null && v.constructor?.name === 'UnsignedInt';
 const isNumber = (v: unknown): boolean => typeof v === 'bigint' || typeof v === 'number' || isUint(v);
-const uintOf = (v: unknown): bigint => (v as { valueOf(): bigint }).valueOf();
+const uintOf = uintValue;
 const MIN_INT = -(2n ** 63n);
 const MAX_U64 = 2n ** 64n - 1n;
 
-let uintCtor: (new (v: bigint) => unknown) | undefined;
-function makeUint(v: bigint): unknown {
-  uintCtor ??= (new celjs.Environment().evaluate('1u') as object).constructor as new (v: bigint) => unknown;
-  return new uintCtor(v);
-}
 
 function extreme(name: string, sign: number, args: unknown[]): unknown {
   const values = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;

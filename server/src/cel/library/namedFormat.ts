@@ -5,6 +5,7 @@ import { celjs, type Environment } from '../celjs';
 import { compileRe2 } from '../../re2';
 import { parseUrl } from './url';
 import { registerNamespace } from './namespace';
+import { define } from './define';
 
 export class NamedFormat {
   constructor(
@@ -135,16 +136,13 @@ export function registerNamedFormats(env: Environment): void {
   env.registerType('kubernetes.NamedFormat', NamedFormat);
   registerNamespace(env, 'format', 'FormatNamespace');
   const F = 'kubernetes.NamedFormat';
-  const fn = (name: string, receiverType: string, params: string[], returnType: string, handler: (...a: never[]) => unknown): void => {
-    env.registerFunction({ name, receiverType, returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-  };
-  fn('named', 'FormatNamespace', ['string'], `optional<${F}>`, (_ns: unknown, name: string) => {
+  define(env, 'named', 'FormatNamespace', ['string'], `optional<${F}>`, (_ns: unknown, name: string) => {
     const f = Object.prototype.hasOwnProperty.call(namedFormats, name) ? namedFormats[name] : undefined;
     return f ? celjs.Optional.of(f) : celjs.Optional.none();
   });
-  for (const [name, f] of Object.entries(namedFormats)) fn(name, 'FormatNamespace', [], F, () => f);
+  for (const [name, f] of Object.entries(namedFormats)) define(env, name, 'FormatNamespace', [], F, () => f);
   env.registerOperator(`${F} == ${F}`, ((a: NamedFormat, b: NamedFormat) => a === b) as (...a: unknown[]) => unknown);
-  fn('validate', F, ['string'], 'optional<list<string>>', (f: NamedFormat, s: string) => {
+  define(env, 'validate', F, ['string'], 'optional<list<string>>', (f: NamedFormat, s: string) => {
     const errs = f.validate(s);
     return errs.length === 0 ? celjs.Optional.none() : celjs.Optional.of(errs);
   });

@@ -3,6 +3,7 @@
 // optionals (none == none; of(a) == of(b) when a == b).
 import { celjs, celRuntimeError, type Environment, type Optional } from '../celjs';
 import { celEquals } from './compare';
+import { define, isUint, uintValue } from './define';
 
 interface TypeLike {
   kind: string;
@@ -30,7 +31,7 @@ function isZero(v: unknown): boolean {
   if (v instanceof Date) return v.getTime() === 0;
   if (typeof v === 'object') {
     const name = v.constructor?.name;
-    if (name === 'UnsignedInt') return (v as { valueOf(): bigint }).valueOf() === 0n;
+    if (isUint(v)) return uintValue(v) === 0n;
     if (name === 'Duration') return (v as { seconds: bigint; nanos: number }).seconds === 0n && (v as { nanos: number }).nanos === 0;
     const proto = Object.getPrototypeOf(v);
     if (proto === null || proto === Object.prototype) return Object.keys(v).length === 0;
@@ -81,13 +82,7 @@ function optionalMacro(flat: boolean) {
 }
 
 export function registerOptionals(env: Environment): void {
-  env.registerFunction({
-    name: 'ofNonZeroValue',
-    receiverType: 'OptionalNamespace',
-    returnType: 'optional<A>',
-    params: [{ name: 'value', type: 'A' }],
-    handler: ((_ns: unknown, v: unknown) => (isZero(v) ? celjs.Optional.none() : celjs.Optional.of(v))) as (...a: unknown[]) => unknown,
-  });
+  define(env, 'ofNonZeroValue', 'OptionalNamespace', ['A'], 'optional<A>', (_ns: unknown, v: unknown) => (isZero(v) ? celjs.Optional.none() : celjs.Optional.of(v)));
   env.registerFunction('optional.optMap(ast, ast): optional<dyn>', optionalMacro(false) as unknown as (...a: unknown[]) => unknown);
   env.registerFunction('optional.optFlatMap(ast, ast): optional<dyn>', optionalMacro(true) as unknown as (...a: unknown[]) => unknown);
   const eq = (a: Optional, b: Optional): boolean => (a.hasValue() ? b.hasValue() && celEquals(a.value(), b.value()) : !b.hasValue());

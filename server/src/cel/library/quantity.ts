@@ -5,6 +5,7 @@
 // (quantity("200M") == quantity("0.2G")).
 import { celRuntimeError, type Environment } from '../celjs';
 import type { Ordered } from './compare';
+import { define } from './define';
 
 const pattern = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 const patternText = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
@@ -88,15 +89,11 @@ function roundTo(q: Quantity, places: number): Quantity {
 
 const int64 = (v: bigint): boolean => v >= -(2n ** 63n) && v < 2n ** 63n;
 
-type Fn = (...args: never[]) => unknown;
 export function registerQuantity(env: Environment): void {
   env.registerType('kubernetes.Quantity', Quantity);
-  const fn = (name: string, receiverType: string | undefined, params: string[], returnType: string, handler: Fn): void => {
-    env.registerFunction({ name, ...(receiverType ? { receiverType } : {}), returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-  };
   const Q = 'kubernetes.Quantity';
-  fn('quantity', undefined, ['string'], Q, (s: string) => parseQuantity(s));
-  fn('isQuantity', undefined, ['string'], 'bool', (s: string) => {
+  define(env, 'quantity', undefined, ['string'], Q, (s: string) => parseQuantity(s));
+  define(env, 'isQuantity', undefined, ['string'], 'bool', (s: string) => {
     try {
       parseQuantity(s);
       return true;
@@ -104,31 +101,31 @@ export function registerQuantity(env: Environment): void {
       return false;
     }
   });
-  fn('sign', Q, [], 'int', (q: Quantity) => BigInt(Math.sign(Number(q.num))));
-  fn('isGreaterThan', Q, [Q], 'bool', (a: Quantity, b: Quantity) => a.cmp(b) > 0);
-  fn('isLessThan', Q, [Q], 'bool', (a: Quantity, b: Quantity) => a.cmp(b) < 0);
-  fn('compareTo', Q, [Q], 'int', (a: Quantity, b: Quantity) => BigInt(a.cmp(b)));
-  fn('add', Q, [Q], Q, (a: Quantity, b: Quantity) => new Quantity(a.num * b.den + b.num * a.den, a.den * b.den));
-  fn('add', Q, ['int'], Q, (a: Quantity, b: bigint) => new Quantity(a.num + b * a.den, a.den));
-  fn('sub', Q, [Q], Q, (a: Quantity, b: Quantity) => new Quantity(a.num * b.den - b.num * a.den, a.den * b.den));
-  fn('sub', Q, ['int'], Q, (a: Quantity, b: bigint) => new Quantity(a.num - b * a.den, a.den));
-  fn('mul', Q, ['int'], Q, (a: Quantity, b: bigint) => new Quantity(a.num * b, a.den));
+  define(env, 'sign', Q, [], 'int', (q: Quantity) => BigInt(Math.sign(Number(q.num))));
+  define(env, 'isGreaterThan', Q, [Q], 'bool', (a: Quantity, b: Quantity) => a.cmp(b) > 0);
+  define(env, 'isLessThan', Q, [Q], 'bool', (a: Quantity, b: Quantity) => a.cmp(b) < 0);
+  define(env, 'compareTo', Q, [Q], 'int', (a: Quantity, b: Quantity) => BigInt(a.cmp(b)));
+  define(env, 'add', Q, [Q], Q, (a: Quantity, b: Quantity) => new Quantity(a.num * b.den + b.num * a.den, a.den * b.den));
+  define(env, 'add', Q, ['int'], Q, (a: Quantity, b: bigint) => new Quantity(a.num + b * a.den, a.den));
+  define(env, 'sub', Q, [Q], Q, (a: Quantity, b: Quantity) => new Quantity(a.num * b.den - b.num * a.den, a.den * b.den));
+  define(env, 'sub', Q, ['int'], Q, (a: Quantity, b: bigint) => new Quantity(a.num - b * a.den, a.den));
+  define(env, 'mul', Q, ['int'], Q, (a: Quantity, b: bigint) => new Quantity(a.num * b, a.den));
   const div = (a: Quantity, d: bigint, places: bigint): Quantity => {
     if (d === 0n) throw celRuntimeError('division by zero error');
     if (places < 0n || places > 10n) throw celRuntimeError(`the valid range for roundVal is 0 to 10 but ${places} was passed`);
     return roundTo(new Quantity(a.num, a.den * d), Number(places));
   };
-  fn('div', Q, ['int'], Q, (a: Quantity, d: bigint) => div(a, d, 4n));
-  fn('div', Q, ['int', 'int'], Q, (a: Quantity, d: bigint, r: bigint) => div(a, d, r));
-  fn('divInt', Q, ['int'], Q, (a: Quantity, d: bigint) => {
+  define(env, 'div', Q, ['int'], Q, (a: Quantity, d: bigint) => div(a, d, 4n));
+  define(env, 'div', Q, ['int', 'int'], Q, (a: Quantity, d: bigint, r: bigint) => div(a, d, r));
+  define(env, 'divInt', Q, ['int'], Q, (a: Quantity, d: bigint) => {
     if (d === 0n) throw celRuntimeError('division by zero error');
     return new Quantity(a.num / (a.den * d));
   });
-  fn('isInteger', Q, [], 'bool', (q: Quantity) => q.den === 1n && int64(q.num));
-  fn('asInteger', Q, [], 'int', (q: Quantity) => {
+  define(env, 'isInteger', Q, [], 'bool', (q: Quantity) => q.den === 1n && int64(q.num));
+  define(env, 'asInteger', Q, [], 'int', (q: Quantity) => {
     if (q.den !== 1n || !int64(q.num)) throw celRuntimeError('cannot convert value to integer');
     return q.num;
   });
-  fn('asApproximateFloat', Q, [], 'double', (q: Quantity) => Number(q.num) / Number(q.den));
+  define(env, 'asApproximateFloat', Q, [], 'double', (q: Quantity) => Number(q.num) / Number(q.den));
   env.registerOperator(`${Q} == ${Q}`, ((a: Quantity, b: Quantity) => a.cmp(b) === 0) as (...a: unknown[]) => unknown);
 }

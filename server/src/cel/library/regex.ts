@@ -4,6 +4,7 @@
 import { compileRe2, Re2SyntaxError, type Re2 } from '../../re2';
 import { celRuntimeError, type Environment } from '../celjs';
 import { charge } from '../budget';
+import { define } from './define';
 
 function re(pattern: string, prefix = ''): Re2 {
   try {
@@ -64,12 +65,9 @@ export function constantRegexError(root: unknown): { message: string; start: num
 const cost = (s: string, p: string): void => charge(Math.ceil(s.length * 0.1) + Math.ceil(p.length * 0.1));
 
 export function registerRegex(env: Environment): void {
-  const fn = (name: string, receiverType: string | undefined, params: string[], returnType: string, handler: (...a: never[]) => unknown): void => {
-    env.registerFunction({ name, ...(receiverType !== undefined ? { receiverType } : {}), returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-  };
-  fn('matches~k8s', 'string', ['string'], 'bool', (s: string, p: string) => (cost(s, p), re(p).test(s)));
-  fn('matches~k8s', undefined, ['string', 'string'], 'bool', (s: string, p: string) => (cost(s, p), re(p).test(s)));
-  fn('find', 'string', ['string'], 'string', (s: string, p: string) => (cost(s, p), re(p, illegal).find(s) ?? ''));
-  fn('findAll', 'string', ['string'], 'list<string>', (s: string, p: string) => (cost(s, p), re(p, illegal).findAll(s, -1)));
-  fn('findAll', 'string', ['string', 'int'], 'list<string>', (s: string, p: string, n: bigint) => (cost(s, p), re(p, illegal).findAll(s, n > 2147483647n ? -1 : Number(n))));
+  define(env, 'matches~k8s', 'string', ['string'], 'bool', (s: string, p: string) => (cost(s, p), re(p).test(s)));
+  define(env, 'matches~k8s', undefined, ['string', 'string'], 'bool', (s: string, p: string) => (cost(s, p), re(p).test(s)));
+  define(env, 'find', 'string', ['string'], 'string', (s: string, p: string) => (cost(s, p), re(p, illegal).find(s) ?? ''));
+  define(env, 'findAll', 'string', ['string'], 'list<string>', (s: string, p: string) => (cost(s, p), re(p, illegal).findAll(s, -1)));
+  define(env, 'findAll', 'string', ['string', 'int'], 'list<string>', (s: string, p: string, n: bigint) => (cost(s, p), re(p, illegal).findAll(s, n > 2147483647n ? -1 : Number(n))));
 }

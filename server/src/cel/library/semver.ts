@@ -4,6 +4,7 @@
 // normalize accepts a leading "v", a missing minor or patch, and leading zeros in the core numbers.
 import { celRuntimeError, type Environment } from '../celjs';
 import type { Ordered } from './compare';
+import { define } from './define';
 
 const numeric = /^[0-9]+$/;
 const ident = /^[0-9A-Za-z-]+$/;
@@ -86,13 +87,9 @@ function normalizeSemver(s: string): string {
   return parts.map((p) => (numeric.test(p) ? p.replace(/^0+(?=[0-9])/, '') : p)).join('.') + tail;
 }
 
-type Fn = (...args: never[]) => unknown;
 export function registerSemver(env: Environment): void {
   env.registerType('kubernetes.Semver', Semver);
   const S = 'kubernetes.Semver';
-  const fn = (name: string, receiverType: string | undefined, params: string[], returnType: string, handler: Fn): void => {
-    env.registerFunction({ name, ...(receiverType ? { receiverType } : {}), returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-  };
   const is = (s: string, normalize: boolean): boolean => {
     try {
       parseSemver(s, normalize);
@@ -101,15 +98,15 @@ export function registerSemver(env: Environment): void {
       return false;
     }
   };
-  fn('semver', undefined, ['string'], S, (s: string) => parseSemver(s));
-  fn('semver', undefined, ['string', 'bool'], S, (s: string, n: boolean) => parseSemver(s, n));
-  fn('isSemver', undefined, ['string'], 'bool', (s: string) => is(s, false));
-  fn('isSemver', undefined, ['string', 'bool'], 'bool', (s: string, n: boolean) => is(s, n));
-  fn('major', S, [], 'int', (v: Semver) => v.major);
-  fn('minor', S, [], 'int', (v: Semver) => v.minor);
-  fn('patch', S, [], 'int', (v: Semver) => v.patch);
-  fn('isGreaterThan', S, [S], 'bool', (a: Semver, b: Semver) => a.cmp(b) > 0);
-  fn('isLessThan', S, [S], 'bool', (a: Semver, b: Semver) => a.cmp(b) < 0);
-  fn('compareTo', S, [S], 'int', (a: Semver, b: Semver) => BigInt(a.cmp(b)));
+  define(env, 'semver', undefined, ['string'], S, (s: string) => parseSemver(s));
+  define(env, 'semver', undefined, ['string', 'bool'], S, (s: string, n: boolean) => parseSemver(s, n));
+  define(env, 'isSemver', undefined, ['string'], 'bool', (s: string) => is(s, false));
+  define(env, 'isSemver', undefined, ['string', 'bool'], 'bool', (s: string, n: boolean) => is(s, n));
+  define(env, 'major', S, [], 'int', (v: Semver) => v.major);
+  define(env, 'minor', S, [], 'int', (v: Semver) => v.minor);
+  define(env, 'patch', S, [], 'int', (v: Semver) => v.patch);
+  define(env, 'isGreaterThan', S, [S], 'bool', (a: Semver, b: Semver) => a.cmp(b) > 0);
+  define(env, 'isLessThan', S, [S], 'bool', (a: Semver, b: Semver) => a.cmp(b) < 0);
+  define(env, 'compareTo', S, [S], 'int', (a: Semver, b: Semver) => BigInt(a.cmp(b)));
   env.registerOperator(`${S} == ${S}`, ((a: Semver, b: Semver) => a.cmp(b) === 0 && a.build.join('.') === b.build.join('.')) as (...a: unknown[]) => unknown);
 }

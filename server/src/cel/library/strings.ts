@@ -6,6 +6,7 @@
 import { celRuntimeError, type Environment } from '../celjs';
 import { chargeBuilt } from '../budget';
 import { registerNamespace } from './namespace';
+import { define } from './define';
 
 const cps = (s: string): string[] => Array.from(s);
 const int = (n: number): bigint => BigInt(n);
@@ -117,39 +118,35 @@ const asciiUpper = (s: string): string => s.replace(/[a-z]+/g, (m) => m.toUpperC
 /** Names whose library versions differ from cel-go's: calls to them go to `<name>~k8s`. */
 export const stringOverrides = ['indexOf', 'lastIndexOf', 'substring', 'lowerAscii', 'upperAscii', 'trim', 'split', 'join'];
 
-type Fn = (...args: never[]) => unknown;
-const method = (env: Environment, name: string, receiverType: string, params: string[], returnType: string, handler: Fn): void => {
-  env.registerFunction({ name, receiverType, returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-};
 
 export function registerStrings(env: Environment): void {
-  method(env, 'charAt', 'string', ['int'], 'string', (s: string, i: bigint) => {
+  define(env, 'charAt', 'string', ['int'], 'string', (s: string, i: bigint) => {
     const a = cps(s);
     if (i < 0n || i > BigInt(a.length)) throw celRuntimeError(`index out of range: ${i}`);
     return a[Number(i)] ?? '';
   });
-  method(env, 'indexOf~k8s', 'string', ['string'], 'int', (s: string, sub: string) => indexOf(s, sub, 0n));
-  method(env, 'indexOf~k8s', 'string', ['string', 'int'], 'int', (s: string, sub: string, from: bigint) => indexOf(s, sub, from));
-  method(env, 'lastIndexOf~k8s', 'string', ['string'], 'int', (s: string, sub: string) => lastIndexOf(s, sub));
-  method(env, 'lastIndexOf~k8s', 'string', ['string', 'int'], 'int', (s: string, sub: string, from: bigint) => lastIndexOf(s, sub, from));
-  method(env, 'substring~k8s', 'string', ['int'], 'string', (s: string, b: bigint) => substring(s, b));
-  method(env, 'substring~k8s', 'string', ['int', 'int'], 'string', (s: string, b: bigint, e: bigint) => substring(s, b, e));
-  method(env, 'lowerAscii~k8s', 'string', [], 'string', asciiLower);
-  method(env, 'upperAscii~k8s', 'string', [], 'string', asciiUpper);
-  method(env, 'trim~k8s', 'string', [], 'string', (s: string) => s.replace(goSpace, ''));
-  method(env, 'replace', 'string', ['string', 'string'], 'string', (s: string, a: string, b: string) => replace(s, a, b, -1n));
-  method(env, 'replace', 'string', ['string', 'string', 'int'], 'string', (s: string, a: string, b: string, n: bigint) => replace(s, a, b, n));
-  method(env, 'split~k8s', 'string', ['string'], 'list<string>', (s: string, sep: string) => split(s, sep, -1n));
-  method(env, 'split~k8s', 'string', ['string', 'int'], 'list<string>', (s: string, sep: string, n: bigint) => split(s, sep, n));
+  define(env, 'indexOf~k8s', 'string', ['string'], 'int', (s: string, sub: string) => indexOf(s, sub, 0n));
+  define(env, 'indexOf~k8s', 'string', ['string', 'int'], 'int', (s: string, sub: string, from: bigint) => indexOf(s, sub, from));
+  define(env, 'lastIndexOf~k8s', 'string', ['string'], 'int', (s: string, sub: string) => lastIndexOf(s, sub));
+  define(env, 'lastIndexOf~k8s', 'string', ['string', 'int'], 'int', (s: string, sub: string, from: bigint) => lastIndexOf(s, sub, from));
+  define(env, 'substring~k8s', 'string', ['int'], 'string', (s: string, b: bigint) => substring(s, b));
+  define(env, 'substring~k8s', 'string', ['int', 'int'], 'string', (s: string, b: bigint, e: bigint) => substring(s, b, e));
+  define(env, 'lowerAscii~k8s', 'string', [], 'string', asciiLower);
+  define(env, 'upperAscii~k8s', 'string', [], 'string', asciiUpper);
+  define(env, 'trim~k8s', 'string', [], 'string', (s: string) => s.replace(goSpace, ''));
+  define(env, 'replace', 'string', ['string', 'string'], 'string', (s: string, a: string, b: string) => replace(s, a, b, -1n));
+  define(env, 'replace', 'string', ['string', 'string', 'int'], 'string', (s: string, a: string, b: string, n: bigint) => replace(s, a, b, n));
+  define(env, 'split~k8s', 'string', ['string'], 'list<string>', (s: string, sep: string) => split(s, sep, -1n));
+  define(env, 'split~k8s', 'string', ['string', 'int'], 'list<string>', (s: string, sep: string, n: bigint) => split(s, sep, n));
   const join = (l: unknown[], sep: string): string => {
     for (const x of l) if (typeof x !== 'string') throw celRuntimeError('join: list must contain only strings');
     const out = (l as string[]).join(sep);
     chargeBuilt(out);
     return out;
   };
-  method(env, 'join~k8s', 'list<string>', [], 'string', (l: unknown[]) => join(l, ''));
-  method(env, 'join~k8s', 'list<string>', ['string'], 'string', (l: unknown[], sep: string) => join(l, sep));
-  method(env, 'reverse', 'string', [], 'string', (s: string) => cps(s).reverse().join(''));
+  define(env, 'join~k8s', 'list<string>', [], 'string', (l: unknown[]) => join(l, ''));
+  define(env, 'join~k8s', 'list<string>', ['string'], 'string', (l: unknown[], sep: string) => join(l, sep));
+  define(env, 'reverse', 'string', [], 'string', (s: string) => cps(s).reverse().join(''));
   registerNamespace(env, 'strings', 'StringsNamespace');
-  method(env, 'quote', 'StringsNamespace', ['string'], 'string', (_ns: unknown, s: string) => goQuote(s));
+  define(env, 'quote', 'StringsNamespace', ['string'], 'string', (_ns: unknown, s: string) => goQuote(s));
 }

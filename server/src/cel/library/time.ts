@@ -3,6 +3,7 @@
 // string(duration) as cel-go prints it ("1.5s"). The library's timestamps are JS Dates (millisecond
 // precision) and its durations carry seconds and nanos.
 import type { Environment } from '../celjs';
+import { define } from './define';
 
 const TS = 'google.protobuf.Timestamp';
 const DUR = 'google.protobuf.Duration';
@@ -26,10 +27,7 @@ export function durationText(d: { seconds: bigint; nanos: number }): string {
 }
 
 export function registerTime(env: Environment): void {
-  const fn = (name: string, params: string[], returnType: string, handler: (...a: never[]) => unknown): void => {
-    env.registerFunction({ name, returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-  };
-  fn('string', [TS], 'string', timestampText);
-  fn('int', [TS], 'int', (d: Date) => BigInt(Math.floor(d.getTime() / 1000)));
-  fn('string', [DUR], 'string', durationText);
+  define(env, 'string', undefined, [TS], 'string', timestampText);
+  define(env, 'int', undefined, [TS], 'int', (d: Date) => BigInt(Math.floor(d.getTime() / 1000)));
+  define(env, 'string', undefined, [DUR], 'string', durationText);
 }

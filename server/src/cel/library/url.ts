@@ -3,6 +3,7 @@
 // getScheme, getHost, getHostname, getPort, getEscapedPath, getQuery (values unescaped, repeated keys
 // collected).
 import { celRuntimeError, type Environment } from '../celjs';
+import { define } from './define';
 
 export class Url {
   constructor(
@@ -127,15 +128,11 @@ function port(u: Url): string {
   return h.slice(start + 1);
 }
 
-type Fn = (...args: never[]) => unknown;
 export function registerUrl(env: Environment): void {
   env.registerType('kubernetes.URL', Url);
   const U = 'kubernetes.URL';
-  const fn = (name: string, receiverType: string | undefined, params: string[], returnType: string, handler: Fn): void => {
-    env.registerFunction({ name, ...(receiverType ? { receiverType } : {}), returnType, params: params.map((type, i) => ({ name: `a${i}`, type })), handler: handler as (...a: unknown[]) => unknown });
-  };
-  fn('url', undefined, ['string'], U, (s: string) => parseUrl(s));
-  fn('isURL', undefined, ['string'], 'bool', (s: string) => {
+  define(env, 'url', undefined, ['string'], U, (s: string) => parseUrl(s));
+  define(env, 'isURL', undefined, ['string'], 'bool', (s: string) => {
     try {
       parseUrl(s);
       return true;
@@ -143,10 +140,10 @@ export function registerUrl(env: Environment): void {
       return false;
     }
   });
-  fn('getScheme', U, [], 'string', (u: Url) => u.scheme);
-  fn('getHost', U, [], 'string', (u: Url) => u.host);
-  fn('getHostname', U, [], 'string', hostname);
-  fn('getPort', U, [], 'string', port);
-  fn('getEscapedPath', U, [], 'string', escapedPath);
-  fn('getQuery', U, [], 'map<string, list<string>>', query);
+  define(env, 'getScheme', U, [], 'string', (u: Url) => u.scheme);
+  define(env, 'getHost', U, [], 'string', (u: Url) => u.host);
+  define(env, 'getHostname', U, [], 'string', hostname);
+  define(env, 'getPort', U, [], 'string', port);
+  define(env, 'getEscapedPath', U, [], 'string', escapedPath);
+  define(env, 'getQuery', U, [], 'map<string, list<string>>', query);
 }
