@@ -37,9 +37,8 @@ import { allConstraints, constraintViolations } from '../workspace/policyStats';
 import { CodeActions } from './codeActions';
 import { diagnosticsFor, LinesOf } from './diagnostics';
 import { hoverAt } from './hover';
+import { Pacing } from './pacing';
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-const maxBacklog = 8 * 1024;
 /** Diagnostics sent between two checks that the client has caught up (see clientCaughtUp). */
 const publishWindow = 50;
 /** Typing in a file whose objects a template's data.inventory holds re-checks the others this much later. */
@@ -91,23 +90,19 @@ export class TrustedImagesServer {
   private scanDone: Promise<void>;
   private resolveFirstScan: () => void = () => undefined;
 
-  /**
-   * Lets requests in: a turn of the event loop, and, while more than maxBacklog bytes of our own
-   * messages wait to be written, until they are (an answer queues behind every publish before it).
-   */
-  private async pause(): Promise<void> {
-    await yieldToEventLoop();
-    for (let waited = 0; this.backlog() > maxBacklog && waited < 2000; waited += 2) {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-  }
-
   constructor(
     private readonly connection: Connection,
     /** Bytes written to the client but not yet taken by it (0 where the transport does not tell). */
-    private readonly backlog: () => number = () => 0,
+    backlog: () => number = () => 0,
   ) {
     this.scanDone = new Promise((resolve) => (this.resolveFirstScan = resolve));
+    this.pacing = new Pacing(connection, backlog, () => this.capabilities.configuration);
+  }
+
+  private readonly pacing: Pacing;
+
+  private pause(): Promise<void> {
+    return this.pacing.pause();
   }
 
   /** Resolves when the workspace passes have published everything (the status request waits on it). */
@@ -309,11 +304,11 @@ export class TrustedImagesServer {
       if (generation !== this.scanGeneration) return;
       if (this.publishNow(uri) && ++sent % publishWindow === 0) {
         // At most two windows of diagnostics ahead of what the client has handled.
-        const next = this.clientCaughtUp();
+        const next = this.pacing.clientCaughtUp();
         if (caughtUp) await caughtUp;
         caughtUp = next;
       }
-      if (Date.now() - lastYield > 2 || this.backlog() > maxBacklog) {
+      if (Date.now() - lastYield > 2 || this.pacing.behind) {
         await this.pause();
         lastYield = Date.now();
       }
@@ -321,34 +316,6 @@ export class TrustedImagesServer {
     this.sendStatus();
   }
 
-  /**
-   * Resolves when the client has handled every message sent before it. A client reads eagerly and
-   * queues what it has not handled yet, so a burst of diagnostics would sit ahead of the answer to a
-   * hover (measured: up to 300 ms on 10,000 files). It answers requests in order, after the
-   * notifications before them: a configuration request tells. Bounded, for a client that never answers
-   * (then it is not asked again, unless a late answer comes).
-   */
-  private clientCaughtUp(): Promise<void> {
-    if (!this.capabilities.configuration || this.clientSilent) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.clientSilent = true;
-        resolve();
-      }, 2000);
-      // A late answer (a busy editor, once) turns the pacing back on.
-      const answered = (): void => {
-        clearTimeout(timer);
-        this.clientSilent = false;
-        resolve();
-      };
-      this.connection.workspace.getConfiguration(configurationSection).then(answered, answered);
-    });
-  }
-
-  /** A client that did not answer a configuration request in time. */
-  private clientSilent = false;
-
-  /** Re-checks every file after the policy changed; bursts of changes coalesce into one pass. */
   /** Every file again: at once for a policy change, after a pause for objects a template's inventory holds. */
   private scheduleRepublishAll(delayMs = 0): void {
     if (this.republishScheduled) return;
