@@ -1,6 +1,8 @@
 // The verdicts: every reviewed object (and what expansion generates from it) against every image
 // constraint, as Gatekeeper's admission review would decide them.
-import type { AnyConstraint, Constraint, PolicySet } from './policy';
+import type { AnyConstraint, Constraint, PolicyRef, PolicySet } from './policy';
+import { admissionDecisions } from './admissionPolicies';
+import { toJS as regoToJS } from '../rego/value';
 import { variantFor } from './policySet';
 import { Action, Severity, severityOf } from './enforcement';
 import { impliedMessage, autorejectMessage } from './messages';
@@ -20,7 +22,7 @@ import { Skim } from '../yaml/fastYaml';
 import { containerFields, PolicyRule, PolicyVariant, policyMessage, violates } from './policies';
 
 export interface Violation {
-  readonly constraint: AnyConstraint;
+  readonly constraint: PolicyRef;
   readonly action: Action;
   readonly severity: Severity;
   readonly message: string;
@@ -142,7 +144,29 @@ function checkCel(review: Review, matchable: Matchable, policy: PolicySet, out: 
 
 /** Whether reviews must carry the object itself (the AdmissionRequest that Rego and CEL read). */
 export function needsObjects(policy: PolicySet): boolean {
-  return policy.regoConstraints.length + policy.celConstraints.length > 0;
+  return policy.regoConstraints.length + policy.celConstraints.length > 0 || policy.admission !== undefined;
+}
+
+/** Objects as JSON for the admission policies, per reviewed object (shared by VAP and Kyverno). */
+const objectJson = new WeakMap<object, unknown>();
+
+/**
+ * ValidatingAdmissionPolicies and Kyverno ValidatingPolicies on one review: the object as itself
+ * (not what Gatekeeper's expansion generates), a violation per decision.
+ */
+function checkAdmission(review: Review, options: CheckOptions, policy: PolicySet, out: Violation[]): void {
+  const admission = policy.admission;
+  const subject = review.rego;
+  if (!admission || !subject || review.source !== 'Original') return;
+  const object = subject.review.get('object');
+  if (!object || typeof object !== 'object') return;
+  let json = objectJson.get(object);
+  if (json === undefined) objectJson.set(object, (json = regoToJS(object)));
+  const defaultNamespace = options.namespace === '*' ? undefined : options.namespace;
+  for (const d of admissionDecisions(admission, json, defaultNamespace)) {
+    const severity = d.notEvaluated ? 'warning' : severityOf[d.action];
+    out.push({ constraint: d.ref, action: d.action, severity, message: d.message, object: review.origin, use: undefined, at: locate(subject.fields, d.message), ...(d.notEvaluated ? { notEvaluated: true } : {}) });
+  }
 }
 
 /** Whether an image constraint has a namespaceSelector, the only matcher that can fail with an error. */
@@ -156,7 +180,7 @@ const selectorCache = new WeakMap<PolicySet, boolean>();
 
 /** Whether any constraint is evaluated: with none, nothing can be refused. */
 export function hasConstraints(policy: PolicySet): boolean {
-  return policy.constraints.length + policy.regoConstraints.length + policy.celConstraints.length > 0;
+  return policy.constraints.length + policy.regoConstraints.length + policy.celConstraints.length > 0 || policy.admission !== undefined;
 }
 
 /** All violations of one file's objects (data: data.inventory for Rego templates that read it). */
@@ -181,6 +205,7 @@ export function checkReviews(reviews: readonly Review[], policy: PolicySet, opti
     if (review.rego) {
       checkRego(review, matchable, policy, data, out);
       checkCel(review, matchable, policy, out);
+      checkAdmission(review, options, policy, out);
     }
     for (const c of policy.constraints) {
       const action = applies(c, review, matchable, out);

@@ -7,16 +7,17 @@ import { Match, parseMatch } from './match';
 import { K8sObject } from './objects';
 import { isPolicyKind, listParameter, PolicyKind } from './policies';
 import { lintEntries, lintMatch } from './policyLint';
-import type { Constraint, Located, NamespaceObject, OtherConstraint, PolicyObjects, PolicyProblem, Template } from './policy';
+import type { AdmissionObject, Constraint, Located, NamespaceObject, OtherConstraint, PolicyObjects, PolicyProblem, Template } from './policy';
 import { readTemplate } from './templates';
+import { admissionObject, isAdmissionPolicyObject } from './admissionPolicies';
 export type { PolicyObjects } from './policy';
 
 /** Whether a file contributes anything to the policy side. */
 export function hasPolicyObjects(p: PolicyObjects): boolean {
-  return p !== noPolicyObjects && p.constraints.length + p.templates.length + p.expansions.length + p.namespaces.length + p.problems.length + p.others.length > 0;
+  return p !== noPolicyObjects && p.constraints.length + p.templates.length + p.expansions.length + p.namespaces.length + p.problems.length + p.others.length + p.admission.length > 0;
 }
 
-export const noPolicyObjects: PolicyObjects = { constraints: [], templates: [], expansions: [], namespaces: [], problems: [], others: [] };
+export const noPolicyObjects: PolicyObjects = { constraints: [], templates: [], expansions: [], namespaces: [], problems: [], others: [], admission: [] };
 
 export function isPolicyObject(o: K8sObject): boolean {
   const g = o.gvk.group;
@@ -24,7 +25,8 @@ export function isPolicyObject(o: K8sObject): boolean {
     g === 'constraints.gatekeeper.sh' ||
     (g === 'templates.gatekeeper.sh' && o.gvk.kind === 'ConstraintTemplate') ||
     (g === 'expansion.gatekeeper.sh' && o.gvk.kind === 'ExpansionTemplate') ||
-    (g === '' && o.gvk.kind === 'Namespace')
+    (g === '' && o.gvk.kind === 'Namespace') ||
+    isAdmissionPolicyObject(o)
   );
 }
 
@@ -40,7 +42,13 @@ function nameSpan(o: K8sObject): Span {
  */
 export function mayHoldPolicyObjects(text: string): boolean {
   // includes() first: it is native and most texts hold neither word nor backslash.
-  return text.includes('gatekeeper.sh') || (text.includes('Namespace') && namespaceKind.test(text)) || (text.includes('\\') && lettersByEscape.test(text));
+  return (
+    text.includes('gatekeeper.sh') ||
+    text.includes('admissionregistration.k8s.io') ||
+    text.includes('policies.kyverno.io') ||
+    (text.includes('Namespace') && namespaceKind.test(text)) ||
+    (text.includes('\\') && lettersByEscape.test(text))
+  );
 }
 
 /**
@@ -59,8 +67,15 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
   const namespaces: NamespaceObject[] = [];
   const problems: PolicyProblem[] = [];
   const others: OtherConstraint[] = [];
+  const admission: AdmissionObject[] = [];
   for (const o of objects) {
     if (!isPolicyObject(o)) continue;
+    if (isAdmissionPolicyObject(o)) {
+      // --only names policies by kind; a binding goes with its policy's kind.
+      const kind = o.gvk.kind === 'ValidatingAdmissionPolicyBinding' ? 'ValidatingAdmissionPolicy' : o.gvk.kind === 'PolicyException' ? 'ValidatingPolicy' : o.gvk.kind;
+      if (!only || only.has(kind)) admission.push(admissionObject(file, o));
+      continue;
+    }
     const at = { file, span: nameSpan(o) };
     const problem = (message: string, severity: PolicyProblem['severity'] = 'error') => problems.push({ ...at, message, severity });
     try {
@@ -92,8 +107,8 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
       problem(`${o.gvk.kind} ${o.name || '(unnamed)'}: ${e instanceof Error ? e.message : String(e)}; Gatekeeper would refuse it, so it is not applied`);
     }
   }
-  if (constraints.length + templates.length + expansions.length + namespaces.length + problems.length + others.length === 0) return noPolicyObjects;
-  return { constraints, templates, expansions, namespaces, problems, others };
+  if (constraints.length + templates.length + expansions.length + namespaces.length + problems.length + others.length + admission.length === 0) return noPolicyObjects;
+  return { constraints, templates, expansions, namespaces, problems, others, admission };
 }
 
 /** What every constraint has: match, enforcement action, parameters. Throws what Gatekeeper refuses. */

@@ -1,6 +1,7 @@
 // The engine's public face: the front ends, the workspace layer and the tests import from here, so
 // modules inside the engine can move without breaking them.
 export * from './admission';
+export * from './admissionPolicies';
 export * from './analyze';
 export * from './celCheck';
 export * from './check';

@@ -7,6 +7,9 @@ import type { ExpansionTemplate } from './expansion';
 import type { Action } from './enforcement';
 import type { Match } from './match';
 import type { PolicyKind, PolicyVariant } from './policies';
+import type { MapNode } from '../yaml/documents';
+import type { SourcedObject, VapSet } from '../vap';
+import type { KyvernoSet } from '../kyverno';
 
 export interface Fix {
   readonly title: string;
@@ -113,6 +116,9 @@ export interface CelConstraint extends OtherConstraint {
 /** Any Gatekeeper constraint the check evaluates, told apart by its engine. */
 export type AnyConstraint = Constraint | RegoConstraint | CelConstraint;
 
+/** What a violation names: a Gatekeeper constraint, or a ValidatingAdmissionPolicy (binding) or Kyverno policy. */
+export type PolicyRef = AnyConstraint | AdmissionPolicyRef;
+
 /** What one file contributes to the policy side. */
 export interface PolicyObjects {
   readonly constraints: readonly Constraint[];
@@ -121,6 +127,8 @@ export interface PolicyObjects {
   readonly namespaces: readonly NamespaceObject[];
   readonly problems: readonly PolicyProblem[];
   readonly others: readonly OtherConstraint[];
+  /** ValidatingAdmissionPolicies, their bindings, Kyverno ValidatingPolicies and PolicyExceptions. */
+  readonly admission: readonly AdmissionObject[];
 }
 
 /** All files' policy objects, merged. */
@@ -137,6 +145,41 @@ export interface PolicySet {
   readonly regoConstraints: readonly RegoConstraint[];
   /** Constraints evaluated with their template's CEL. */
   readonly celConstraints: readonly CelConstraint[];
+  /** ValidatingAdmissionPolicies and Kyverno ValidatingPolicies; undefined when the workspace has none. */
+  readonly admission: AdmissionPolicies | undefined;
   /** Whether a Rego template reads data.inventory: the workspace's objects are its data. */
   readonly usesInventory: boolean;
+}
+
+/** An admission policy object as a file holds it. */
+export interface AdmissionObject {
+  readonly file: string;
+  readonly node: MapNode;
+  readonly source: SourcedObject;
+}
+
+/** What a violation of a ValidatingAdmissionPolicy names: the policy, and the binding that applied it. */
+export interface VapPolicyRef extends Located {
+  readonly engine: 'vap';
+  readonly kind: 'ValidatingAdmissionPolicy';
+  readonly name: string;
+  readonly binding: string;
+}
+
+/** What a violation of a Kyverno ValidatingPolicy names. */
+export interface KyvernoPolicyRef extends Located {
+  readonly engine: 'kyverno';
+  readonly kind: 'ValidatingPolicy' | 'NamespacedValidatingPolicy';
+  readonly name: string;
+}
+
+export type AdmissionPolicyRef = VapPolicyRef | KyvernoPolicyRef;
+
+/** The admission policies of a workspace, read together with the objects they can use as params. */
+export interface AdmissionPolicies {
+  readonly vap: VapSet;
+  readonly kyverno: KyvernoSet;
+  /** One ref per policy (and binding), where the policy is written. */
+  readonly refs: ReadonlyMap<string, AdmissionPolicyRef>;
+  readonly problems: readonly PolicyProblem[];
 }

@@ -3,8 +3,9 @@
 import { toJS } from '../yaml/documents';
 import type { ExpansionTemplate } from './expansion';
 import { libraryVariants, PolicyKind, PolicyVariant } from './policies';
-import type { CelConstraint, Constraint, EnginePreference, NamespaceObject, OtherConstraint, PolicyObjects, PolicyProblem, PolicySet, RegoConstraint, Template } from './policy';
+import type { AdmissionObject, CelConstraint, Constraint, EnginePreference, NamespaceObject, OtherConstraint, PolicyObjects, PolicyProblem, PolicySet, RegoConstraint, Template } from './policy';
 import { validateSchema } from './policyLint';
+import { readAdmissionPolicies } from './admissionPolicies';
 
 /**
  * The code that decides a template's constraints: CEL when the template has it (Gatekeeper 3.18+ prefers
@@ -23,7 +24,16 @@ function codeOf(t: Template, preference: EnginePreference): 'cel' | 'builtin' | 
   return { notEvaluated: t.rego.notEvaluated, leftOut: t.rego.leftOut };
 }
 
-export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansions: readonly ExpansionTemplate[], preference: EnginePreference = 'auto'): PolicySet {
+export interface PolicySetOptions {
+  /** Which code decides a template that has both CEL and Rego (default: auto, Gatekeeper's choice). */
+  readonly engine?: EnginePreference;
+  /** Objects a ValidatingAdmissionPolicyBinding's paramRef may name (of the kinds policies' paramKind names). */
+  readonly params?: readonly AdmissionObject[];
+}
+
+export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansions: readonly ExpansionTemplate[], given: PolicySetOptions | EnginePreference = {}): PolicySet {
+  const options: PolicySetOptions = typeof given === 'string' ? { engine: given } : given;
+  const preference = options.engine ?? 'auto';
   const constraints: Constraint[] = [];
   const expansions: ExpansionTemplate[] = [];
   const namespaces = new Map<string, NamespaceObject>();
@@ -107,6 +117,12 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
       else if (!code.leftOut) problems.push({ file: o.file, span: o.span, severity: 'warning', message: `${o.kind} ${o.name} is not evaluated: ${code.notEvaluated}` });
     }
   }
+  const admission = readAdmissionPolicies(
+    parts.flatMap((p) => p.admission),
+    options.params ?? [],
+    namespaces.values(),
+  );
+  if (admission) problems.push(...admission.problems);
   const workspaceExpansions = expansions.length > 0;
   return {
     constraints,
@@ -118,6 +134,7 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
     problems,
     regoConstraints,
     celConstraints,
+    admission,
     usesInventory: regoConstraints.some((c) => c.template.rego.policy.usesInventory),
   };
 }

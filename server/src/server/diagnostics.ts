@@ -2,7 +2,7 @@
 import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Range } from 'vscode-languageserver';
 import { FileAnalysis } from '../engine';
 import { Severity, Violation, violationSpan } from '../engine';
-import { AnyConstraint, PolicySet } from '../engine';
+import { PolicyRef, PolicySet } from '../engine';
 import { LineIndex, Span } from '../yaml/documents';
 
 export const source = 'trusted-images';
@@ -20,9 +20,9 @@ export function rangeOf(lines: LineIndex, span: Span): Range {
 /** Finds the line index of another file, to point at a constraint from a violation. */
 export type LinesOf = (uri: string) => LineIndex | undefined;
 
-export function constraintLocation(c: AnyConstraint, linesOf: LinesOf): { uri: string; range: Range; line: number } {
+export function constraintLocation(c: PolicyRef, linesOf: LinesOf): { uri: string; range: Range; line: number } {
   const lines = linesOf(c.file);
-  const span = c.listNode?.span ?? c.span;
+  const span = (c.engine === 'builtin' ? c.listNode?.span : undefined) ?? c.span;
   const range = lines ? rangeOf(lines, span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const nameLine = lines ? lines.position(c.span.start).line : 0;
   return { uri: c.file, range, line: nameLine };
@@ -37,7 +37,11 @@ function violationDiagnostic(a: FileAnalysis, v: Violation, linesOf: LinesOf): D
     {
       location: { uri: where.uri, range: where.range },
       message:
-        c.engine !== 'builtin'
+        c.engine === 'vap'
+          ? `ValidatingAdmissionPolicy ${c.name} (binding ${c.binding})`
+          : c.engine === 'kyverno'
+            ? `${c.kind} ${c.name}`
+            : c.engine !== 'builtin'
           ? `${c.kind} ${c.name} (ConstraintTemplate ${c.template.name})`
           : c.listNode
             ? `${param} of ${c.kind} ${c.name}`

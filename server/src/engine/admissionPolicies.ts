@@ -1,0 +1,130 @@
+// Kubernetes ValidatingAdmissionPolicies (with their bindings and param objects) and Kyverno
+// ValidatingPolicies as policy sources beside Gatekeeper's constraints: read from the workspace's
+// objects, linted at the field they are about, and evaluated on each object as itself (a policy on
+// `pods` sees Pods, not a Deployment's template; Kyverno's autogen rules see pod controllers).
+// Matching, messages and actions are each engine's own (server/src/vap, server/src/kyverno).
+import { getPath, Span, toJS, YNode } from '../yaml/documents';
+import { evaluateVap, lintVap, readVapSet, vapCel, type SourcedObject } from '../vap';
+import { evaluateKyverno, kyvernoCel, kyvernoDecisions, readKyvernoSet } from '../kyverno';
+import { lintKyverno } from '../kyverno/lint';
+import type { FieldPath } from '../vap/policies';
+import type { Action } from './enforcement';
+import type { K8sObject } from './objects';
+import type { AdmissionObject, AdmissionPolicies, AdmissionPolicyRef, Located, NamespaceObject, PolicyProblem } from './policy';
+
+const vapGroup = 'admissionregistration.k8s.io';
+const kyvernoGroup = 'policies.kyverno.io';
+
+export function isAdmissionPolicyObject(o: K8sObject): boolean {
+  const { group, kind } = o.gvk;
+  return (
+    (group === vapGroup && (kind === 'ValidatingAdmissionPolicy' || kind === 'ValidatingAdmissionPolicyBinding')) ||
+    (group === kyvernoGroup && (kind === 'ValidatingPolicy' || kind === 'NamespacedValidatingPolicy' || kind === 'PolicyException'))
+  );
+}
+
+export function admissionObject(file: string, o: K8sObject): AdmissionObject {
+  return { file, node: o.node, source: { value: toJS(o.node), where: { file } } };
+}
+
+const sources = new WeakMap<SourcedObject, AdmissionObject>();
+
+/**
+ * Reads the policies. `params` are the other objects a binding's paramRef may name (any kind: the
+ * workspace layer gives the objects of the kinds that policies' paramKind names); `namespaces` feed
+ * namespaceSelector and namespaceObject.
+ */
+export function readAdmissionPolicies(objects: readonly AdmissionObject[], params: readonly AdmissionObject[], namespaces: Iterable<NamespaceObject>): AdmissionPolicies | undefined {
+  if (objects.length === 0) return undefined;
+  for (const o of [...objects, ...params]) sources.set(o.source, o);
+  const nsObjects: SourcedObject[] = [...namespaces].map((ns) => ({ value: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns.name, labels: ns.labels } }, where: { file: ns.file } }));
+  const all = [...objects.map((o) => o.source), ...params.map((o) => o.source), ...nsObjects];
+  const vap = readVapSet(all);
+  const kyverno = readKyvernoSet(all);
+  const refs = new Map<string, AdmissionPolicyRef>();
+  const at = (s: SourcedObject): Located => {
+    const o = sources.get(s);
+    return o ? { file: o.file, span: spanAt(o.node, ['metadata', 'name']) } : { file: s.where?.file ?? '', span: { start: 0, end: 0 } };
+  };
+  for (const b of vap.bindings) {
+    const p = vap.policies.find((x) => x.name === b.policyName);
+    refs.set(vapKey(b.policyName, b.name), { ...(p ? at(p.source) : at(b.source)), engine: 'vap', kind: 'ValidatingAdmissionPolicy', name: b.policyName, binding: b.name });
+  }
+  for (const p of kyverno.policies) refs.set(kyvernoKey(p.name), { ...at(p.source), engine: 'kyverno', kind: p.kind, name: p.name });
+  const problems: PolicyProblem[] = [];
+  for (const l of [...lintVap(vap, vapCel()), ...lintKyverno(kyverno, kyvernoCel())]) {
+    const o = sources.get(l.object);
+    if (!o) continue;
+    problems.push({ file: o.file, span: spanAt(o.node, l.path, l.offset), severity: l.severity, message: l.message });
+  }
+  return { vap, kyverno, refs, problems };
+}
+
+const vapKey = (policy: string, binding: string) => `vap\0${policy}\0${binding}`;
+const kyvernoKey = (policy: string) => `kyverno\0${policy}`;
+
+/** The span of the node at a policy's field path (the nearest existing ancestor), or inside its expression. */
+function spanAt(node: YNode, path: FieldPath, offset?: number): Span {
+  let cur: YNode = node;
+  for (const k of path) {
+    const next: YNode | undefined = typeof k === 'number' ? (cur.kind === 'seq' ? cur.items[k] : undefined) : getPath(cur, k);
+    if (!next) break;
+    cur = next;
+  }
+  if (offset !== undefined && cur.kind === 'scalar' && cur.style === 'plain') return { start: cur.span.start + offset, end: cur.span.start + offset + 1 };
+  return cur.span;
+}
+
+export const admissionActions: Record<'Deny' | 'Warn' | 'Audit', Action> = { Deny: 'deny', Warn: 'warn', Audit: 'dryrun' };
+
+export interface AdmissionDecision {
+  readonly ref: AdmissionPolicyRef;
+  readonly action: Action;
+  readonly message: string;
+  /** Not evaluated from the files (authorizer, a bound, a function that reaches outside): the message says why. */
+  readonly notEvaluated: boolean;
+}
+
+/**
+ * The decisions of every admission policy on one object (as JSON), in the namespace the context gives
+ * an object that names none.
+ */
+export function admissionDecisions(policies: AdmissionPolicies, object: unknown, defaultNamespace: string | undefined): AdmissionDecision[] {
+  const out: AdmissionDecision[] = [];
+  if (policies.vap.policies.length > 0) {
+    const r = evaluateVap(policies.vap, object, { cel: vapCel(), ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
+    for (const d of r.decisions) {
+      const ref = policies.refs.get(vapKey(d.policy, d.binding));
+      if (!ref) continue;
+      out.push({ ref, action: admissionActions[d.action], message: d.notEvaluated ? `ValidatingAdmissionPolicy '${d.policy}' is not evaluated: ${d.notEvaluated}` : d.message, notEvaluated: d.notEvaluated !== undefined });
+    }
+  }
+  if (policies.kyverno.policies.length > 0) {
+    const results = evaluateKyverno(policies.kyverno, object, { cel: kyvernoCel(), synthesizeNamespaces: true, ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
+    for (const d of kyvernoDecisions(results)) {
+      const ref = policies.refs.get(kyvernoKey(d.policy));
+      if (!ref) continue;
+      out.push({ ref, action: admissionActions[d.action], message: d.notEvaluated ? `ValidatingPolicy '${d.policy}' is not evaluated: ${d.notEvaluated}` : d.message, notEvaluated: d.notEvaluated !== undefined });
+    }
+  }
+  return out;
+}
+
+/** The kinds (`group/Kind`) that ValidatingAdmissionPolicies name as paramKind: objects of these kinds can be params. */
+export function paramKinds(objects: readonly AdmissionObject[]): Set<string> {
+  const out = new Set<string>();
+  for (const o of objects) {
+    const v = o.source.value as { kind?: unknown; spec?: { paramKind?: { apiVersion?: unknown; kind?: unknown } } } | null;
+    const pk = v?.kind === 'ValidatingAdmissionPolicy' ? v.spec?.paramKind : undefined;
+    if (typeof pk?.kind !== 'string' || typeof pk.apiVersion !== 'string') continue;
+    const slash = pk.apiVersion.lastIndexOf('/');
+    out.add(`${slash < 0 ? '' : pk.apiVersion.slice(0, slash)}/${pk.kind}`);
+  }
+  return out;
+}
+
+/** A file's objects of the given param kinds, as the policies read them. */
+export function paramObjects(file: string, objects: readonly K8sObject[], kinds: ReadonlySet<string>): AdmissionObject[] {
+  if (kinds.size === 0) return [];
+  return objects.filter((o) => kinds.has(`${o.gvk.group}/${o.gvk.kind}`)).map((o) => admissionObject(file, o));
+}
