@@ -681,34 +681,84 @@ function patternVars(t: CTerm, out: Set<string>): Set<string> {
   return out;
 }
 
+/**
+ * OPA's order: again and again, the first expression (in the order written) whose inputs are bound.
+ * An expression stays ready once it is (bound only grows), so the ready ones wait in a heap by
+ * position and each binding wakes the expressions waiting for it: a body of n expressions written in
+ * reverse order costs n log n, not n^2 walks of its expressions (22 s for 4,000).
+ */
 function orderBody(body: readonly CExpr[], bound: Set<string>, module: number): CExpr[] {
   // Variables some expression of this body binds: only those make a negation or a closure wait.
   const bindable = new Set<string>(bound);
   const outs = body.map((e) => exprOutputs(e));
   for (const o of outs) for (const v of o) bindable.add(v);
-  const pending = body.map((e, i) => ({ e, i }));
+  const inputs = body.map((e) => exprInputs(e, bindable));
+  const missing = new Int32Array(body.length);
+  const waiting = new Map<string, number[]>();
+  const ready = new PositionHeap();
+  for (let i = 0; i < body.length; i++) {
+    for (const v of inputs[i]!) {
+      if (bound.has(v)) continue;
+      missing[i]++;
+      const w = waiting.get(v);
+      if (w) w.push(i);
+      else waiting.set(v, [i]);
+    }
+    if (missing[i] === 0) ready.push(i);
+  }
+  const placed = new Uint8Array(body.length);
   const ordered: CExpr[] = [];
-  while (pending.length > 0) {
-    let picked = -1;
-    for (let j = 0; j < pending.length; j++) {
-      const needs = exprInputs(pending[j]!.e, bindable);
-      let ok = true;
-      for (const v of needs) if (!bound.has(v)) ok = false;
-      if (ok) {
-        picked = j;
-        break;
-      }
+  while (ordered.length < body.length) {
+    const i = ready.pop();
+    if (i === undefined) {
+      const first = body[placed.indexOf(0)]!;
+      const unbound = [...inputs[placed.indexOf(0)]!].filter((v) => !bound.has(v) && !v.startsWith('$_'));
+      throw new RegoCompileError(`var ${unbound[0] ?? '?'} is unsafe`, module, first.pos.line, first.pos.col);
     }
-    if (picked < 0) {
-      const first = pending[0]!.e;
-      const missing = [...exprInputs(first, bindable)].filter((v) => !bound.has(v) && !v.startsWith('$_'));
-      throw new RegoCompileError(`var ${missing[0] ?? '?'} is unsafe`, module, first.pos.line, first.pos.col);
+    placed[i] = 1;
+    ordered.push(orderNested(body[i]!, bound, module));
+    for (const v of outs[i]!) {
+      if (bound.has(v)) continue;
+      bound.add(v);
+      for (const j of waiting.get(v) ?? []) if (--missing[j] === 0) ready.push(j);
     }
-    const { e, i } = pending.splice(picked, 1)[0]!;
-    ordered.push(orderNested(e, bound, module));
-    for (const v of outs[i]!) bound.add(v);
   }
   return ordered;
+}
+
+/** A min-heap of positions. */
+class PositionHeap {
+  private readonly items: number[] = [];
+  push(x: number): void {
+    const a = this.items;
+    let i = a.push(x) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= x) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = x;
+  }
+  pop(): number | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const c = l + 1 < a.length && a[l + 1]! < a[l]! ? l + 1 : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }
 
 /** Comprehension and every bodies are ordered too, knowing what the outer body has bound. */
