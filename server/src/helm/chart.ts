@@ -109,7 +109,7 @@ function fromEntries(files: SourceFiles, root: string, entries: ChartFile[], arc
   const byName = new Map(entries.map((e) => [e.name, e]));
   const chartYaml = byName.get('Chart.yaml');
   if (!chartYaml) throw new ChartError('Chart.yaml file is missing', join(root, 'Chart.yaml'));
-  const metaRead = readYaml(chartYaml.text, { file: chartYaml.path, what: 'Chart.yaml ' });
+  const metaRead = readYaml(chartYaml.text, { file: chartYaml.path, what: 'Chart.yaml ', bool11: false });
   if (metaRead.error) throw new ChartError(`cannot load Chart.yaml: ${metaRead.error.message}`, chartYaml.path, metaRead.error.offset);
   const meta = metaRead.docs[0];
   if (!(meta instanceof Map)) throw new ChartError('cannot load Chart.yaml: not a mapping', chartYaml.path);

@@ -18,6 +18,8 @@ export interface ReadOptions {
   /** Prefix for `what` of values (`values `). */
   readonly what?: string;
   readonly limits?: ParseLimits;
+  /** YAML 1.1 booleans (yes/no/on/off) as values read them; Chart.yaml's typed fields keep them strings. */
+  readonly bool11?: boolean;
 }
 
 export interface ReadResult {
@@ -47,7 +49,7 @@ function convert(n: YNode, text: string, o: ReadOptions, path: string): Value {
       if (v === null) return null;
       if (typeof v === 'bigint') return Number(v);
       if (typeof v === 'number' || typeof v === 'boolean') return v;
-      if (n.style === 'plain') {
+      if (n.style === 'plain' && o.bool11 !== false) {
         if (yaml11True.has(v)) return true;
         if (yaml11False.has(v)) return false;
       }
