@@ -272,6 +272,17 @@ describe('CEL: Kubernetes libraries', () => {
     }
   });
 
+  test('int() conversions as cel-go: from uint, from double within range, from string', () => {
+    holds(['int(42u) == 42', 'int(-1.9) == -1', "int('+42') == 42", "int(timestamp('2009-02-13T23:31:30Z')) == 1234567890", 'type(1) == int', "duration(duration('100s')) == duration('100s')"]);
+    fails([
+      ['int(18446744073709551615u)', /range error/],
+      ['int(9223372036854775807.0)', /range error/],
+      ['int(-9223372036854775808.0)', /range error/],
+      ['int(1e99)', /range error/],
+      ["int('x')", /cannot convert/],
+    ]);
+  });
+
   test('errors: kind and UTF-16 offset inside the expression', () => {
     const at = (e: string): unknown => {
       const c = compileCel(env, e);

@@ -21,6 +21,7 @@ import { registerNamedFormats } from './namedFormat';
 import { registerListsExt } from './listsExt';
 import { registerMathExt } from './mathExt';
 import { registerEncoders } from './encoders';
+import { conversionOverrides, registerConversions } from './conversions';
 import { registerRegex } from './regex';
 import { registerStrings, stringOverrides } from './strings';
 
@@ -40,10 +41,11 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerListsExt(env);
   registerMathExt(env);
   registerEncoders(env);
+  registerConversions(env);
 }
 
 /** Method and function names whose library version is replaced by ours (`<name>~k8s`). */
-const overridden = new Set(['matches', ...stringOverrides]);
+const overridden = new Set(['matches', ...stringOverrides, ...conversionOverrides]);
 
 /**
  * Points calls of overridden names at our versions, and widens has() (see has.ts). Runs on the parsed

@@ -1,6 +1,5 @@
 // Conversions of timestamps and durations the library lacks: string(timestamp) in Go's RFC 3339 form
-// (fractional seconds only when present, trailing zeros dropped), int(timestamp) as Unix seconds,
-// string(duration) as cel-go prints it ("1.5s"). The library's timestamps are JS Dates (millisecond
+// (fractional seconds only when present, trailing zeros dropped), string(duration) as cel-go prints it ("1.5s"). The library's timestamps are JS Dates (millisecond
 // precision) and its durations carry seconds and nanos.
 import type { Environment } from '../celjs';
 import { define } from './define';
@@ -28,6 +27,5 @@ export function durationText(d: { seconds: bigint; nanos: number }): string {
 
 export function registerTime(env: Environment): void {
   define(env, 'string', undefined, [TS], 'string', timestampText);
-  define(env, 'int', undefined, [TS], 'int', (d: Date) => BigInt(Math.floor(d.getTime() / 1000)));
   define(env, 'string', undefined, [DUR], 'string', durationText);
 }
