@@ -102,9 +102,14 @@ for (const chartId of charts) {
       const why: string[] = [];
       if (errors.length) why.push(`render failed: ${errors[0]!.message}`);
       if (got.length !== want.length) why.push(`${got.length} documents, want ${want.length}`);
+      // Compared parsed; and, as printed, byte for byte (Helm's `---` and `# Source:` lines included).
+      const printed = (t: string): string[] => t.split(/^(?=---\n# Source: )/m);
+      const wantText = printed(expectedText);
+      const gotText = printed(r.stream.text);
       for (let i = 0; i < Math.min(got.length, want.length); i++) {
         if (random.has(i)) continue;
         if (canonical(got[i]) !== canonical(want[i])) why.push(`document ${i} differs`);
+        else if (gotText[i] !== wantText[i]) why.push(`document ${i} is printed differently`);
       }
       // Images: in place for every row, random documents included; and their origins.
       for (const row of tsv(path.join(base, sc.expected_images))) {

@@ -4,6 +4,9 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import { builtins } from '../../server/src/go/template/builtins';
+import { helmFunctions } from '../../server/src/helm/functions';
 import { renderChart } from '../../server/src/helm/render';
 import type { SourceFiles } from '../../server/src/sources/origin';
 import { originAt } from '../../server/src/sources/origin';
@@ -151,4 +154,15 @@ test('hostile: a huge range stops at the step bound, the wall-time bound too', (
   let t = 0;
   const slow = renderChart(diskFiles, path.join(fixtures, 'huge-range'), { limits: { maxMillis: 50 }, now: () => (t += 1) });
   assert.match(slow.problems[0]!.message, /limit maxMillis/);
+});
+
+test('every function the conformance README counts in real charts is defined', () => {
+  const readme = path.resolve(__dirname, '../../../shared/conformance/helm/README.md');
+  if (!fs.existsSync(readme)) return;
+  const text = fs.readFileSync(readme, 'utf8');
+  const section = text.slice(text.indexOf('Functions ('), text.indexOf('Notable for the engine'));
+  const names = [...section.matchAll(/^\| `([A-Za-z0-9]+)` \| \d+ \| \d+ \|$/gm)].map((m) => m[1]!);
+  assert.equal(names.length, 99);
+  const defined = helmFunctions();
+  assert.deepEqual(names.filter((n) => !defined.has(n) && !builtins.has(n)), []);
 });
