@@ -19,6 +19,9 @@ interface ImageSource {
   file: string;
   line: number;
   via: string;
+  name_from: { file: string; line: number };
+  tag_from: Array<{ file: string; line: number }>;
+  digest_from: { file: string; line: number } | null;
 }
 
 interface Case {
@@ -138,7 +141,7 @@ describe('Kustomize conformance (kubectl kustomize v1.35.2 / Kustomize v5.7.1)',
       else if (failure !== undefined) throw failure;
     });
 
-    test(`${name}: each image's origin is the line that sets it (${c.images} images)`, { skip: knownFailures.has(name) ? knownFailures.get(name) : false }, () => {
+    test(`${name}: each image's origin is the line that sets it, its parts the lines of its name, tag and digest (${c.images} images)`, { skip: knownFailures.has(name) ? knownFailures.get(name) : false }, () => {
       const b = buildOnce();
       const wrong: string[] = [];
       for (const s of c.image_sources) {
@@ -146,8 +149,23 @@ describe('Kustomize conformance (kubectl kustomize v1.35.2 / Kustomize v5.7.1)',
         assert.ok(node && node.kind === 'scalar', `document ${s.doc_index} has ${s.container_path}.image`);
         assert.equal(node.value, s.image);
         const o = originAt(b.stream, node.span.start);
-        const at = o ? `${o.primary.file}:${lineAt(files.read(o.primary.file) ?? '', o.primary.start)}` : 'no origin';
+        const line = (l: { file: string; start: number }): string => `${l.file}:${lineAt(files.read(l.file) ?? '', l.start)}`;
+        const at = o ? line(o.primary) : 'no origin';
         if (at !== `${s.file}:${s.line}`) wrong.push(`${s.container_path}: ${at}, want ${s.file}:${s.line} (${s.via})`);
+        // The parts: the name from offset 0, tags after a ':', the digest after an '@'.
+        const value = s.image;
+        const parts = o?.parts ?? [];
+        const got = {
+          name: parts.filter((p) => p.start === 0).map((p) => line(p.from)),
+          tags: parts.filter((p) => p.start > 0 && value[p.start - 1] === ':').map((p) => line(p.from)),
+          digest: parts.filter((p) => p.start > 0 && value[p.start - 1] === '@').map((p) => line(p.from)),
+        };
+        const want = {
+          name: [`${s.name_from.file}:${s.name_from.line}`],
+          tags: s.tag_from.map((t) => `${t.file}:${t.line}`),
+          digest: s.digest_from ? [`${s.digest_from.file}:${s.digest_from.line}`] : [],
+        };
+        if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`${s.container_path} parts: ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
       }
       assert.deepEqual(wrong, []);
     });
