@@ -2,8 +2,10 @@
 import { buildReport, defaultReportOptions, Report, ReportOptions } from '../workspace/report';
 import { toSarif } from './sarif';
 import { toText } from './text';
+import { runRender } from './render';
 
 const usage = `Usage: trusted-images check [PATH...] [options]
+       trusted-images render PATH [options]   (see trusted-images render --help)
 
 Checks Kubernetes manifests against the OPA Gatekeeper constraints found in the
 same files: the image policies (K8sAllowedRepos, K8sAllowedReposv2,
@@ -120,6 +122,7 @@ export function exitCodeOf(report: Report): number {
 }
 
 export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (argv[0] === 'render') return runRender(argv.slice(1), out, err);
   let args: Args | 'help';
   try {
     args = parseArgs(argv, process.cwd());
