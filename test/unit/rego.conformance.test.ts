@@ -107,7 +107,7 @@ for (const preference of ['auto', 'rego'] as const) {
         const template = analyzeText('template.yaml', c.read('template.yaml'));
         const constraint = analyzeText('constraint.yaml', c.read('constraint.yaml'));
         const object = analyzeText(c.expected.objects[0]!, c.read(c.expected.objects[0]!));
-        const policy = buildPolicySet([template.policy, constraint.policy], defaultExpansions, preference);
+        const policy = buildPolicySet([template.policy, constraint.policy], defaultExpansions, { engine: preference });
         assert.deepEqual(policy.problems.filter((p) => p.severity === 'error'), []);
         const inventory = (c.expected.inventory ?? []).flatMap((f) => analyzeText(f, c.read(f)).reviews(defaultExpansions, true, true)!);
         const data = inventoryOf(inventory.filter((r) => r.source === 'Original'), options, isClusterScoped);
