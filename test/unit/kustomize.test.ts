@@ -170,6 +170,12 @@ describe('Kustomize build: hostile trees', () => {
     assert.match(errors(buildKustomization(files, '.', { limits: { maxMillis: -1 } }))[0]!, /\(bound maxMillis\)/);
   });
 
+  test('a patch target name RE2 refuses fails the build with the reason', () => {
+    const k = 'resources:\n- d.yaml\npatches:\n- target:\n    name: "*web"\n  patch: |-\n    - op: add\n      path: /metadata/labels\n      value: {a: b}\n';
+    const b = buildKustomization(memoryFiles({ 'kustomization.yaml': k, 'd.yaml': deployment('app:1') }), '.');
+    assert.match(errors(b)[0]!, /^selector "\*web" is not a valid Go regular expression: error parsing regexp: missing argument to repetition operator/);
+  });
+
   test('an images name RE2 refuses is reported and skipped', () => {
     const files = memoryFiles({ 'kustomization.yaml': 'resources:\n- d.yaml\nimages:\n- name: "app(?=x)"\n  newTag: "2"\n', 'd.yaml': deployment('app:1') });
     const b = buildKustomization(files, '.');

@@ -69,8 +69,11 @@ export function buildKustomization(files: SourceFiles, dir: string, options: { l
       origins = out.origins;
     }
   } catch (e) {
-    if (!(e instanceof BuildFailure)) throw e;
-    b.problems.push({ at: e.at ?? { file: name, start: 0, end: 0 }, message: e.message, severity: 'error' });
+    // A failure kustomize would stop on; anything else is a fault of this build, reported the same
+    // way so that one odd kustomization cannot take the server down.
+    const at = e instanceof BuildFailure && e.at ? e.at : { file: name, start: 0, end: 0 };
+    const message = e instanceof BuildFailure ? e.message : `internal error while building: ${e instanceof Error ? e.message : String(e)}`;
+    b.problems.push({ at, message, severity: 'error' });
     b.incomplete = true;
   }
   return { stream: { name, text, origins }, problems: b.problems, inputs: [...b.inputs], incomplete: b.incomplete };

@@ -1,7 +1,8 @@
 // Which objects a patch or replacement targets: kustomize's selectors (group, version, kind, name and
 // namespace as anchored Go regular expressions, tried against the original and the current id;
 // label and annotation selectors on metadata only), and the "any id" match of an untargeted patch.
-import { compileRe2 } from '../re2';
+import { compileRe2, Re2SyntaxError } from '../re2';
+import { BuildFailure } from './env';
 import { idOf, isClusterScoped, orgIdOf, type ResId, type Resource } from './resource';
 import { get, isMap, isScalar, str, type KNode } from './tree';
 
@@ -26,7 +27,12 @@ export function readSelector(n: KNode | undefined): Selector {
 
 function anchored(pattern: string | undefined, value: string): boolean {
   if (pattern === undefined) return true;
-  return compileRe2('^(?:' + pattern + ')$').test(value);
+  try {
+    return compileRe2('^(?:' + pattern + ')$').test(value);
+  } catch (e) {
+    if (e instanceof Re2SyntaxError) throw new BuildFailure(`selector ${JSON.stringify(pattern)} is not a valid Go regular expression: ${e.message}`);
+    throw e;
+  }
 }
 
 function effectiveNamespace(id: ResId): string {
