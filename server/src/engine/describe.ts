@@ -5,7 +5,7 @@ import type { Review } from './expansion';
 import type { ConstraintVerdict, ImageExplanation, VerdictStatus } from './explain';
 import { matches } from './match';
 import type { CheckOptions } from './options';
-import type { AnyConstraint, CelConstraint, Constraint, PolicySet, RegoConstraint } from './policy';
+import type { AdmissionPolicyRef, AnyConstraint, CelConstraint, Constraint, PolicyRef, PolicySet, RegoConstraint } from './policy';
 import type { RewriteResult } from './rewrite';
 import { matchableOf } from './scope';
 import { opaString } from '../go/fmt';
@@ -72,9 +72,11 @@ export function describeEntry(c: Constraint, entry: string, s: EntryCounts): str
   return lines.join('\n');
 }
 
-/** A Rego or CEL constraint's verdict on the object that holds an image. */
+/** A Rego or CEL constraint's (or an admission policy's) verdict on the object that holds an image. */
 export interface PolicyVerdict {
-  readonly constraint: RegoConstraint | CelConstraint;
+  readonly constraint: RegoConstraint | CelConstraint | AdmissionPolicyRef;
+  /** The action it takes (deny, warn...). */
+  readonly action: string;
   readonly status: VerdictStatus;
   readonly detail: string;
   /** Its messages for this object, when refused (or why it could not be evaluated). */
@@ -82,7 +84,8 @@ export interface PolicyVerdict {
 }
 
 /**
- * Every Rego and CEL constraint's verdict on one object: `reviews` are the object's own and those of
+ * Every Rego and CEL constraint's verdict on one object, and the admission policies (VAP, Kyverno)
+ * that refused it: `reviews` are the object's own and those of
  * what it generates (a Deployment's Pod), `violations` the file's (the check already evaluated them;
  * nothing is evaluated here).
  */
@@ -97,27 +100,46 @@ export function policyVerdicts(reviews: readonly Review[], policy: PolicySet, op
     const found = mine.filter((v) => v.constraint === c);
     const notEvaluated = found.filter((v) => v.notEvaluated);
     if (notEvaluated.length > 0) {
-      out.push({ constraint: c, status: 'not-evaluated', detail: `its ${language} could not be evaluated for this object`, messages: notEvaluated.map((v) => v.message) });
+      out.push({ constraint: c, action: c.actions[0] ?? c.enforcementAction, status: 'not-evaluated', detail: `its ${language} could not be evaluated for this object`, messages: notEvaluated.map((v) => v.message) });
       continue;
     }
     if (found.length > 0) {
-      out.push({ constraint: c, status: 'refused', detail: `refused by the ${language} of ConstraintTemplate ${c.template.name}`, messages: found.map((v) => v.message) });
+      out.push({ constraint: c, action: c.actions[0] ?? c.enforcementAction, status: 'refused', detail: `refused by the ${language} of ConstraintTemplate ${c.template.name}`, messages: found.map((v) => v.message) });
       continue;
     }
     if (c.actions.length === 0) {
-      out.push({ constraint: c, status: 'not-enforced', detail: 'no enforcement action applies at admission', messages: [] });
+      out.push({ constraint: c, action: c.actions[0] ?? c.enforcementAction, status: 'not-enforced', detail: 'no enforcement action applies at admission', messages: [] });
       continue;
     }
     const results = matchables.map((m) => matches(c.match, m));
     const error = results.find((m) => m.matched === 'error');
     if (results.some((m) => m.matched === true)) {
-      out.push({ constraint: c, status: 'allowed', detail: `its ${language} reports nothing for this object`, messages: [] });
+      out.push({ constraint: c, action: c.actions[0] ?? c.enforcementAction, status: 'allowed', detail: `its ${language} reports nothing for this object`, messages: [] });
     } else if (error && error.matched === 'error') {
-      out.push({ constraint: c, status: 'match-error', detail: `Gatekeeper cannot match it: ${error.error}`, messages: [] });
+      out.push({ constraint: c, action: c.actions[0] ?? c.enforcementAction, status: 'match-error', detail: `Gatekeeper cannot match it: ${error.error}`, messages: [] });
     } else {
       const first = results[0];
-      out.push({ constraint: c, status: 'not-matched', detail: `does not apply: ${first && first.matched === false ? first.reason : 'no match'}`, messages: [] });
+      out.push({ constraint: c, action: c.actions[0] ?? c.enforcementAction, status: 'not-matched', detail: `does not apply: ${first && first.matched === false ? first.reason : 'no match'}`, messages: [] });
     }
+  }
+  // ValidatingAdmissionPolicies and Kyverno policies match in their own terms: those that decided on
+  // the object are named, with their messages.
+  const admission = new Map<AdmissionPolicyRef, Violation[]>();
+  for (const v of mine) {
+    const c = v.constraint;
+    if (c.engine !== 'vap' && c.engine !== 'kyverno') continue;
+    admission.set(c, [...(admission.get(c) ?? []), v]);
+  }
+  for (const [c, vs] of admission) {
+    const notEvaluated = vs.some((v) => v.notEvaluated);
+    const what = c.engine === 'vap' ? `ValidatingAdmissionPolicy ${c.name} (binding ${c.binding})` : `${c.kind} ${c.name}`;
+    out.push({
+      constraint: c,
+      action: vs[0]!.action,
+      status: notEvaluated ? 'not-evaluated' : 'refused',
+      detail: notEvaluated ? 'could not be evaluated for this object' : `refused by ${what}`,
+      messages: vs.map((v) => v.message),
+    });
   }
   return out;
 }
@@ -135,13 +157,12 @@ export interface ImageDescription {
   readonly policyVerdicts: readonly PolicyVerdict[];
   /** The trusted rewrites, when an image check refuses the image. */
   readonly fixes: RewriteResult | undefined;
-  readonly placeOf: (c: AnyConstraint) => Place;
+  readonly placeOf: (c: PolicyRef) => Place;
 }
 
-function verdictLine(c: AnyConstraint, status: VerdictStatus, detail: string, messages: readonly string[], placeOf: (c: AnyConstraint) => Place): string[] {
+function verdictLine(c: PolicyRef, action: string, status: VerdictStatus, detail: string, messages: readonly string[], placeOf: (c: PolicyRef) => Place): string[] {
   const where = placeOf(c);
   const file = where.uri.slice(where.uri.lastIndexOf('/') + 1);
-  const action = c.actions[0] ?? c.enforcementAction;
   return [
     `- ${statusText[status]}: **${c.kind} ${escapeMarkdown(c.name)}** (${action}), ${escapeMarkdown(detail)}. ` +
       `[${escapeMarkdown(file)}:${where.line + 1}](${where.uri}#L${where.line + 1})` +
@@ -157,8 +178,10 @@ export function describeImage(d: ImageDescription): string {
   const lines: string[] = [`**Trusted Images**: ${code(image)}`, ''];
   const all: Array<Pick<ConstraintVerdict, 'status'>> = [...ex.verdicts, ...d.policyVerdicts];
   if (all.length === 0) lines.push('No Gatekeeper constraint was found in the workspace, so no constraint applies.');
-  for (const v of ex.verdicts) lines.push(...verdictLine(v.constraint, v.status, v.detail, v.message ? [v.message] : [], d.placeOf));
-  for (const v of d.policyVerdicts) lines.push(...verdictLine(v.constraint, v.status, v.detail, v.messages, d.placeOf));
+  for (const v of ex.verdicts) {
+    lines.push(...verdictLine(v.constraint, v.constraint.actions[0] ?? v.constraint.enforcementAction, v.status, v.detail, v.message ? [v.message] : [], d.placeOf));
+  }
+  for (const v of d.policyVerdicts) lines.push(...verdictLine(v.constraint, v.action, v.status, v.detail, v.messages, d.placeOf));
   if (all.length > 0 && all.every((v) => v.status !== 'refused' && v.status !== 'allowed')) lines.push('', 'No constraint applies to this image.');
   if (d.fixes) {
     lines.push(

@@ -181,10 +181,10 @@ export class WorkspaceIndex {
     return this.needsObjects() || p.constraints.some((c) => c.match.namespaceSelector !== undefined);
   }
 
-  /** Whether reviews must carry their objects: Rego and CEL constraints are evaluated on them. */
+  /** Whether reviews must carry their objects: Rego and CEL constraints and admission policies are evaluated on them. */
   needsObjects(): boolean {
     const p = this.policy();
-    return p.regoConstraints.length > 0 || p.celConstraints.length > 0;
+    return p.regoConstraints.length > 0 || p.celConstraints.length > 0 || p.admission !== undefined;
   }
 
   private inventoryCache: { generation: number; policy: PolicySet; data: Value } | undefined;

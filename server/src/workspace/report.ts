@@ -130,8 +130,8 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   }
 
   // Pass 2: every file, one at a time; nothing of a file is kept once it is reported.
-  // Rego and CEL policies read whole objects: no skim then.
-  const rego = policy.regoConstraints.length > 0 || policy.celConstraints.length > 0;
+  // Rego and CEL policies and admission policies read whole objects: no skim then.
+  const rego = policy.regoConstraints.length > 0 || policy.celConstraints.length > 0 || policy.admission !== undefined;
   const skim = options.skim === false || rego ? undefined : skimFor(expansionsFor(policy, options));
   // Pass 1's analyses serve when they kept all that this skim keeps (not when the workspace's own
   // ExpansionTemplates walk other keys).
