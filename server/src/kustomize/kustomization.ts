@@ -28,6 +28,37 @@ export const unsupportedFields: ReadonlyMap<string, string> = new Map([
   ['buildMetadata', 'build metadata annotations are not added'],
 ]);
 
+const stringFields = ['apiVersion', 'kind', 'namespace', 'namePrefix', 'nameSuffix'];
+const stringListFields = ['resources', 'bases', 'components', 'configurations', 'transformers', 'generators', 'validators', 'crds', 'patchesStrategicMerge'];
+const mapListFields = ['patches', 'patchesJson6902', 'images', 'replacements', 'replicas', 'vars', 'configMapGenerator', 'secretGenerator', 'labels', 'helmCharts', 'buildMetadata'];
+const mapFields = ['commonLabels', 'commonAnnotations', 'generatorOptions', 'metadata', 'sortOptions', 'openapi', 'helmGlobals', 'helmChartInflationGenerator'];
+
+/** kustomize decodes a kustomization into Go types: a field of the wrong shape fails the build. */
+function fieldTypeError(root: KMap): { offset: number; message: string } | undefined {
+  const bad = (field: string, n: KNode, want: string) => ({ offset: offsetOf(n), message: `invalid Kustomization: ${field} must be ${want}` });
+  for (const [field, n] of root.entries) {
+    if (isScalar(n) && n.value === null) continue;
+    if (stringFields.includes(field) && !(isScalar(n) && isGoString(n))) return bad(field, n, 'a string');
+    if (mapFields.includes(field) && !isMap(n)) return bad(field, n, 'a map');
+    if (stringListFields.includes(field) || mapListFields.includes(field)) {
+      if (!isSeq(n)) return bad(field, n, 'a list');
+      const wantMap = mapListFields.includes(field);
+      for (const item of n.items) {
+        if (isScalar(item) && item.value === null) continue;
+        // transformers and patchesStrategicMerge entries may also be YAML written inline (strings).
+        if (wantMap ? !isMap(item) : !(isScalar(item) && isGoString(item))) return bad(`${field}[]`, item, wantMap ? 'a map' : 'a string');
+      }
+    }
+  }
+  return undefined;
+}
+
+function offsetOf(n: KNode): number {
+  if (isScalar(n)) return n.prov?.loc.start ?? 0;
+  const first = isMap(n) ? n.entries.values().next().value : isSeq(n) ? n.items[0] : undefined;
+  return first ? offsetOf(first) : 0;
+}
+
 /**
  * kustomize reads labels and annotations into Go string maps: a number or a boolean there (an
  * unquoted `yes`, `1.0`) fails the whole kustomization.
@@ -94,7 +125,7 @@ export function parseKustomization(dir: string, file: string, text: string): { k
       problems.push({ offset: span?.start ?? 0, message: `invalid Kustomization: unknown field ${JSON.stringify(k)}` });
     }
   }
-  const typeError = stringMapsError(root);
+  const typeError = fieldTypeError(root) ?? stringMapsError(root);
   if (typeError) return { problems: [...problems, typeError] };
   const kind = str(root, 'kind') ?? 'Kustomization';
   return { k: { dir, file, text, root, isComponent: kind === 'Component' }, problems };
