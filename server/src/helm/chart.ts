@@ -2,7 +2,7 @@
 // Chart.yaml's metadata, values.yaml, templates/, and each entry of charts/ as a subchart (a
 // directory, or a .tgz read through SourceFiles.readBytes and gunzip with a small tar reader).
 import type { SourceFiles } from '../sources/origin';
-import { readYaml } from './yaml';
+import { readYamlFile as readYaml } from './yaml';
 import { GoMap, Value, isString, str } from '../go/template/value';
 import { IgnoreRules, parseIgnore } from './ignore';
 

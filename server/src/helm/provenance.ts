@@ -8,11 +8,21 @@ import { GoString, Seg, Src } from '../go/template/text';
 type Origins = RenderedStream['origins'];
 
 export function originsOf(text: GoString): Origins {
-  if (typeof text === 'string' || !text.segs.length) return [];
+  const out: Array<{ start: number; end: number; origin: ValueOrigin }> = [];
+  if (typeof text === 'string' || !text.segs.length) return out;
+  addOrigins(text, parseYaml(text.s).documents.map((d) => d.root), 0, out);
+  out.sort((a, b) => a.start - b.start);
+  return out;
+}
+
+/**
+ * Adds the origins of one printed document's scalars (its nodes as parsed from its own text), shifted
+ * to where the document starts in the stream.
+ */
+export function addOrigins(text: GoString, roots: ReadonlyArray<YNode | null>, base: number, out: Array<{ start: number; end: number; origin: ValueOrigin }>): void {
+  if (typeof text === 'string' || !text.segs.length) return;
   const s = text.s;
   const segs = text.segs;
-  const out: Array<{ start: number; end: number; origin: ValueOrigin }> = [];
-  const parsed = parseYaml(s);
   const visit = (n: YNode | null): void => {
     if (!n) return;
     if (n.kind === 'map') {
@@ -25,11 +35,9 @@ export function originsOf(text: GoString): Origins {
     }
     if (n.anchor) return;
     const origin = originOf(s, n.span.start, n.span.end, n.value, n.style, segs);
-    if (origin) out.push({ start: n.span.start, end: n.span.end, origin });
+    if (origin) out.push({ start: base + n.span.start, end: base + n.span.end, origin });
   };
-  for (const d of parsed.documents) visit(d.root);
-  out.sort((a, b) => a.start - b.start);
-  return out;
+  for (const r of roots) visit(r);
 }
 
 function firstSegAt(segs: readonly Seg[], offset: number): number {

@@ -1,7 +1,8 @@
 // `helm template` in-process: load the chart, merge and coalesce values, render every template with
 // Go's text/template and Helm's functions, then sort and print the manifests as Helm v4.1.4 does
 // (pkg/engine, pkg/release/v1/util, pkg/cmd/template.go). Pure: files come through SourceFiles.
-import type { RenderedStream, SourceFiles, SourceProblem } from '../sources/origin';
+import type { RenderedStream, SourceFiles, SourceProblem, ValueOrigin } from '../sources/origin';
+import { parseYaml, YNode } from '../yaml/documents';
 import { BoundError, Executor, Limits, TemplateError, TemplateSet, defaultLimits } from '../go/template/exec';
 import { ParseError } from '../go/template/parse';
 import { GoString, Src, Text, TextBuilder, plain, replaceAllText, sliceOf, sourced, trimSpaceText } from '../go/template/text';
@@ -9,11 +10,11 @@ import { ExecError, GoMap, GoStruct, Value, str } from '../go/template/value';
 import { Chart, ChartError, LoadBudget, loadChartDir } from './chart';
 import { helmFunctions } from './functions';
 import { capabilities, chartObject, filesObject, kubeVersion } from './objects';
-import { originsOf } from './provenance';
+import { addOrigins } from './provenance';
 import { validateSchema } from './schema';
 import { parseConstraint, parseVersion, satisfies } from './semver';
 import { coalesceValues, enabledSubcharts, mergeUserValues } from './values';
-import { readYaml } from './yaml';
+import { readYamlFile } from './yaml';
 
 export interface HelmLimits extends Limits {
   /** Files a chart (with its subcharts) may hold. */
@@ -68,6 +69,25 @@ interface Manifest {
   readonly path: string;
   readonly content: GoString;
   readonly kind: string;
+  /** The document's nodes, read once for its head and again for its scalars' origins. */
+  readonly roots: ReadonlyArray<YNode | null>;
+}
+
+/** What SimpleHead reads of a document: kind and metadata.annotations, as values. */
+function headOf(root: YNode | null): Value {
+  if (!root) return null;
+  if (root.kind !== 'map') return root.kind === 'seq' ? [] : '';
+  const m: GoMap = new Map();
+  const kind = root.entries.get('kind');
+  if (kind && kind.kind === 'scalar') m.set('kind', kind.value === null ? null : String(kind.value));
+  const meta = root.entries.get('metadata');
+  const ann = meta && meta.kind === 'map' ? meta.entries.get('annotations') : undefined;
+  if (ann && ann.kind === 'map') {
+    const a: GoMap = new Map();
+    for (const [k, v] of ann.entries) a.set(k, v.kind === 'scalar' ? (typeof v.value === 'bigint' ? Number(v.value) : v.value) : v.kind === 'seq' ? [] : new Map());
+    m.set('metadata', new Map<string, Value>([['annotations', a]]));
+  }
+  return m;
 }
 
 class RenderFailure extends Error {
@@ -83,8 +103,7 @@ export function renderChart(files: SourceFiles, chartDir: string, options: Rende
   const name = `${chartDir} (release ${options.release ?? 'release-name'})`;
   const empty = (): HelmRender => ({ stream: { name, text: '', origins: [] }, problems, inputs: [...inputs] });
   try {
-    const text = render(files, chartDir, options, limits, inputs, problems);
-    const origins = originsOf(text);
+    const { text, origins } = render(files, chartDir, options, limits, inputs, problems);
     return { stream: { name, text: plain(text), origins }, problems, inputs: [...inputs] };
   } catch (e) {
     if (e instanceof RenderFailure) {
@@ -103,7 +122,7 @@ function fail(file: string, message: string, start = 0, end = start): never {
   throw new RenderFailure({ at: at(file, start, end), message, severity: 'error' });
 }
 
-function render(files: SourceFiles, chartDir: string, options: RenderOptions, limits: HelmLimits, inputs: Set<string>, problems: SourceProblem[]): GoString {
+function render(files: SourceFiles, chartDir: string, options: RenderOptions, limits: HelmLimits, inputs: Set<string>, problems: SourceProblem[]): { text: GoString; origins: RenderedStream['origins'] } {
   const budget: LoadBudget = { files: 0, bytes: 0, maxFiles: limits.maxFiles, maxBytes: limits.maxBytes, inputs };
   let chart: Chart;
   try {
@@ -122,7 +141,7 @@ function render(files: SourceFiles, chartDir: string, options: RenderOptions, li
     inputs.add(path);
     const text = files.read(path);
     if (text === undefined) fail(path, `open ${path}: no such file or directory`);
-    const r = readYaml(text, { file: path });
+    const r = readYamlFile(text, { file: path });
     if (r.error) fail(path, `failed to parse ${path}: ${r.error.message}`, r.error.offset);
     const v = r.docs[0];
     if (v === null || v === undefined) continue;
@@ -316,7 +335,7 @@ function splitManifests(text: GoString): GoString[] {
   return docs.filter((d) => plain(d) !== '').map(trimSpaceText);
 }
 
-function printManifests(rendered: Map<string, GoString>, tpls: readonly Renderable[]): GoString {
+function printManifests(rendered: Map<string, GoString>, tpls: readonly Renderable[]): { text: GoString; origins: RenderedStream['origins'] } {
   const generic: Manifest[] = [];
   const hooks: Manifest[] = [];
   const paths = [...rendered.keys()].sort();
@@ -325,25 +344,33 @@ function printManifests(rendered: Map<string, GoString>, tpls: readonly Renderab
     if (path.slice(path.lastIndexOf('/') + 1).startsWith('_')) continue;
     if (plain(content).trim() === '') continue;
     for (const doc of splitManifests(content)) {
-      const r = readYaml(plain(doc));
+      const parsed = parseYaml(plain(doc));
       const t = tpls.find((x) => x.name === path);
-      if (r.error && process.env.HELM_DEBUG) console.error(plain(doc));
-      if (r.error) fail(t?.file ?? path, `YAML parse error on ${path}: error converting YAML to JSON: yaml: ${r.error.message}`);
-      const head = r.docs[0];
+      const err = parsed.errors[0];
+      if (err) fail(t?.file ?? path, `YAML parse error on ${path}: error converting YAML to JSON: yaml: ${err.message}`);
+      const roots = parsed.documents.map((d) => d.root);
+      const head = headOf(roots[0] ?? null);
       if (head !== null && head !== undefined && !(head instanceof Map)) {
         fail(t?.file ?? path, `YAML parse error on ${path}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${Array.isArray(head) ? 'array' : 'string'} into Go value of type util.SimpleHead`);
       }
       const kind = head instanceof Map ? str(head.get('kind') ?? '') : '';
       const meta = head instanceof Map ? head.get('metadata') : undefined;
       const ann = meta instanceof Map ? meta.get('annotations') : undefined;
+      if (ann instanceof Map) {
+        for (const v of ann.values()) {
+          if (v === null || typeof v === 'string' || v instanceof Text) continue;
+          const what = typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? 'array' : 'object';
+          fail(t?.file ?? path, `YAML parse error on ${path}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${what} into Go struct field .metadata.annotations of type string`);
+        }
+      }
       const hook = ann instanceof Map ? ann.get('helm.sh/hook') : undefined;
       if (hook === undefined) {
-        generic.push({ path, content: doc, kind });
+        generic.push({ path, content: doc, kind, roots });
         continue;
       }
       const events = str(hook).split(',').map((e) => e.trim().toLowerCase());
       if (events.some((e) => !hookEvents.has(e))) continue;
-      hooks.push({ path, content: doc, kind });
+      hooks.push({ path, content: doc, kind, roots });
     }
   }
   const byKind = (a: Manifest, b: Manifest): number => {
@@ -357,18 +384,18 @@ function printManifests(rendered: Map<string, GoString>, tpls: readonly Renderab
   generic.sort(byKind);
   hooks.sort(byKind);
   const out = new TextBuilder();
-  for (const m of generic) {
+  const origins: Array<{ start: number; end: number; origin: ValueOrigin }> = [];
+  const print = (m: Manifest): void => {
     out.add(`---\n# Source: ${m.path}\n`);
+    addOrigins(m.content, m.roots, out.length, origins);
     out.add(m.content);
     out.add('\n');
-  }
+  };
+  generic.forEach(print);
   if (!generic.length) out.add('\n');
-  for (const m of hooks) {
-    out.add(`---\n# Source: ${m.path}\n`);
-    out.add(m.content);
-    out.add('\n');
-  }
-  return out.build();
+  hooks.forEach(print);
+  origins.sort((a, b) => a.start - b.start);
+  return { text: out.build(), origins };
 }
 
 export type { Src, Text, GoStruct };

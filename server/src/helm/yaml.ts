@@ -4,7 +4,7 @@
 // multi-line strings, quoting chosen by go-yaml's scalar analysis, plain scalars folded at 80 columns).
 import { ParseLimits, YNode, parseYaml } from '../yaml/documents';
 import { GoString, Src, Text, TextBuilder, plain, sliceOf } from '../go/template/text';
-import { GoMap, GoStruct, Value, isString, str } from '../go/template/value';
+import { GoMap, GoStruct, Value, deepCopy, isString, str } from '../go/template/value';
 import { jsonNumber } from './json';
 
 const yaml11True = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE']);
@@ -25,6 +25,24 @@ export interface ReadOptions {
 export interface ReadResult {
   readonly docs: Value[];
   readonly error?: { offset: number; message: string; index: number };
+}
+
+const memo = new Map<string, ReadResult>();
+const memoMax = 256;
+
+/**
+ * readYaml of a file, remembered by path and text (a chart is rendered again after every edit, and
+ * its values.yaml rarely changed): the caller gets its own copy of the maps and lists.
+ */
+export function readYamlFile(text: string, options: ReadOptions & { file: string }): ReadResult {
+  const key = `${options.file}\0${options.what ?? ''}\0${options.bool11 === false ? 0 : 1}\0${text}`;
+  let r = memo.get(key);
+  if (!r) {
+    r = readYaml(text, options);
+    if (memo.size >= memoMax) memo.clear();
+    memo.set(key, r);
+  }
+  return { docs: r.docs.map(deepCopy), ...(r.error ? { error: r.error } : {}) };
 }
 
 /** Reads every document of a YAML text into template values. */

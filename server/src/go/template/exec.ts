@@ -53,7 +53,7 @@ export class TemplateSet {
 
   /** Parses a text as template `name`, adding it and its defines (later definitions win). */
   add(name: string, source: GoString): Parsed {
-    const p = parseTemplate(name, source);
+    const p = parseCached(name, source);
     this.addParsed(p);
     return p;
   }
@@ -68,6 +68,26 @@ export class TemplateSet {
     for (const [k, v] of this.defs) c.defs.set(k, v);
     return c;
   }
+}
+
+const parsedMemo = new Map<string, Parsed>();
+
+/**
+ * Trees are never changed once parsed, so a file's tree is kept by name, text and origin: a chart
+ * rendered again after an edit parses only what changed.
+ */
+function parseCached(name: string, source: GoString): Parsed {
+  const text = plain(source);
+  const seg = typeof source === 'string' ? undefined : source.segs.length === 1 ? source.segs[0] : undefined;
+  if (typeof source !== 'string' && (!seg || !seg.src.verbatim || seg.start !== 0 || seg.end !== text.length)) return parseTemplate(name, source);
+  const key = `${name}\0${seg ? `${seg.src.file}\0${seg.src.start}\0${seg.src.what}` : ''}\0${text}`;
+  let p = parsedMemo.get(key);
+  if (!p) {
+    p = parseTemplate(name, source);
+    if (parsedMemo.size >= 2048) parsedMemo.clear();
+    parsedMemo.set(key, p);
+  }
+  return p;
 }
 
 /** An execution error with where it happened, worded as Go's template package words it. */
