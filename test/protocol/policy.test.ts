@@ -157,7 +157,7 @@ describe('policy files in the editor', () => {
     const diagnostic = (await client.waitFor(uri, (d) => d.length === 1)).diagnostics[0]!;
     const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 12 } })) as { contents: { value: string } };
     assert.match(hover.contents.value, /- REFUSED: \*\*ValidatingAdmissionPolicy trusted-registry\*\* \(deny\), refused by ValidatingAdmissionPolicy trusted-registry \(binding trusted-registry-binding\)\. \[policy\.yaml:4\]/);
-    assert.ok(hover.contents.value.includes(`\`${diagnostic.message.replace(/`/g, "'")}\``), hover.contents.value);
+    assert.ok(hover.contents.value.includes(`\`${String(diagnostic.message).replace(/`/g, "'")}\``), hover.contents.value);
     await client.stop();
   });
 });
