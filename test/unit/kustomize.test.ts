@@ -254,6 +254,7 @@ describe('Kustomize build: origins of values that are not images', () => {
       ],
     );
     assert.deepEqual(b.inputs.sort(), ['base/d.yaml', 'base/kustomization.yaml', 'overlay/kustomization.yaml']);
+    assert.equal(b.stream.name, 'overlay/kustomization.yaml');
   });
 });
 

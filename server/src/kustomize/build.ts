@@ -57,12 +57,14 @@ export interface KustomizeBuild {
 /** Builds the kustomization in `dir` (a folder holding kustomization.yaml, .yml or Kustomization). */
 export function buildKustomization(files: SourceFiles, dir: string, options: { limits?: Partial<KustomizeLimits> } = {}): KustomizeBuild {
   const b = new Builder(files, { ...defaultKustomizeLimits, ...options.limits });
-  const name = join(dir, '.');
+  const root = join(dir, '.');
+  let name = root;
   let text = '';
   let origins: RenderedStream['origins'] = [];
   try {
-    const top = b.load(name, { file: name, start: 0, end: 0 }, false);
+    const top = b.load(root, { file: root, start: 0, end: 0 }, false);
     if (top) {
+      name = top.file;
       const ra = b.accumulateTarget(top, emptyAccumulator());
       const out = b.finish(ra, top);
       text = out.text;
