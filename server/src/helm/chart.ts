@@ -158,7 +158,7 @@ function fromEntries(files: SourceFiles, root: string, entries: ChartFile[], arc
       const list = subchartDirs.get(m[1]!) ?? [];
       list.push({ name: m[2]!, text: e.text, path: e.path });
       subchartDirs.set(m[1]!, list);
-    } else if (!e.name.startsWith('templates/')) rest.push(e);
+    } else if (!e.name.startsWith('templates/') && !notFiles.has(e.name)) rest.push(e);
   }
   const subcharts: Chart[] = [];
   for (const [dir, list] of [...subchartDirs].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
@@ -183,6 +183,9 @@ function fromEntries(files: SourceFiles, root: string, entries: ChartFile[], arc
     root,
   };
 }
+
+/** What the loader reads itself: not in .Files. */
+const notFiles = new Set(['Chart.yaml', 'Chart.lock', 'values.yaml', 'values.schema.json', 'requirements.yaml', 'requirements.lock']);
 
 /** A packed chart: gunzip, then tar entries under their first directory. */
 function loadArchive(files: SourceFiles, path: string, budget: LoadBudget, prefix: string): Chart {

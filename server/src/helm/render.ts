@@ -223,7 +223,7 @@ function problemOf(e: unknown, t: Renderable, tpls: readonly Renderable[]): Sour
     const message = e.userText !== undefined ? `execution error at (${e.location}): ${e.userText}` : e.goMessage;
     return { at: where, message, severity: 'error' };
   }
-  if (e instanceof BoundError) return { at: at(t.file), message: e.message, severity: 'error' };
+  if (e instanceof BoundError) return { at: (e.source !== undefined && e.offset !== undefined ? locate(e.source, e.offset, tpls) : undefined) ?? at(t.file), message: e.message, severity: 'error' };
   if (e instanceof ExecError) return { at: at(t.file), message: e.message, severity: 'error' };
   if (e instanceof RangeError) return { at: at(t.file), message: `rendering template failed: ${e.message} (limit maxDepth)`, severity: 'error' };
   throw e;

@@ -684,6 +684,22 @@ function goQuoteStr(t: string): string {
   return plain(sprintf('%q', [t]));
 }
 
+// Sprig's other names for the same functions.
+for (const [alias, name] of [
+  ['biggest', 'max'],
+  ['smallest', 'min'],
+  ['trimall', 'trimAll'],
+  ['mustToDate', 'toDate'],
+  ['mustDateModify', 'dateModify'],
+  ['mustChunk', 'chunk'],
+  ['date_in_zone', 'dateInZone'],
+  ['date_modify', 'dateModify'],
+  ['mustDig', 'dig'],
+] as const) {
+  const d = table.get(name);
+  if (d) table.set(alias, d);
+}
+
 /** Sprig's functions, keyed by name. */
 export const sprigFunctions: ReadonlyMap<string, FuncDef> = table;
 

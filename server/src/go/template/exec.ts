@@ -37,8 +37,16 @@ export interface Limits {
 // calls a few levels deep; Helm's own bound (1000 nested includes of one name) would overflow the JS stack.
 export const defaultLimits: Limits = { maxSteps: 1_000_000, maxOutput: 20_000_000, maxDepth: 250, maxMillis: 10_000 };
 
-/** A bound was hit: the error names it. */
-export class BoundError extends ExecError {}
+/** A bound was hit: the error names it, and says where when it is known. */
+export class BoundError extends ExecError {
+  constructor(
+    message: string,
+    readonly source?: GoString,
+    readonly offset?: number,
+  ) {
+    super(message);
+  }
+}
 
 export interface TemplateDef {
   readonly root: Node[];
@@ -178,8 +186,8 @@ export class Executor {
     if ((this.steps & 0xfff) === 0 && this.now() > this.deadline) this.fail(f, pos, `render stopped after ${this.limits.maxMillis} ms (limit maxMillis)`, BoundError);
   }
 
-  private fail(f: Frame, pos: number, msg: string, cls: typeof ExecError = ExecError): never {
-    if (cls === BoundError) throw new BoundError(this.describe(f, pos, msg));
+  private fail(f: Frame, pos: number, msg: string, bound?: typeof BoundError): never {
+    if (bound) throw new BoundError(this.describe(f, pos, msg), f.def.source, pos);
     throw this.error(f, pos, msg);
   }
 
