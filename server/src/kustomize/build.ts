@@ -318,7 +318,8 @@ class Builder implements Env {
       }
       for (const [dk, dv] of src.entries) dst.entries.set(dk, dv);
     }
-    existing.needsHash = existing.needsHash || g.needsHash;
+    // A merge that disables the hash suffix disables it for good (a later default merge does not bring it back).
+    existing.needsHash = existing.needsHash && g.needsHash;
   }
 
   /** The steps kustomize runs once, at the top: hashes, name references, vars, local configs, order. */
