@@ -330,7 +330,7 @@ class Builder implements Env {
       rename(r, `${name}-${contentHash(r.obj)}`, hashedProv(r, name.length));
     }
     fixNameReferences(ra.resources, ra.config, (r, message) => this.report(r.from, message));
-    resolveVars(ra.resources, ra.vars, ra.config.varReference, (message) => this.report({ file: this.stack[0] ?? '', start: 0, end: 0 }, message, 'warning'));
+    resolveVars(ra.resources, ra.vars, ra.config.varReference);
     const kept = ra.resources.filter((r) => str(r.obj, 'metadata', 'annotations', 'config.kubernetes.io/local-config') !== 'true');
     for (const r of kept) {
       // kustomize removes its own build annotations at the end, and with them an empty or null
