@@ -117,18 +117,22 @@ const metadataFields: ReadonlyArray<[string, string, 'string' | 'list' | 'map' |
   ['Type', 'type', 'string'],
 ];
 
-/** .Chart: the metadata struct (Go field names) and IsRoot. */
-export function chartObject(chart: Chart, isRoot: boolean): GoStruct {
-  const fields = new Map<string, Value>();
+/**
+ * .Chart as Helm v4 hands it to templates: a map of the metadata's Go field names (zero values for
+ * what Chart.yaml leaves out) and IsRoot.
+ */
+export function chartObject(chart: Chart, isRoot: boolean): GoMap {
+  const fields: GoMap = new Map();
   for (const [go, key, kind] of metadataFields) {
     let v = chart.metadata.get(key);
     if (go === 'Name') v = chart.name === str(v ?? '') ? v : chart.name;
     if (kind === 'string') fields.set(go, v === undefined || v === null ? '' : isString(v) ? v : formatV(v));
     else if (kind === 'bool') fields.set(go, v === true);
-    else fields.set(go, v === undefined ? null : v);
+    else if (kind === 'map') fields.set(go, v instanceof Map ? v : new Map());
+    else fields.set(go, Array.isArray(v) ? v : []);
   }
   fields.set('IsRoot', isRoot);
-  return new GoStruct('struct { *chart.Metadata; IsRoot bool }', fields);
+  return fields;
 }
 
 function fileText(f: ChartFile): GoString {

@@ -65,8 +65,13 @@ function convert(n: YNode, text: string, o: ReadOptions, path: string): Value {
     case 'scalar': {
       const v = n.value;
       if (v === null) return null;
-      if (typeof v === 'bigint') return Number(v);
-      if (typeof v === 'number' || typeof v === 'boolean') return v;
+      if (typeof v === 'bigint' || typeof v === 'number') {
+        // YAML 1.1 (go-yaml v2) reads 0755 as octal; the YAML 1.2 reader as decimal.
+        const raw = text.slice(n.span.start, n.span.end);
+        if (n.style === 'plain' && /^[-+]?0[0-7]+$/.test(raw)) return (raw.startsWith('-') ? -1 : 1) * parseInt(raw.replace(/^[-+]?0/, ''), 8);
+        return Number(v);
+      }
+      if (typeof v === 'boolean') return v;
       if (n.style === 'plain' && o.bool11 !== false) {
         if (yaml11True.has(v)) return true;
         if (yaml11False.has(v)) return false;
@@ -392,6 +397,8 @@ function writeFolded(e: Emitter, v: GoString, indent: number, quoted: boolean): 
   if (quoted) e.write("'");
   let spaces = false;
   let from = 0;
+  // The column as emitted (a quote doubled inside single quotes takes two).
+  let col = e.col;
   const flushTo = (i: number): void => {
     if (i > from) {
       const piece = sliceOf(v, from, i);
@@ -403,13 +410,17 @@ function writeFolded(e: Emitter, v: GoString, indent: number, quoted: boolean): 
     if (c === ' ') {
       const nextIsSpace = s[i + 1] === ' ';
       const okPos = !quoted || (i > 0 && i < s.length - 1);
-      if (!spaces && e.col + (i - from) > width && !nextIsSpace && okPos) {
+      if (!spaces && col > width && !nextIsSpace && okPos) {
         flushTo(i);
         e.write('\n' + ' '.repeat(indent));
+        col = indent;
         from = i + 1;
-      }
+      } else col++;
       spaces = true;
-    } else spaces = false;
+    } else {
+      col += quoted && c === "'" ? 2 : 1;
+      spaces = false;
+    }
   }
   flushTo(s.length);
   if (quoted) e.write("'");

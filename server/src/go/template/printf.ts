@@ -199,7 +199,7 @@ function formatInt(n: bigint, verb: string, spec: Spec): string | undefined {
     case 'c':
       return pad(String.fromCodePoint(Number(n)), spec);
     case 'q':
-      return pad("'" + String.fromCodePoint(Number(n)) + "'", spec);
+      return pad(quoteRune(Number(n)), spec);
     case 'U':
       return pad('U+' + abs.toString(16).toUpperCase().padStart(4, '0'), spec);
     default:
@@ -273,4 +273,11 @@ export function sprintln(args: readonly Value[]): GoString {
 function sprintOne(a: Value): GoString {
   if (isString(a)) return a;
   return formatV(a === undefined ? null : a, false);
+}
+
+/** strconv.QuoteRune. */
+function quoteRune(r: number): string {
+  if (r === 39) return "'\\''";
+  const q = goQuote(String.fromCodePoint(r));
+  return "'" + q.slice(1, -1).replace(/\\"/g, '"') + "'";
 }

@@ -179,6 +179,7 @@ export function goLen(v: Value): number | undefined {
   if (isString(v)) return new TextEncoder().encode(str(v)).length;
   if (Array.isArray(v) || v instanceof Uint8Array) return v.length;
   if (v instanceof Map) return v.size;
+  if (v instanceof GoStruct && v.mapView) return v.mapView().size;
   return undefined;
 }
 
