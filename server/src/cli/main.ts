@@ -19,6 +19,11 @@ Options:
   --only KIND[,KIND...]      check only constraints of these kinds (repeatable), e.g.
                              --only K8sAllowedRepos,K8sAllowedReposv2,K8sDisallowedRepos
   --no-pod-templates         check Pods only, not the Pods that workloads create
+  --engine auto|rego         which code decides a ConstraintTemplate with both CEL and
+                             Rego: auto (Gatekeeper's default: CEL), or rego (a cluster
+                             that runs Gatekeeper with CEL disabled)
+  -f, --values FILE          a values file for the charts checked (repeatable)
+  --release NAME             release name for the charts checked (default: release-name)
   --max-file-size-mb N       skip larger files (default: 10)
   --inventory PATH           objects for data.inventory (repeatable); they are data
                              only, not checked. Default: the checked files' objects
@@ -50,6 +55,9 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
   let format: Args['format'] = 'text';
   let namespace = defaultReportOptions.namespace;
   let checkPodTemplates = true;
+  let engine: 'auto' | 'rego' = 'auto';
+  const valuesFiles: string[] = [];
+  let release: string | undefined;
   let maxFileBytes = defaultReportOptions.maxFileBytes;
   const value = (flag: string, inline: string | undefined): string => {
     const v = inline ?? args.shift();
@@ -97,6 +105,19 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
       case '--no-pod-templates':
         checkPodTemplates = false;
         break;
+      case '--engine': {
+        const e = value(flag, inline);
+        if (e !== 'auto' && e !== 'rego') throw new UsageError(`--engine must be auto or rego, not ${e}`);
+        engine = e;
+        break;
+      }
+      case '-f':
+      case '--values':
+        valuesFiles.push(value(flag, inline));
+        break;
+      case '--release':
+        release = value(flag, inline);
+        break;
       case '--max-file-size-mb': {
         const n = Number(value(flag, inline));
         if (!Number.isFinite(n) || n <= 0) throw new UsageError('--max-file-size-mb needs a positive number');
@@ -111,7 +132,19 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
   return {
     paths,
     format,
-    options: { ...defaultReportOptions, cwd, namespace, checkPodTemplates, maxFileBytes, constraintPaths, inventoryPaths, ...(onlyKinds.length > 0 ? { onlyKinds } : {}) },
+    options: {
+      ...defaultReportOptions,
+      cwd,
+      namespace,
+      checkPodTemplates,
+      maxFileBytes,
+      constraintPaths,
+      inventoryPaths,
+      engine,
+      valuesFiles,
+      ...(release !== undefined ? { release } : {}),
+      ...(onlyKinds.length > 0 ? { onlyKinds } : {}),
+    },
   };
 }
 

@@ -2,7 +2,12 @@
 import * as path from 'node:path';
 import { FileAnalysis } from '../engine';
 import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation, violationSpan } from '../engine';
-import { buildPolicySet, mayHoldPolicyObjects, PolicyObjects } from '../engine';
+import { buildPolicySet, EnginePreference, mayHoldPolicyObjects, needsObjects, paramKinds, paramObjects, PolicyObjects } from '../engine';
+import type { AdmissionObject } from '../engine';
+import { LineIndex } from '../yaml/documents';
+import { diskSourceFiles } from './objectSources';
+import { RenderedIndex } from './renderedIndex';
+import { sourceLabel } from './renderedSources';
 import { defaultParseLimits, ParseLimits } from '../yaml/documents';
 import { defaultExpansions, Review } from '../engine';
 import { emptyData, inventoryOf } from '../engine';
@@ -23,6 +28,12 @@ export interface ReportOptions extends CheckOptions {
   readonly onlyKinds?: readonly string[];
   /** Parse only what the checks read (the default); false parses every value, for tests. */
   readonly skim?: boolean;
+  /** Which code decides a template with both CEL and Rego (default auto: Gatekeeper's choice, CEL). */
+  readonly engine?: EnginePreference;
+  /** Values files for the charts checked, in order (as helm template -f). */
+  readonly valuesFiles?: readonly string[];
+  /** Release name for the charts checked (default as helm template: release-name). */
+  readonly release?: string;
 }
 
 export const defaultReportOptions: ReportOptions = {
@@ -46,6 +57,8 @@ export interface ReportViolation {
   constraint: { kind: string; name: string };
   object: { apiVersion: string; kind: string; name: string; namespace: string };
   container: { name: unknown; path: string } | null;
+  /** For an object a chart renders or an overlay builds: which one (the violation is at the line that sets the value). */
+  renderedFrom?: { kind: 'helm' | 'kustomize'; root: string };
 }
 
 export interface Report {
@@ -56,6 +69,8 @@ export interface Report {
   errors: Array<{ file: string; line: number; message: string }>;
   warnings: Array<{ file: string; line: number; message: string }>;
   skipped: Array<{ file: string; reason: string }>;
+  /** The charts rendered and overlays built, with the files that only feed them (checked through them). */
+  rendered?: Array<{ kind: 'helm' | 'kustomize'; root: string; inputs: number; objects: number; incomplete: boolean }>;
 }
 
 export async function buildReport(roots: readonly string[], options: ReportOptions = defaultReportOptions): Promise<Report> {
@@ -112,7 +127,17 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: read.error });
     else policyPass(f.path, read);
   }
-  const policy = buildPolicySet(policyParts, defaultExpansions);
+  // Objects a ValidatingAdmissionPolicyBinding may name as params: of the kinds the policies' paramKind names.
+  const params: AdmissionObject[] = [];
+  const kinds = paramKinds(policyParts.flatMap((p) => p.admission));
+  if (kinds.size > 0) {
+    const words = [...kinds].map((k) => k.slice(k.lastIndexOf('/') + 1));
+    for (const { path: file, read } of inputs) {
+      if (!('text' in read) || !words.some((w) => read.text.includes(w))) continue;
+      params.push(...paramObjects(file, analyzeFile(file, read.text, { limits: options.limits, only }).objects, kinds));
+    }
+  }
+  const policy = buildPolicySet(policyParts, defaultExpansions, { engine: options.engine ?? 'auto', params });
   const lineOf = (file: string, offset: number) => (kept.get(file)?.lines.position(offset).line ?? 0) + 1;
 
   for (const c of allConstraints(policy)) {
@@ -131,7 +156,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
 
   // Pass 2: every file, one at a time; nothing of a file is kept once it is reported.
   // Rego and CEL policies and admission policies read whole objects: no skim then.
-  const rego = policy.regoConstraints.length > 0 || policy.celConstraints.length > 0 || policy.admission !== undefined;
+  const rego = needsObjects(policy);
   const skim = options.skim === false || rego ? undefined : skimFor(expansionsFor(policy, options));
   // Pass 1's analyses serve when they kept all that this skim keeps (not when the workspace's own
   // ExpansionTemplates walk other keys).
@@ -161,7 +186,64 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     }
     data = inventoryOf(originals, options, isClusterScoped);
   }
+  // Charts and overlays: rendered in-process and checked as the cluster receives them; the files that only
+  // feed them are checked through them.
+  const rendered = new RenderedIndex();
+  const sourceFiles = diskSourceFiles({ maxBytes: options.maxFileBytes });
+  const valuesFiles = (options.valuesFiles ?? []).map((v) => path.resolve(options.cwd, v));
+  rendered.renderAll(
+    inputs.map((f) => f.path),
+    sourceFiles,
+    { valuesFiles: () => valuesFiles, ...(options.release !== undefined ? { release: options.release } : {}), ...(options.namespace !== '*' ? { namespace: options.namespace } : {}) },
+  );
+  if (rendered.all.length > 0) {
+    rendered.check(policy, options, data);
+    report.rendered = rendered.all.map((s) => ({ kind: s.kind, root: rel(s.root), inputs: s.inputs.length, objects: rendered.checkOf(s)?.analysis.objects.length ?? 0, incomplete: s.incomplete }));
+    for (const s of rendered.all) {
+      const a = rendered.checkOf(s)?.analysis;
+      if (!a) continue;
+      report.summary.documents += a.parsed.documents.length;
+      report.summary.objects += a.objects.length;
+      const images = new Set<unknown>();
+      for (const r of a.reviews(expansionsFor(policy, options), true, rego) ?? []) for (const u of r.uses) images.add(u.imageNode);
+      report.summary.images += images.size;
+    }
+    const lines = new Map<string, LineIndex>();
+    const linesOf = (file: string): LineIndex => {
+      let l = lines.get(file);
+      if (!l) lines.set(file, (l = new LineIndex(sourceFiles.read(file) ?? '')));
+      return l;
+    };
+    for (const file of rendered.files()) {
+      for (const p of rendered.problems(file)) {
+        const entry = { file: rel(file), line: linesOf(file).position(p.at.start).line + 1, message: `${sourceLabel(p.source, rel)}: ${p.message}` };
+        (p.severity === 'error' ? report.errors : report.warnings).push(entry);
+      }
+      for (const { source, finding } of rendered.findings(file)) {
+        const v = finding.violation;
+        const start = linesOf(file).position(finding.at.start);
+        const end = linesOf(file).position(finding.at.end);
+        if (v.notEvaluated) {
+          report.warnings.push({ file: rel(file), line: start.line + 1, message: `${sourceLabel(source, rel)}: ${v.message}` });
+          continue;
+        }
+        report.violations.push({
+          ...toReportViolation(rendered.checkOf(source)!.analysis, v, options, rel),
+          file: rel(file),
+          line: start.line + 1,
+          column: start.character + 1,
+          endLine: end.line + 1,
+          endColumn: end.character + 1,
+          renderedFrom: { kind: source.kind, root: rel(source.root) },
+        });
+      }
+    }
+  }
   for (const { path: file, read } of inputs) {
+    if (rendered.isInputOnly(file)) {
+      report.summary.files++;
+      continue;
+    }
     if ('error' in read) {
       report.errors.push({ file: rel(file), line: 1, message: read.error });
       continue;
