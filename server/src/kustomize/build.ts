@@ -13,7 +13,8 @@ import { fixNameReferences } from './nameReference';
 import { isRemote, isWithin, join } from './paths';
 import { idOf, legacyOrder, newResource, rename, type ResId, type Resource } from './resource';
 import { fromYNode, get, type Prov, isMap, isScalar, isSeq, scalarString, sizeOf, str, type KMap, type KNode } from './tree';
-import { BuildFailure, locOf, type Accumulator, type Env } from './env';
+import { locOf, type Accumulator, type Env } from './env';
+import { BuildFailure } from './failure';
 import { runTransformers } from './transformers';
 import { readVars, resolveVars } from './vars';
 

@@ -1,20 +1,11 @@
-// What the transformers of a build share: the failure kustomize would stop on, the builder's services
-// (reading files within the root, reporting, the time bound) and the objects accumulated so far.
+// What the transformers of a build share: the builder's services (reading files within the root,
+// reporting, the time bound) and the objects accumulated so far.
 import type { SourceLocation } from '../sources/origin';
 import type { TransformerConfig } from './fieldSpecs';
 import type { LoadedKustomization } from './kustomization';
 import type { Resource } from './resource';
 import { isMap, isScalar, isSeq, type KNode } from './tree';
 import type { VarDef } from './vars';
-
-export class BuildFailure extends Error {
-  constructor(
-    message: string,
-    readonly at?: SourceLocation,
-  ) {
-    super(message);
-  }
-}
 
 export interface Env {
   /** Reads a file named relative to the kustomization (within its root); undefined after reporting. */

@@ -2,7 +2,8 @@
 // 6902 (a list of operations, which needs a target), applied to the objects they select.
 import type { SourceLocation } from '../sources/origin';
 import { parseEmbedded } from './embedded';
-import { BuildFailure, locOf, type Accumulator, type Env } from './env';
+import { locOf, type Accumulator, type Env } from './env';
+import { BuildFailure } from './failure';
 import { applyJsonPatch, JsonPatchError, readOps } from './jsonPatch';
 import type { LoadedKustomization } from './kustomization';
 import { idOf, rename, type Resource } from './resource';

@@ -2,7 +2,7 @@
 // namespace as anchored Go regular expressions, tried against the original and the current id;
 // label and annotation selectors on metadata only), and the "any id" match of an untargeted patch.
 import { compileRe2, Re2SyntaxError } from '../re2';
-import { BuildFailure } from './env';
+import { BuildFailure } from './failure';
 import { idOf, isClusterScoped, orgIdOf, type ResId, type Resource } from './resource';
 import { get, isMap, isScalar, str, type KNode } from './tree';
 

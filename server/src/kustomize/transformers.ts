@@ -3,7 +3,8 @@
 // replacements, then the `transformers:` configs. Values a transformer writes point at the
 // kustomization line that set them.
 import type { SourceLocation } from '../sources/origin';
-import { BuildFailure, locOf, type Accumulator, type Env } from './env';
+import { locOf, type Accumulator, type Env } from './env';
+import { BuildFailure } from './failure';
 import { readSpecs, specMatches, walkFieldSpec, type FieldSpec } from './fieldSpecs';
 import { applyImages, type ImageEntry } from './images';
 import type { LoadedKustomization } from './kustomization';

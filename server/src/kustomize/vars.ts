@@ -1,6 +1,6 @@
 // Legacy `vars:`: `$(NAME)` in the varReference fields is replaced, after name references are fixed,
 // by a field of the object the var names (by default its final metadata.name).
-import { BuildFailure } from './env';
+import { BuildFailure } from './failure';
 import { walkFieldSpec, type FieldSpec } from './fieldSpecs';
 import { matchesAnyId } from './select';
 import { idOf, type Resource } from './resource';
