@@ -296,6 +296,11 @@ describe('Kustomize roots', () => {
     assert.deepEqual(roots.map((r) => images(r.build.stream.text)), [['app:1'], ['app:1'], ['app:2']]);
   });
 
+  test('a component no kustomization uses is not a root (kubectl cannot build it alone)', () => {
+    const files = memoryFiles({ 'c/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nimages:\n- name: a\n  newTag: "1"\n' });
+    assert.deepEqual(findRoots(files, ['c']), []);
+  });
+
   test('kustomizations in a cycle with nothing above them are built (and report the cycle)', () => {
     const roots = findRoots(treeFiles(path.join(fixtures, 'cycle')), ['a', 'b']);
     assert.ok(roots.length >= 1);

@@ -17,8 +17,9 @@ export interface KustomizeRoot {
 
 /**
  * The roots among `paths` (kustomization files or their folders) and, for each, its build and inputs.
- * A kustomization that only others include is no root; kustomizations that include each other in a
- * cycle, with no root above them, are each built as roots (their builds report the cycle).
+ * A kustomization that only others include is no root, nor is a component (built only inside a
+ * kustomization); kustomizations that include each other in a cycle, with no root above them, are
+ * built as roots (their builds report the cycle).
  */
 export function findRoots(files: SourceFiles, paths: readonly string[], options: { limits?: Partial<KustomizeLimits> } = {}): KustomizeRoot[] {
   const dirs = new Map<string, string>();
@@ -29,11 +30,13 @@ export function findRoots(files: SourceFiles, paths: readonly string[], options:
     if (found && 'file' in found) dirs.set(dir, found.file);
   }
   const included = new Map<string, Set<string>>();
+  const components = new Set<string>();
   for (const [dir, file] of dirs) {
     const text = files.read(file);
     if (text === undefined) continue;
     const { k } = parseKustomization(dir, file, text);
     if (!k) continue;
+    if (k.isComponent) components.add(dir);
     const out = new Set<string>();
     for (const field of ['resources', 'bases', 'components']) {
       const n = k.root.entries.get(field);
@@ -50,7 +53,8 @@ export function findRoots(files: SourceFiles, paths: readonly string[], options:
   }
   const includedByOthers = new Set<string>();
   for (const [dir, out] of included) for (const d of out) if (d !== dir) includedByOthers.add(d);
-  const roots = [...dirs.keys()].filter((d) => !includedByOthers.has(d));
+  // A component is only ever built inside a kustomization (kubectl refuses to build one alone).
+  const roots = [...dirs.keys()].filter((d) => !includedByOthers.has(d) && !components.has(d));
   // Kustomizations no root reaches (a cycle with nothing above it) are built on their own.
   const reached = new Set<string>();
   const visit = (d: string): void => {
@@ -60,7 +64,7 @@ export function findRoots(files: SourceFiles, paths: readonly string[], options:
   };
   roots.forEach(visit);
   for (const d of dirs.keys()) {
-    if (!reached.has(d)) {
+    if (!reached.has(d) && !components.has(d)) {
       roots.push(d);
       visit(d);
     }
