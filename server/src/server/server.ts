@@ -38,6 +38,10 @@ import { CodeActions } from './codeActions';
 import { diagnosticsFor, LinesOf } from './diagnostics';
 import { hoverAt } from './hover';
 import { Pacing } from './pacing';
+import { LineIndex } from '../yaml/documents';
+import { diskSourceFiles, isChartFile, isKustomizationFile } from '../workspace/objectSources';
+import { RenderedIndex } from '../workspace/renderedIndex';
+import { findingsAt, renderedDiagnostics, renderedFixes, renderedHover } from './rendered';
 
 /** Diagnostics sent between two checks that the client has caught up (see clientCaughtUp). */
 const publishWindow = 50;
@@ -77,6 +81,9 @@ export class TrustedImagesServer {
     pause: () => this.pause(),
   });
   private readonly published = new Map<string, string>();
+  /** What the workspace's charts and overlays render, checked; and the files their findings were last published in. */
+  private readonly rendered = new RenderedIndex();
+  private renderedUris = new Set<string>();
   /** Violations per file by severity (error, warning, info), as last published: the status counts. */
   private readonly counts = new Map<string, [number, number, number]>();
   private readonly pendingDocuments = new Set<string>();
@@ -124,6 +131,8 @@ export class TrustedImagesServer {
     c.onDidChangeConfiguration((p) => void this.configurationChanged(p.settings));
     c.onHover((p) => {
       this.refreshDocument(p.textDocument.uri);
+      const fromRenders = this.renderedHoverAt(p.textDocument.uri, p.position);
+      if (fromRenders) return fromRenders;
       const a = this.index.analysis(p.textDocument.uri);
       if (!a || a.skipped) return null;
       if (p.position.line < 0 || p.position.line >= a.lines.lineCount) return null;
@@ -131,7 +140,7 @@ export class TrustedImagesServer {
     });
     c.onCodeAction((p) => {
       this.refreshDocument(p.textDocument.uri);
-      return this.codeActions.provide(p);
+      return [...this.codeActions.provide(p), ...this.renderedActions(p.textDocument.uri, p.range, p.context.diagnostics)];
     });
     c.onCodeActionResolve((action) => this.codeActions.resolve(action));
     c.onExecuteCommand(async (p, token) => {
@@ -261,6 +270,7 @@ export class TrustedImagesServer {
         });
         if (!passed) return;
         for (const uri of passed.removed) this.publishNow(uri);
+        this.renderAll();
         await this.publishAll(generation);
       } catch (e) {
         this.connection.console.error(`Workspace pass failed: ${e instanceof Error ? e.stack : String(e)}`);
@@ -296,7 +306,8 @@ export class TrustedImagesServer {
     this.scan.settle();
     if (generation !== this.scanGeneration) return;
     // Open documents first: they are what the user is looking at.
-    const uris = this.index.uris().sort((a, b) => Number(this.index.isOpen(b)) - Number(this.index.isOpen(a)));
+    this.checkRendered();
+    const uris = [...new Set([...this.index.uris(), ...this.renderedUris])].sort((a, b) => Number(this.index.isOpen(b)) - Number(this.index.isOpen(a)));
     let lastYield = Date.now();
     let sent = 0;
     let caughtUp: Promise<void> | undefined;
@@ -338,12 +349,29 @@ export class TrustedImagesServer {
   private publishNow(uri: string): boolean {
     const analysis = this.index.analysis(uri);
     const enabled = this.settingsFor(uri).enable;
-    const violations = analysis && enabled ? this.index.violations(uri) : [];
+    const file = uri.startsWith('file:') ? URI.parse(uri).fsPath : undefined;
+    // A file that only feeds a chart or an overlay is checked through what they render.
+    const inputOnly = file !== undefined && this.rendered.isInputOnly(file);
+    const violations = analysis && enabled && !inputOnly ? this.index.violations(uri) : [];
     const counts: [number, number, number] = [0, 0, 0];
     for (const v of violations) counts[v.severity === 'error' ? 0 : v.severity === 'warning' ? 1 : 2]++;
     if (violations.length > 0) this.counts.set(uri, counts);
     else this.counts.delete(uri);
     let diagnostics = analysis ? diagnosticsFor(analysis, violations, this.index.policy(), this.linesOf) : [];
+    if (file !== undefined) {
+      const findings = this.rendered.findings(file);
+      const problems = this.rendered.problems(file);
+      if (findings.length + problems.length > 0) {
+        const lines = this.fileLines(file);
+        if (lines) diagnostics = [...diagnostics, ...renderedDiagnostics(findings, problems, lines, (f) => this.fileLines(f))];
+        for (const f of findings) {
+          if (f.finding.violation.notEvaluated) continue;
+          const s = f.finding.violation.severity;
+          counts[s === 'error' ? 0 : s === 'warning' ? 1 : 2]++;
+        }
+        if (counts.some((n) => n > 0)) this.counts.set(uri, counts);
+      }
+    }
     if (!enabled) diagnostics = [];
     const version = this.index.version(uri);
     // A fingerprint of what was sent, not the text of it: 10,000 files' diagnostics stay out of memory.
@@ -389,6 +417,7 @@ export class TrustedImagesServer {
     const analysis =
       text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeFile(uri, text, { cache });
     this.republishAfter(this.index.setOpen(uri, analysis, doc.version));
+    this.renderAgain(uri);
   }
 
   private closed(uri: string): void {
@@ -406,7 +435,99 @@ export class TrustedImagesServer {
     );
     // The files that changed now; the others when the change reaches them (see republishAfter).
     if (!change.policyChanged) for (const uri of touched) this.publishNow(uri);
+    for (const c of changes) this.renderAgain(c.uri);
     this.republishAfter(change);
+  }
+
+  /** Files the renderers read: an editor's unsaved text first, then the disk. */
+  private sourceFiles() {
+    return diskSourceFiles({
+      overlay: (p) => this.documents.get(URI.file(p).toString())?.getText(),
+      maxBytes: Math.floor(this.settings.workspace.maxFileSizeMB * 1024 * 1024),
+    });
+  }
+
+  private renderSettings() {
+    const ns = this.settings.checkOptions.namespace;
+    return ns === '*' ? {} : { namespace: ns };
+  }
+
+  /** Lines of a file, from the index or read through the renderers' files. */
+  private fileLines(file: string): LineIndex | undefined {
+    const a = this.index.analysis(URI.file(file).toString());
+    if (a && a.text !== '') return a.lines;
+    const text = this.sourceFiles().read(file);
+    return text === undefined ? a?.lines : new LineIndex(text);
+  }
+
+  /** Every chart and Kustomize root of the workspace rendered again (a workspace pass). */
+  private renderAll(): void {
+    try {
+      const files = this.index.uris().filter((u) => u.startsWith('file:')).map((u) => URI.parse(u).fsPath);
+      this.rendered.renderAll(files, this.sourceFiles(), this.renderSettings());
+    } catch (e) {
+      this.connection.console.error(`Rendering charts and overlays failed: ${e instanceof Error ? e.stack : String(e)}`);
+    }
+  }
+
+  /** The rendered streams checked with the policy in force; the files whose findings changed get published. */
+  private checkRendered(): string[] {
+    try {
+      const touched = this.rendered.check(this.index.policy(), this.settings.checkOptions, this.index.data());
+      const uris = [...touched].map((f) => URI.file(f).toString());
+      this.renderedUris = new Set(this.rendered.files().map((f) => URI.file(f).toString()));
+      return uris;
+    } catch (e) {
+      this.connection.console.error(`Checking charts and overlays failed: ${e instanceof Error ? e.stack : String(e)}`);
+      return [];
+    }
+  }
+
+  /** After a change of a file: the charts and overlays it feeds rendered and checked again, their files published. */
+  private renderAgain(uri: string): void {
+    if (!uri.startsWith('file:')) return;
+    const file = URI.parse(uri).fsPath;
+    const isRoot = isChartFile(file) || isKustomizationFile(file);
+    let changed: boolean;
+    try {
+      changed = this.rendered.renderAgain(file, this.sourceFiles(), this.renderSettings());
+      if (!changed && isRoot) {
+        this.renderAll();
+        changed = true;
+      }
+    } catch (e) {
+      this.connection.console.error(`Rendering again after ${uri} failed: ${e instanceof Error ? e.stack : String(e)}`);
+      return;
+    }
+    if (!changed) return;
+    for (const u of new Set([...this.checkRendered(), uri])) this.publishNow(u);
+    this.sendStatus();
+  }
+
+  private renderedHoverAt(uri: string, position: { line: number; character: number }) {
+    if (!uri.startsWith('file:')) return undefined;
+    const file = URI.parse(uri).fsPath;
+    if (this.rendered.findings(file).length === 0) return undefined;
+    const lines = this.fileLines(file);
+    if (!lines || position.line >= lines.lineCount) return undefined;
+    return renderedHover(findingsAt(this.rendered, file, lines.offset(position.line, position.character)), (f) => this.fileLines(f));
+  }
+
+  private renderedActions(uri: string, range: { start: { line: number; character: number } }, diagnostics: import('vscode-languageserver').Diagnostic[]) {
+    if (!uri.startsWith('file:')) return [];
+    const file = URI.parse(uri).fsPath;
+    if (this.rendered.findings(file).length === 0) return [];
+    const lines = this.fileLines(file);
+    if (!lines || range.start.line >= lines.lineCount) return [];
+    const found = findingsAt(this.rendered, file, lines.offset(range.start.line, range.start.character));
+    const ours = diagnostics.filter((d) => d.source === 'trusted-images');
+    return renderedFixes(found, this.rendered, {
+      policy: this.index.policy(),
+      options: this.settings.checkOptions,
+      mirrors: this.settingsFor(uri).mirrors,
+      openVersion: (u) => this.documents.get(u)?.version,
+      linesOf: (f) => this.fileLines(f),
+    }, ours);
   }
 
   status(): Status {
