@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { renderChart } from '../../server/src/helm/render';
+import type { SourceFiles } from '../../server/src/sources/origin';
 import { diskFiles } from './helmFiles';
 
 const dir = path.resolve(__dirname, '../fixtures/helm/differential');
@@ -41,6 +42,47 @@ test('differential: Go templates and Sprig/Helm functions print what helm v4.1.4
     const known = knownDifferences.get(name);
     if (!same && known === undefined) failures.push(`${name} ${cases[Number(name.slice(1))]}\n  helm: ${JSON.stringify(expected)}\n  here: ${JSON.stringify(got.get(name))}`);
     if (same && known !== undefined) failures.push(`${name} is listed as a known difference (${known}) but agrees now`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+/** A chart held in memory: paths under `/mem/<name>/`. */
+function memoryChart(name: string, template: string): SourceFiles {
+  const files = new Map<string, string>([
+    [`/mem/${name}/Chart.yaml`, `apiVersion: v2\nname: ${name}\nversion: 0.1.0\n`],
+    [`/mem/${name}/values.yaml`, 'l: [1]\na: s\n'],
+    [`/mem/${name}/templates/t.yaml`, template + '\n'],
+  ]);
+  return {
+    read: (p) => files.get(p),
+    list: (p) => {
+      const prefix = p.endsWith('/') ? p : p + '/';
+      const names = new Set<string>();
+      for (const f of files.keys()) if (f.startsWith(prefix)) names.add(f.slice(prefix.length).split('/')[0]!);
+      return names.size ? [...names] : undefined;
+    },
+  };
+}
+
+/** Error cases whose message differs from Helm's, with the reason. */
+const knownErrorDifferences = new Map<string, string>([
+  ['e07', "the YAML reader words a YAML error its own way (go-yaml: 'mapping values are not allowed in this context')"],
+  ['e12', 'include recursion stops at the template depth bound (250) before Helm\'s 1000 nested includes, with a shorter message'],
+]);
+
+test('differential: render errors carry the message helm v4.1.4 prints for them', () => {
+  const { cases } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../fixtures/helm/errors/cases.json'), 'utf8')) as {
+    cases: Array<{ name: string; template: string; helm: string }>;
+  };
+  const failures: string[] = [];
+  for (const c of cases) {
+    const r = renderChart(memoryChart(c.name, c.template), `/mem/${c.name}`, { release: 'rel' });
+    const got = r.problems.map((p) => p.message).join('\n');
+    const same = got === c.helm;
+    const known = knownErrorDifferences.get(c.name);
+    if (!same && known === undefined) failures.push(`${c.name} ${c.template}\n  helm: ${JSON.stringify(c.helm)}\n  here: ${JSON.stringify(got)}`);
+    if (same && known !== undefined) failures.push(`${c.name} is listed as a known difference (${known}) but agrees now`);
+    if (r.problems.length && r.problems[0]!.at.file !== `/mem/${c.name}/templates/t.yaml`) failures.push(`${c.name}: problem in ${r.problems[0]!.at.file}`);
   }
   assert.deepEqual(failures, []);
 });

@@ -1,7 +1,8 @@
 // Helm's own template functions (pkg/engine/funcs.go and engine.go) over Sprig's: include and tpl
 // (with Helm's recursion guard), required and fail (their text reported alone), the YAML, JSON and
 // TOML converters, and lookup, which `helm template` answers with an empty map.
-import { Call, Executor, FuncDef, TemplateSet } from '../go/template/exec';
+import { Call, Executor, FuncDef, TemplateError, TemplateSet } from '../go/template/exec';
+import { builtins } from '../go/template/builtins';
 import { ParseError, parseTemplate } from '../go/template/parse';
 import { GoString, plain, replaceAllText } from '../go/template/text';
 import { FuncError, GoMap, Value, isString, str, typeName } from '../go/template/value';
@@ -115,14 +116,24 @@ function tpl(call: Call, source: GoString, data: Value): GoString {
   const set: TemplateSet = (exec.currentSet ?? exec.set).clone();
   let parsed;
   try {
-    parsed = parseTemplate('gotpl', source);
+    parsed = parseTemplate('gotpl', source, (n) => exec.funcs.has(n) || builtins.has(n));
   } catch (e) {
     if (e instanceof ParseError) throw new FuncError(`cannot parse template ${JSON.stringify(plain(source))}: ${e.message}`);
     throw e;
   }
   set.addParsed(parsed);
   const def = set.defs.get('gotpl')!;
-  const out = exec.run(def, data, set);
+  let out: GoString;
+  try {
+    out = exec.run(def, data, set);
+  } catch (e) {
+    if (e instanceof TemplateError && e.userText === undefined) {
+      // Helm wraps tpl's errors; the wrapped message is no template error of its own.
+      const msg = `error during tpl function execution for ${JSON.stringify(plain(source))}: ${e.goMessage}`;
+      throw new TemplateError(msg, e.template, e.source, e.offset, e.userText, e.location, [msg, ...e.levels]);
+    }
+    throw e;
+  }
   return replaceAllText(out, '<no value>', '');
 }
 

@@ -5,6 +5,7 @@ import type { RenderedStream, SourceFiles, SourceProblem, ValueOrigin } from '..
 import { parseYaml, YNode } from '../yaml/documents';
 import { BoundError, Executor, Limits, TemplateError, TemplateSet, defaultLimits } from '../go/template/exec';
 import { ParseError } from '../go/template/parse';
+import { builtins } from '../go/template/builtins';
 import { GoString, Src, Text, TextBuilder, plain, replaceAllText, sliceOf, sourced, trimSpaceText } from '../go/template/text';
 import { ExecError, GoMap, GoStruct, Value, str } from '../go/template/value';
 import { Chart, ChartError, LoadBudget, loadChartDir } from './chart';
@@ -189,9 +190,11 @@ function render(files: SourceFiles, chartDir: string, options: RenderOptions, li
   // Parse in Helm's order: deeper paths first, then reverse lexical (later defines win).
   tpls.sort((a, b) => byPathLen(b.name, a.name));
   const set = new TemplateSet();
+  const funcs = helmFunctions();
+  const hasFunc = (n: string): boolean => funcs.has(n) || builtins.has(n);
   for (const t of tpls) {
     try {
-      set.add(t.name, t.source);
+      set.add(t.name, t.source, hasFunc);
     } catch (e) {
       if (e instanceof ParseError) {
         const line = /:(\d+):/.exec(e.message)?.[1];
@@ -200,7 +203,7 @@ function render(files: SourceFiles, chartDir: string, options: RenderOptions, li
       throw e;
     }
   }
-  const exec = new Executor(set, helmFunctions(), limits, options.now);
+  const exec = new Executor(set, funcs, limits, options.now);
   const rendered = new Map<string, GoString>();
   for (const t of tpls) {
     if (t.name.slice(t.name.lastIndexOf('/') + 1).startsWith('_')) continue;
@@ -220,13 +223,56 @@ function render(files: SourceFiles, chartDir: string, options: RenderOptions, li
 function problemOf(e: unknown, t: Renderable, tpls: readonly Renderable[]): SourceProblem {
   if (e instanceof TemplateError) {
     const where = locate(e.source, e.offset, tpls) ?? at(t.file);
-    const message = e.userText !== undefined ? `execution error at (${e.location}): ${e.userText}` : e.goMessage;
+    const message = e.userText !== undefined ? `execution error at (${e.location}): ${e.userText}` : helmExecMessage(e.levels);
     return { at: where, message, severity: 'error' };
   }
   if (e instanceof BoundError) return { at: (e.source !== undefined && e.offset !== undefined ? locate(e.source, e.offset, tpls) : undefined) ?? at(t.file), message: e.message, severity: 'error' };
   if (e instanceof ExecError) return { at: at(t.file), message: e.message, severity: 'error' };
   if (e instanceof RangeError) return { at: at(t.file), message: `rendering template failed: ${e.message} (limit maxDepth)`, severity: 'error' };
   throw e;
+}
+
+/**
+ * Helm's reformatExecErrorMsg: when every level of the error chain is a template error, one block per
+ * level (`file:line:col`, `executing "..." at <...>:`, the message); otherwise Go's message as it is.
+ */
+export function helmExecMessage(levels: readonly string[]): string {
+  const blocks: string[] = [];
+  let last = '';
+  for (const level of levels) {
+    if (!level.startsWith('template: ')) return levels[0]!;
+    const rest = level.slice('template: '.length);
+    let block: string;
+    if (rest.startsWith('no template ')) block = `${level}\n`;
+    else {
+      const i = rest.indexOf(': executing "');
+      if (i >= 0) {
+        const name = rest.slice(0, i);
+        const after = rest.slice(i + ': executing '.length);
+        const endQuote = after.indexOf('"', 1);
+        const fn = after.slice(1, endQuote);
+        const at = after.slice(endQuote + 1);
+        if (!at.startsWith(' at <')) return levels[0]!;
+        const cut = at.indexOf('>: ');
+        if (cut < 0) return levels[0]!;
+        const loc = at.slice(' at <'.length, cut);
+        let msg = at.slice(cut + 3);
+        const t = msg.indexOf(' template:');
+        if (t >= 0) msg = msg.slice(0, t);
+        block = `${name}\n  executing "${fn}" at <${loc}>:\n    ${msg}\n`;
+      } else {
+        const sep = rest.lastIndexOf(': ');
+        if (sep < 0) return levels[0]!;
+        let msg = rest.slice(sep + 2);
+        const t = msg.indexOf(' template:');
+        if (t >= 0) msg = msg.slice(0, t);
+        block = `${rest.slice(0, sep)}\n  ${msg}\n`;
+      }
+    }
+    if (block !== last) blocks.push(block);
+    last = block;
+  }
+  return blocks.join('').trim();
 }
 
 /** The file location of an offset in a template source (a file, or a tpl string from values). */

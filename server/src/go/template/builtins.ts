@@ -23,7 +23,7 @@ function eqOne(a: Value, b: Value): boolean {
   const k1 = basicKind(a);
   const k2 = basicKind(b);
   if (k1 !== k2) {
-    if (k1 !== 'invalid' && k2 !== 'invalid') throw new FuncError(badComparison);
+    if (k1 !== 'invalid' && k2 !== 'invalid') throw new FuncError(`${badComparison}: ${typeName(a)} and ${typeName(b)}`);
     return false;
   }
   switch (k1) {
@@ -54,7 +54,7 @@ function lessThan(a: Value, b: Value): boolean {
   const k1 = basicKind(a);
   const k2 = basicKind(b);
   if (k1 === 'invalid' || k1 === 'other' || k1 === 'bool' || k2 === 'invalid' || k2 === 'other' || k2 === 'bool') throw new FuncError(badComparisonType);
-  if (k1 !== k2) throw new FuncError(badComparison);
+  if (k1 !== k2) throw new FuncError(`${badComparison}: ${typeName(a)} and ${typeName(b)}`);
   if (k1 === 'string') return str(a) < str(b);
   return (a as number) < (b as number);
 }

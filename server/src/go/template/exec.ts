@@ -60,8 +60,8 @@ export class TemplateSet {
   readonly defs = new Map<string, TemplateDef>();
 
   /** Parses a text as template `name`, adding it and its defines (later definitions win). */
-  add(name: string, source: GoString): Parsed {
-    const p = parseCached(name, source);
+  add(name: string, source: GoString, hasFunc?: (name: string) => boolean): Parsed {
+    const p = parseCached(name, source, hasFunc);
     this.addParsed(p);
     return p;
   }
@@ -84,14 +84,14 @@ const parsedMemo = new Map<string, Parsed>();
  * Trees are never changed once parsed, so a file's tree is kept by name, text and origin: a chart
  * rendered again after an edit parses only what changed.
  */
-function parseCached(name: string, source: GoString): Parsed {
+function parseCached(name: string, source: GoString, hasFunc?: (name: string) => boolean): Parsed {
   const text = plain(source);
   const seg = typeof source === 'string' ? undefined : source.segs.length === 1 ? source.segs[0] : undefined;
-  if (typeof source !== 'string' && (!seg || !seg.src.verbatim || seg.start !== 0 || seg.end !== text.length)) return parseTemplate(name, source);
+  if (typeof source !== 'string' && (!seg || !seg.src.verbatim || seg.start !== 0 || seg.end !== text.length)) return parseTemplate(name, source, hasFunc);
   const key = `${name}\0${seg ? `${seg.src.file}\0${seg.src.start}\0${seg.src.what}` : ''}\0${text}`;
   let p = parsedMemo.get(key);
   if (!p) {
-    p = parseTemplate(name, source);
+    p = parseTemplate(name, source, hasFunc);
     if (parsedMemo.size >= 2048) parsedMemo.clear();
     parsedMemo.set(key, p);
   }
@@ -111,6 +111,11 @@ export class TemplateError extends ExecError {
     readonly userText: string | undefined,
     /** `name:line:col` of the outermost template (Helm's location). */
     readonly location: string,
+    /**
+     * The chain of wrapped errors as Go's errors.Unwrap walks it, outermost first: each level's own
+     * message (template levels, and the bare message of a function's error at the end).
+     */
+    readonly levels: readonly string[] = [goMessage],
   ) {
     super(goMessage);
   }
@@ -186,9 +191,9 @@ export class Executor {
     if ((this.steps & 0xfff) === 0 && this.now() > this.deadline) this.fail(f, pos, `render stopped after ${this.limits.maxMillis} ms (limit maxMillis)`, BoundError);
   }
 
-  private fail(f: Frame, pos: number, msg: string, bound?: typeof BoundError): never {
+  private fail(f: Frame, pos: number, msg: string, bound?: typeof BoundError, context?: string): never {
     if (bound) throw new BoundError(this.describe(f, pos, msg), f.def.source, pos);
-    throw this.error(f, pos, msg);
+    throw this.error(f, pos, msg, undefined, context);
   }
 
   private describe(f: Frame, pos: number, msg: string): string {
@@ -202,7 +207,7 @@ export class Executor {
     const ctx = context ?? nodeText(text, pos);
     const location = `${f.def.name}:${line}:${col}`;
     const go = `template: ${location}: executing ${JSON.stringify(f.def.name)} at <${ctx}>: ${msg}`;
-    return new TemplateError(go, f.def.name, f.def.source, pos, userText, location);
+    return new TemplateError(go, f.def.name, f.def.source, pos, userText, location, [go]);
   }
 
   /** The source location of an offset of a template (for provenance of text it writes). */
@@ -262,7 +267,7 @@ export class Executor {
       case 'template': {
         this.step(f, n.pos);
         const def = this.templates.defs.get(n.name);
-        if (!def) this.fail(f, n.pos, `template ${JSON.stringify(n.name)} not defined`);
+        if (!def) this.fail(f, n.pos, `template ${JSON.stringify(n.name)} not defined`, undefined, templateText(plain(f.def.source), n.pos, n.name));
         const data = n.pipe ? this.pipeline(f, dot, n.pipe) : null;
         out.add(this.run(def, data));
         break;
@@ -369,7 +374,7 @@ export class Executor {
         return this.fieldChain(f, dot, val, first.idents, first.pos, c.args, final);
       }
       case 'ident':
-        return this.call(f, dot, first.name, first.pos, c.args.slice(1), final);
+        return this.call(f, dot, first.name, first.pos, c.args.slice(1), final, c);
       case 'pipe':
         this.notAFunction(f, c.args, final);
         return this.pipeline(f, dot, first.pipe);
@@ -431,7 +436,7 @@ export class Executor {
 
   private field(f: Frame, dot: Value, name: string, pos: number, args: readonly Arg[], final: { v: Value } | undefined, r: Value): Value {
     if (r === undefined) return undefined;
-    if (r === null) this.fail(f, pos, `nil pointer evaluating interface {}.${name}`);
+    if (r === null) this.fail(f, pos, `nil pointer evaluating interface {}.${name}`, undefined, operandAround(plain(f.def.source), pos));
     const hasArgs = args.length > 0 || final !== undefined;
     if (r instanceof GoStruct) {
       const m = r.methods[name];
@@ -449,17 +454,18 @@ export class Executor {
         if (hasArgs) this.fail(f, pos, `${name} has arguments but cannot be invoked as function`);
         return r.fields.get(name);
       }
-      this.fail(f, pos, `can't evaluate field ${name} in type ${r.type}`);
+      this.fail(f, pos, `can't evaluate field ${name} in type ${r.type}`, undefined, operandAround(plain(f.def.source), pos));
     }
     if (r instanceof Map) {
       if (hasArgs) this.fail(f, pos, `${name} is not a method but has arguments`);
       const v = (r as GoMap).get(name);
       return v === undefined ? null : v;
     }
-    this.fail(f, pos, `can't evaluate field ${name} in type ${typeName(r)}`);
+    this.fail(f, pos, `can't evaluate field ${name} in type ${typeName(r)}`, undefined, operandAround(plain(f.def.source), pos));
   }
 
-  private call(f: Frame, dot: Value, name: string, pos: number, args: readonly Arg[], final: { v: Value } | undefined): Value {
+  private call(f: Frame, dot: Value, name: string, pos: number, args: readonly Arg[], final: { v: Value } | undefined, cmd?: Command): Value {
+    const ctx = (): string => (cmd ? plain(f.def.source).slice(cmd.pos, cmd.end) : name);
     const def = this.funcs.get(name) ?? builtins.get(name);
     if (!def) this.fail(f, pos, `function ${JSON.stringify(name)} not defined`);
     const count = args.length + (final ? 1 : 0);
@@ -474,21 +480,24 @@ export class Executor {
       return v;
     }
     if (def.variadic ? count < def.n : count !== def.n) {
-      this.fail(f, pos, `wrong number of args for ${name}: want ${def.variadic ? 'at least ' : ''}${def.n} got ${count}`);
+      this.fail(f, pos, `wrong number of args for ${name}: want ${def.variadic ? 'at least ' : ''}${def.n} got ${count}`, undefined, name);
     }
     const vals = args.map((a) => this.arg(f, dot, a));
     if (final) vals.push(final.v);
     try {
       return def.fn(vals, { exec: this, name, at: this.srcAt(f, pos, name.length) });
     } catch (e) {
-      if (e instanceof FuncError) throw this.error(f, pos, `error calling ${name}: ${e.message}`, e.user ? e.message : undefined, callText(plain(f.def.source), pos));
+      if (e instanceof FuncError) {
+        const outer = this.error(f, pos, `error calling ${name}: ${e.message}`, e.user ? e.message : undefined, ctx());
+        throw new TemplateError(outer.goMessage, outer.template, outer.source, outer.offset, outer.userText, outer.location, [outer.goMessage, e.message]);
+      }
       if (e instanceof BoundError) throw e;
       if (e instanceof TemplateError) {
         // An error inside include/tpl: Go wraps it in the outer call; where it happened stays the inner place.
-        const outer = this.error(f, pos, `error calling ${name}: ${e.goMessage}`, e.userText, callText(plain(f.def.source), pos));
-        throw new TemplateError(outer.goMessage, e.template, e.source, e.offset, e.userText, outer.location);
+        const outer = this.error(f, pos, `error calling ${name}: ${e.goMessage}`, e.userText, ctx());
+        throw new TemplateError(outer.goMessage, e.template, e.source, e.offset, e.userText, outer.location, [outer.goMessage, ...e.levels]);
       }
-      if (e instanceof ExecError) throw this.error(f, pos, `error calling ${name}: ${e.message}`);
+      if (e instanceof ExecError) throw this.error(f, pos, `error calling ${name}: ${e.message}`, undefined, ctx());
       throw e;
     }
   }
@@ -501,13 +510,26 @@ function actionLength(text: string, pos: number): number {
 
 function nodeText(text: string, pos: number): string {
   const e = text.indexOf('}}', pos);
-  let s = text.slice(pos, e < 0 ? pos + 20 : e).replace(/^\{\{-?\s*/, '').trim();
-  if (s.length > 20) s = s.slice(0, 17) + '...';
-  return s;
+  return text.slice(pos, e < 0 ? pos + 20 : e).replace(/^\{\{-?\s*/, '').replace(/\s*-?$/, '').trim();
 }
 
-function callText(text: string, pos: number): string {
-  return nodeText(text, pos);
+/** The field chain or variable written around an offset (`.Values.a.b`), as Go's error context shows it. */
+function operandAround(text: string, pos: number): string {
+  const part = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{Nd}_.$]/u.test(c);
+  let a = pos;
+  while (a > 0 && part(text[a - 1])) a--;
+  let b = pos;
+  while (b < text.length && part(text[b])) b++;
+  return text.slice(a, b);
+}
+
+/** Go's String() of a template action: {{template "name" pipeline}}. */
+function templateText(text: string, namePos: number, name: string): string {
+  const q = text[namePos];
+  const close = text.indexOf(q === '`' ? '`' : '"', namePos + 1);
+  const end = text.indexOf('}}', close);
+  const pipe = text.slice(close + 1, end < 0 ? close + 1 : end).replace(/\s*-?$/, '').trim();
+  return `{{template ${JSON.stringify(name)}${pipe ? ' ' + pipe : ''}}}`;
 }
 
 function argText(text: string, a: Arg): string {

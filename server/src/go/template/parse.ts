@@ -59,12 +59,14 @@ export interface Pipe {
 }
 export interface Command {
   readonly pos: number;
+  /** Where the command's text ends (before a `|`, `)` or the closing delimiter). */
+  readonly end: number;
   readonly args: Arg[];
 }
 
 export type Arg =
-  | { readonly t: 'field'; readonly pos: number; readonly idents: string[] }
-  | { readonly t: 'var'; readonly pos: number; readonly name: string; readonly idents: string[] }
+  | { readonly t: 'field'; readonly pos: number; readonly start?: number; readonly idents: string[] }
+  | { readonly t: 'var'; readonly pos: number; readonly start?: number; readonly name: string; readonly idents: string[] }
   | { readonly t: 'chain'; readonly pos: number; readonly node: Arg; readonly idents: string[] }
   | { readonly t: 'ident'; readonly pos: number; readonly name: string }
   | { readonly t: 'dot'; readonly pos: number }
@@ -123,8 +125,8 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
 }
 
 /** Parses a template text. `name` is used in messages (`template: name:line: ...`). */
-export function parseTemplate(name: string, source: GoString): Parsed {
-  return new Parser(name, source).parse();
+export function parseTemplate(name: string, source: GoString, hasFunc?: (name: string) => boolean): Parsed {
+  return new Parser(name, source, hasFunc).parse();
 }
 
 class Parser {
@@ -141,6 +143,8 @@ class Parser {
   constructor(
     private readonly name: string,
     private readonly source: GoString,
+    /** Go checks at parse time that every function named exists. */
+    private readonly hasFunc?: (name: string) => boolean,
   ) {
     this.text = plain(source);
   }
@@ -233,7 +237,7 @@ class Parser {
         const name = this.unquote(nameTok);
         let pipe: Pipe | undefined;
         if (this.peek().k !== 'eoa') pipe = this.pipeline('template', first.pos);
-        return { t: 'template', pos: first.pos, name, pipe };
+        return { t: 'template', pos: nameTok.pos, name, pipe };
       }
       case 'define':
       case 'block': {
@@ -374,20 +378,24 @@ class Parser {
       args.push(this.operand());
     }
     if (!args.length) this.fail(`empty command`, pos);
-    return { pos, args };
+    let stop = this.peek().pos;
+    while (stop > pos && isSpace(this.text[stop - 1])) stop--;
+    return { pos, end: stop, args };
   }
 
   private operand(): Arg {
     let a = this.term();
     if (this.peek().k === 'field' && !this.peek().space) {
+      // Go gives the chained node the position of its first added field (errors cite that column).
+      const chainPos = this.peek().pos;
       const idents: string[] = [];
       while (this.peek().k === 'field' && !this.peek().space) idents.push(this.next().v.slice(1));
       switch (a.t) {
         case 'field':
-          a = { t: 'field', pos: a.pos, idents: [...a.idents, ...idents] };
+          a = { t: 'field', pos: chainPos, start: a.pos, idents: [...a.idents, ...idents] };
           break;
         case 'var':
-          a = { t: 'var', pos: a.pos, name: a.name, idents: [...a.idents, ...idents] };
+          a = { t: 'var', pos: chainPos, start: a.pos, name: a.name, idents: [...a.idents, ...idents] };
           break;
         case 'bool':
         case 'string':
@@ -417,6 +425,7 @@ class Parser {
         if (t.v === 'true' || t.v === 'false') return { t: 'bool', pos: t.pos, value: t.v === 'true' };
         if (t.v === 'nil') return { t: 'nil', pos: t.pos };
         if (keywords.has(t.v)) this.fail(`unexpected <${t.v}> in operand`, t.pos);
+        if (this.hasFunc && !this.hasFunc(t.v)) this.fail(`function ${JSON.stringify(t.v)} not defined`, t.pos);
         return { t: 'ident', pos: t.pos, name: t.v };
       case 'string':
       case 'raw': {
