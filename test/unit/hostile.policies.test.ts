@@ -25,21 +25,21 @@ function check(name: string) {
 const withinBudget = 2_000;
 
 const bounded: Array<[file: string, kind: string, bound: RegExp]> = [
-  ['range', 'K8sRange', /numbers\.range: 100000000 elements is over the limit of 1000000 elements per value \(maxElements\)/],
-  ['width', 'K8sWidth', /sprintf: width 999999999 is over the limit of 4000000 characters \(maxStringLength\)/],
-  ['concatgrowth', 'K8sConcatGrowth', /concat: a string of \d+ characters is over the limit of 4000000 characters \(maxStringLength\)/],
-  ['arraygrowth', 'K8sArrayGrowth', /array\.concat: 1800000 elements is over the limit of 1000000 elements per value \(maxElements\)/],
-  ['replacegrowth', 'K8sReplaceGrowth', /replace: a string of 400040000 characters is over the limit of 4000000 characters \(maxStringLength\)/],
-  ['regexreplacegrowth', 'K8sRegexReplaceGrowth', /regex\.replace: the result is over the limit of 4000000 characters \(maxStringLength\)/],
-  ['sharedjson', 'K8sSharedJson', /json\.marshal: the result is over the limit of 4000000 characters \(maxStringLength\)/],
+  ['range', 'K8sRange', /numbers\.range: 100000000 elements is over the limit of 1000000 elements per value \(maxElements, a bound of the budget per object\)/],
+  ['width', 'K8sWidth', /sprintf: width 999999999 is over the limit of 4000000 characters \(maxStringLength, a bound of the budget per object\)/],
+  ['concatgrowth', 'K8sConcatGrowth', /concat: a string of \d+ characters is over the limit of 4000000 characters \(maxStringLength, a bound of the budget per object\)/],
+  ['arraygrowth', 'K8sArrayGrowth', /array\.concat: 1800000 elements is over the limit of 1000000 elements per value \(maxElements, a bound of the budget per object\)/],
+  ['replacegrowth', 'K8sReplaceGrowth', /replace: a string of 400040000 characters is over the limit of 4000000 characters \(maxStringLength, a bound of the budget per object\)/],
+  ['regexreplacegrowth', 'K8sRegexReplaceGrowth', /regex\.replace: the result is over the limit of 4000000 characters \(maxStringLength, a bound of the budget per object\)/],
+  ['sharedjson', 'K8sSharedJson', /json\.marshal: the result is over the limit of 4000000 characters \(maxStringLength, a bound of the budget per object\)/],
   // Steps or wall time, whichever a loaded machine spends first: both are the budget, named.
   ['hugecomprehension', 'K8sHugeComprehension', /evaluation stopped after (200000 steps|250 ms) \(the budget per object\)/],
-  ['hugeregex', 'K8sHugeRegex', /regex\.match: the pattern compiles to about \d+ instructions, over the limit of 50000 \(maxRegexProgram\)/],
+  ['hugeregex', 'K8sHugeRegex', /regex\.match: the pattern compiles to about \d+ instructions, over the limit of 50000 \(maxRegexProgram, a bound of the budget per object\)/],
   ['slowregex', 'K8sSlowRegex', /evaluation stopped after 200000 steps \(the budget per object\)/],
   // Which bound comes first depends on the machine's speed: each is named.
-  ['sharedequal', 'K8sSharedEqual', /values too large to compare, print or merge: over 4000000 elements visited in one step \(maxValueWork\)|evaluation stopped after 250 ms \(the budget per object\)/],
-  ['sharedprint', 'K8sSharedPrint', /\(maxValueWork\)|evaluation stopped after 250 ms \(the budget per object\)/],
-  ['sharedunion', 'K8sSharedUnion', /\(maxValueWork\)|evaluation stopped after 250 ms \(the budget per object\)/],
+  ['sharedequal', 'K8sSharedEqual', /values too large to compare, print or merge: over 4000000 elements visited in one step \(maxValueWork, a bound of the budget per object\)|evaluation stopped after 250 ms \(the budget per object\)/],
+  ['sharedprint', 'K8sSharedPrint', /\(maxValueWork, a bound of the budget per object\)|evaluation stopped after 250 ms \(the budget per object\)/],
+  ['sharedunion', 'K8sSharedUnion', /\(maxValueWork, a bound of the budget per object\)|evaluation stopped after 250 ms \(the budget per object\)/],
 ];
 
 describe('hostile templates through the engine', () => {
@@ -102,7 +102,7 @@ describe('builtins as OPA gives them, within the bounds', () => {
   test('numbers.range_step over the bound is a warning that names it', () => {
     const [found] = valueOf('numbers.range_step(0, 10000000000, 2)');
     assert.equal(found![0], 'warning');
-    assert.match(found![1]!, /numbers\.range_step: 5000000001 elements is over the limit of 1000000 elements per value \(maxElements\)/);
+    assert.match(found![1]!, /numbers\.range_step: 5000000001 elements is over the limit of 1000000 elements per value \(maxElements, a bound of the budget per object\)/);
   });
 
   test('sprintf: %q of a number that is no code point prints U+FFFD as Go does (was a RangeError)', () => {

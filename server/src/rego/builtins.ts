@@ -437,7 +437,7 @@ function re2(pattern: string, name: string, ctx: BuiltinContext): Re2 {
   if (!isCompiled(pattern)) {
     const size = estimateProgramSize(pattern);
     const max = ctx.limits.maxRegexProgram;
-    if (size > max) throw new LimitError(`${name}: the pattern compiles to about ${size} instructions, over the limit of ${max} (maxRegexProgram)`);
+    if (size > max) throw new LimitError(`${name}: the pattern compiles to about ${size} instructions, over the limit of ${max}`, 'maxRegexProgram');
     ctx.charge(size * compileUnits);
   }
   try {
@@ -613,8 +613,8 @@ export function goSprintf(format: string, args: readonly Value[], ctx: BuiltinCo
     const verb = format[j];
     i = j;
     // Go pads to any width and prints any precision: %0999999999d asks for a billion characters.
-    if (Number(width || '0') > max) throw new LimitError(`sprintf: width ${width} is over the limit of ${max} characters (maxStringLength)`);
-    if (Number(prec ?? '0') > max) throw new LimitError(`sprintf: precision ${prec} is over the limit of ${max} characters (maxStringLength)`);
+    if (Number(width || '0') > max) throw new LimitError(`sprintf: width ${width} is over the limit of ${max} characters`, 'maxStringLength');
+    if (Number(prec ?? '0') > max) throw new LimitError(`sprintf: precision ${prec} is over the limit of ${max} characters`, 'maxStringLength');
     if (verb === undefined) {
       out += '%!(NOVERB)';
       break;

@@ -11,6 +11,15 @@ export class EvalError extends Error {}
 
 /**
  * A builtin asked for more than a bound allows (a range, a string, an array): the evaluation stops
- * with the bound named. Never undefined: an undefined call could turn a deny into a silent pass.
+ * with the bound named. Never undefined: an undefined call could turn a deny into a silent pass. The
+ * bounds are part of the budget per object: a template that hits them is counted as over its budget
+ * (and, after a few objects, not evaluated again), as one that runs out of steps is.
  */
-export class LimitError extends EvalError {}
+/** The evaluation ran out of its budget per object: steps, wall time, or a bound (LimitError). */
+export class BudgetError extends EvalError {}
+
+export class LimitError extends BudgetError {
+  constructor(what: string, bound: string) {
+    super(`${what} (${bound}, a bound of the budget per object)`);
+  }
+}

@@ -2,7 +2,7 @@
 // per solution; a continuation returns true to stop the search (a negation needs one solution). Variable
 // bindings are undone when a continuation returns, so a frame always holds exactly the current path.
 import { CExpr, CompiledPolicy, CRule, CTerm, CWith, RuleSet } from './compile';
-import { BuiltinError, EvalError } from './errors';
+import { BudgetError, BuiltinError, EvalError } from './errors';
 import { BuiltinContext, BuiltinLimits, defaultBuiltinLimits } from './limits';
 import { clockEvery, equal, isArray, isObject, isSet, keyOf, RObject, RSet, Value, valueWork } from './value';
 
@@ -72,12 +72,12 @@ export class Evaluator implements BuiltinContext {
     const cost = Math.floor(units / unitsPerStep);
     if (cost === 0) return;
     this.steps += cost;
-    if (this.steps > this.budget.maxSteps) throw new EvalError(`evaluation stopped after ${this.budget.maxSteps} steps (the budget per object)`);
+    if (this.steps > this.budget.maxSteps) throw new BudgetError(`evaluation stopped after ${this.budget.maxSteps} steps (the budget per object)`);
     this.clock();
   }
 
   private clock(): void {
-    if (Date.now() > this.deadline) throw new EvalError(`evaluation stopped after ${this.budget.maxMillis} ms (the budget per object)`);
+    if (Date.now() > this.deadline) throw new BudgetError(`evaluation stopped after ${this.budget.maxMillis} ms (the budget per object)`);
   }
 
   /** The elements of the entry rule's set, in OPA's order. */
@@ -110,8 +110,8 @@ export class Evaluator implements BuiltinContext {
       valueWork.nextClock = clockEvery;
       this.charge(units);
     }
-    if (this.steps > this.budget.maxSteps) throw new EvalError(`evaluation stopped after ${this.budget.maxSteps} steps (the budget per object)`);
-    if ((this.steps & 1023) === 0 && Date.now() > this.deadline) throw new EvalError(`evaluation stopped after ${this.budget.maxMillis} ms (the budget per object)`);
+    if (this.steps > this.budget.maxSteps) throw new BudgetError(`evaluation stopped after ${this.budget.maxSteps} steps (the budget per object)`);
+    if ((this.steps & 1023) === 0 && Date.now() > this.deadline) throw new BudgetError(`evaluation stopped after ${this.budget.maxMillis} ms (the budget per object)`);
   }
 
   // ---- bodies and expressions

@@ -2,7 +2,7 @@
 // its `violation` rule for one review at a time, as Gatekeeper does.
 import { Module } from './ast';
 import { compilePolicy, CompiledPolicy, RegoCompileError } from './compile';
-import { EvalError, UnsupportedError } from './errors';
+import { BudgetError, EvalError, UnsupportedError } from './errors';
 import { defaultLimits, EvalLimits, Evaluator } from './eval';
 import { RegoSyntaxError } from './lexer';
 import { parseModule } from './parser';
@@ -49,7 +49,15 @@ export interface RegoResult {
   readonly details: unknown;
 }
 
-export type EvalOutcome = { readonly ok: true; readonly results: readonly RegoResult[]; readonly steps: number } | { readonly ok: false; readonly error: string; readonly unsupported: boolean };
+export type EvalOutcome =
+  | { readonly ok: true; readonly results: readonly RegoResult[]; readonly steps: number }
+  | {
+      readonly ok: false;
+      readonly error: string;
+      readonly unsupported: boolean;
+      /** Out of its budget per object: steps, wall time, or a bound inside a builtin (named in error). */
+      readonly overBudget?: boolean;
+    };
 
 /** The inventory as a Rego data document: { inventory: ... }. */
 export function dataDocument(inventory: Value | undefined): Value {
@@ -63,12 +71,13 @@ export function evaluateRego(policy: CompiledPolicy, input: Value, data: Value, 
   try {
     elements = ev.violations();
   } catch (e) {
+    if (e instanceof BudgetError) return { ok: false, error: e.message, unsupported: false, overBudget: true };
     if (e instanceof EvalError) return { ok: false, error: e.message, unsupported: false };
     if (e instanceof UnsupportedError) return { ok: false, error: e.message, unsupported: true };
     if (e instanceof RangeError) {
       // The stack, or a string or array past what JavaScript holds: named, never a crash.
       const error = /call stack/i.test(e.message) ? 'evaluation stopped: the template nests too deeply' : `evaluation stopped: a value over JavaScript's limits (${e.message})`;
-      return { ok: false, error, unsupported: false };
+      return { ok: false, error, unsupported: false, overBudget: true };
     }
     throw e;
   }

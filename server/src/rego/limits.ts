@@ -32,17 +32,17 @@ export const unmetered: BuiltinContext = { limits: defaultBuiltinLimits, charge:
 
 /** Refuses, then charges, an output of n elements. */
 export function elements(ctx: BuiltinContext, name: string, n: number): void {
-  if (n > ctx.limits.maxElements) throw new LimitError(`${name}: ${n} elements is over the limit of ${ctx.limits.maxElements} elements per value (maxElements)`);
+  if (n > ctx.limits.maxElements) throw new LimitError(`${name}: ${n} elements is over the limit of ${ctx.limits.maxElements} elements per value`, 'maxElements');
   ctx.charge(n);
 }
 
 /** Refuses, then charges, an output of n characters. */
 export function characters(ctx: BuiltinContext, name: string, n: number): void {
-  if (n > ctx.limits.maxStringLength) throw new LimitError(`${name}: a string of ${n} characters is over the limit of ${ctx.limits.maxStringLength} characters (maxStringLength)`);
+  if (n > ctx.limits.maxStringLength) throw new LimitError(`${name}: a string of ${n} characters is over the limit of ${ctx.limits.maxStringLength} characters`, 'maxStringLength');
   ctx.charge(n);
 }
 
 /** A string built piece by piece has just passed the bound (its whole length is not known). */
 export function overLength(ctx: BuiltinContext, name: string): never {
-  throw new LimitError(`${name}: the result is over the limit of ${ctx.limits.maxStringLength} characters (maxStringLength)`);
+  throw new LimitError(`${name}: the result is over the limit of ${ctx.limits.maxStringLength} characters`, 'maxStringLength');
 }

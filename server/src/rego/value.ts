@@ -17,7 +17,7 @@ export const clockEvery = 1 << 16;
 export function visit(n: number): void {
   if ((valueWork.units += n) <= valueWork.nextClock) return;
   if (valueWork.units > valueWork.limit) {
-    throw new LimitError(`values too large to compare, print or merge: over ${valueWork.limit} elements visited in one step (maxValueWork)`);
+    throw new LimitError(`values too large to compare, print or merge: over ${valueWork.limit} elements visited in one step`, 'maxValueWork');
   }
   valueWork.nextClock = valueWork.units + clockEvery;
   valueWork.clock();
