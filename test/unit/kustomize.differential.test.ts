@@ -104,7 +104,11 @@ describe('Kustomize build against kubectl on generated overlays', { skip: kubect
       } catch {
         expected = undefined;
       }
-      const b = buildKustomization({ read: (p) => files[p], list: (p) => (Object.keys(files).some((f) => f.startsWith(p + '/')) ? [] : undefined) }, 'overlay');
+      const list = (p: string): string[] | undefined => {
+        const names = new Set(Object.keys(files).filter((f) => f.startsWith(p + '/')).map((f) => f.slice(p.length + 1).split('/')[0]!));
+        return names.size > 0 ? [...names] : undefined;
+      };
+      const b = buildKustomization({ read: (p) => files[p], list }, 'overlay');
       const errors = b.problems.filter((p) => p.severity === 'error').map((p) => p.message);
       if (expected === undefined) assert.notDeepEqual(errors, [], 'kubectl failed; the build must too');
       else {

@@ -274,6 +274,15 @@ describe('Kustomize build: paths', () => {
   });
 });
 
+describe('Kustomize build: listings', () => {
+  test('a folder listing that lags behind readable files (an unsaved buffer) still finds the kustomization', () => {
+    const files: Record<string, string> = { 'o/kustomization.yaml': 'resources:\n- d.yaml\n', 'o/d.yaml': deployment('app:1') };
+    const b = buildKustomization({ read: (p) => files[p], list: (p) => (p === 'o' ? ['d.yaml'] : undefined) }, 'o');
+    assert.deepEqual(errors(b), []);
+    assert.deepEqual(images(b.stream.text), ['app:1']);
+  });
+});
+
 describe('Kustomize roots', () => {
   test('roots are the kustomizations no other includes; each lists the files it reads', () => {
     const files = memoryFiles({

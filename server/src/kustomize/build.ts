@@ -8,7 +8,7 @@ import { parseYaml } from '../yaml/documents';
 import { emitStream } from './emit';
 import { defaultConfig, mergeConfig, readConfig } from './fieldSpecs';
 import { contentHash, runGenerators } from './generators';
-import { findKustomizationFile, parseKustomization, unsupportedFields, type LoadedKustomization } from './kustomization';
+import { findKustomizationFile, kustomizationFileNames, parseKustomization, unsupportedFields, type LoadedKustomization } from './kustomization';
 import { fixNameReferences } from './nameReference';
 import { isRemote, isWithin, join } from './paths';
 import { idOf, legacyOrder, newResource, rename, type ResId, type Resource } from './resource';
@@ -154,9 +154,12 @@ class Builder implements Env {
 
   /** The kustomization of a folder; undefined (reported) when it has none. */
   load(dir: string, at: SourceLocation, component: boolean): LoadedKustomization | undefined {
-    // The folder's listing says which kustomization names exist without reading each candidate.
+    // The folder's listing says which kustomization names exist without reading each candidate; a
+    // listing that shows none (or no listing) is checked by reading, as a caller's listing may lag
+    // behind files it can read (an unsaved editor buffer).
     const names = this.files.list(dir);
-    const found = findKustomizationFile(dir, (p) => (names ? names.includes(p.slice(p.lastIndexOf('/') + 1)) && this.files.read(p) !== undefined : this.files.read(p) !== undefined));
+    const listed = names?.some((n) => (kustomizationFileNames as readonly string[]).includes(n)) === true;
+    const found = findKustomizationFile(dir, (p) => (listed ? names!.includes(p.slice(p.lastIndexOf('/') + 1)) : true) && this.files.read(p) !== undefined);
     if (found === undefined) {
       this.report(at, `${dir}: no kustomization.yaml, kustomization.yml or Kustomization in this folder`);
       return undefined;
