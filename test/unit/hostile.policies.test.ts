@@ -130,3 +130,16 @@ describe('compiling hostile templates', () => {
     assert.deepEqual(out.ok && out.results.map((r) => r.msg), ['4001']);
   });
 });
+
+describe('a template that hits a bound is counted over its budget', () => {
+  test('after three objects it is not evaluated again: its cost is paid three times, not once per object', () => {
+    const pods = Object.fromEntries(
+      Array.from({ length: 6 }, (_, i) => [`pod${i}.yaml`, read('pod.yaml').replace('name: hostile-target', `name: p${i}`)]),
+    );
+    const { violations } = checkTexts({ 'sharedjson.yaml': read('sharedjson.yaml'), ...pods });
+    const messages = violations.map((v) => v.message.replace(/\d{4,}/g, 'N'));
+    assert.equal(messages.filter((m) => /is not evaluated for this object: json\.marshal: the result is over the limit of N characters \(maxStringLength/.test(m)).length, 3);
+    assert.equal(messages.filter((m) => m === 'ConstraintTemplate k8ssharedjson is not evaluated: it ran over its budget on 3 objects').length, 3);
+    assert.ok(violations.every((v) => v.severity === 'warning' && v.notEvaluated));
+  });
+});
