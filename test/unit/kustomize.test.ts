@@ -281,6 +281,13 @@ describe('Kustomize build: listings', () => {
     assert.deepEqual(errors(b), []);
     assert.deepEqual(images(b.stream.text), ['app:1']);
   });
+
+  test('a caller that cannot list folders still builds bases', () => {
+    const files: Record<string, string> = { 'b/kustomization.yaml': 'resources:\n- d.yaml\n', 'b/d.yaml': deployment('app:1'), 'o/kustomization.yaml': 'resources:\n- ../b\n' };
+    const b = buildKustomization({ read: (p) => files[p], list: () => undefined }, 'o');
+    assert.deepEqual(errors(b), []);
+    assert.deepEqual(images(b.stream.text), ['app:1']);
+  });
 });
 
 describe('Kustomize roots', () => {

@@ -257,7 +257,8 @@ class Builder implements Env {
       }
       return;
     }
-    if (this.files.list(path) !== undefined) {
+    // A folder: listed as one, or (for a caller that cannot list) holding a kustomization file.
+    if (this.files.list(path) !== undefined || kustomizationFileNames.some((n) => this.files.read(join(path, n)) !== undefined)) {
       const sub = this.load(path, at, false);
       if (!sub) return;
       const subRa = this.accumulateTarget(sub, emptyAccumulator());
