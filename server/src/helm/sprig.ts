@@ -178,13 +178,21 @@ fn('repeat', 2, (a) => {
   return computed(v.repeat(n), a[1]);
 });
 fn('substr', 3, (a) => {
+  // Sprig slices without guarding, so Go's slice panics are Helm's errors.
   const v = s(a[2]);
   const len = plain(v).length;
-  let start = Number(toInt64(a[0]));
-  let end = Number(toInt64(a[1]));
-  if (start < 0) return sliceOf(v, 0, Math.min(end, len));
-  if (end < 0 || end > len) end = len;
-  if (start > end) start = end;
+  const start = Number(toInt64(a[0]));
+  const end = Number(toInt64(a[1]));
+  if (start < 0) {
+    if (end > len) throw new FuncError(`runtime error: slice bounds out of range [:${end}] with length ${len}`);
+    if (end < 0) throw new FuncError(`runtime error: slice bounds out of range [:${end}]`);
+    return sliceOf(v, 0, end);
+  }
+  if (end < 0 || end > len) {
+    if (start > len) throw new FuncError(`runtime error: slice bounds out of range [${start}:${len}]`);
+    return sliceOf(v, start);
+  }
+  if (start > end) throw new FuncError(`runtime error: slice bounds out of range [${start}:${end}]`);
   return sliceOf(v, start, end);
 });
 fn('trunc', 2, (a) => {
@@ -209,7 +217,8 @@ fn('hasSuffix', 2, (a) => p(a[1]).endsWith(p(a[0])));
 fn('replace', 3, (a) => {
   const from = p(a[0]);
   const v = s(a[2]);
-  if (from === '') return computed(plain(v).split('').join(p(a[1])), v);
+  // strings.Replace with an empty old string inserts the new one at every rune boundary, ends included.
+  if (from === '') return computed(p(a[1]) + [...plain(v)].join(p(a[1])) + (plain(v).length ? p(a[1]) : ''), v);
   return replaceAllText(v, from, s(a[1]));
 });
 fn('plural', 3, (a) => (toInt64(a[2]) === 1n ? a[0] : a[1]));

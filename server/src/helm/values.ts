@@ -46,7 +46,8 @@ function coalesceChartValues(chart: Chart, v: GoMap, prefix: string, warn: Warn)
       if (value === null || value === undefined) v.delete(key);
       else if (value instanceof Map) {
         if (val instanceof Map) {
-          const merge = chart.subcharts.some((c) => c.name === key) ? false : false;
+          // A subchart's table is merged, not coalesced: its nulls reach the subchart, which deletes its own defaults.
+          const merge = chart.subcharts.some((c) => c.name === key);
           coalesceTables(value, val, concatPrefix(sub, key), merge, warn);
         } else if (val !== null && val !== undefined) warn(`warning: skipped value for ${sub}.${key}: Not a table.`);
       }

@@ -57,7 +57,10 @@ function convert(n: YNode, text: string, o: ReadOptions, path: string): Value {
   switch (n.kind) {
     case 'map': {
       const m: GoMap = new Map();
-      for (const [k, v] of n.entries) m.set(k, convert(v, text, o, path ? `${path}.${k}` : k));
+      for (const [k, v] of n.entries) {
+        const key = o.bool11 === false ? k : yaml11Key(k, n.keySpans.get(k), text);
+        m.set(key, convert(v, text, o, path ? `${path}.${key}` : key));
+      }
       return m;
     }
     case 'seq':
@@ -75,10 +78,25 @@ function convert(n: YNode, text: string, o: ReadOptions, path: string): Value {
       if (n.style === 'plain' && o.bool11 !== false) {
         if (yaml11True.has(v)) return true;
         if (yaml11False.has(v)) return false;
+        // YAML 1.1 numbers with digit separators (1_000).
+        if (v.includes('_') && /^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?)$/.test(v)) {
+          const t = v.replace(/_/g, '');
+          const neg = t.startsWith('-');
+          const body = t.replace(/^[-+]/, '');
+          const num = /^0[bx]/.test(body) ? Number(body) : /^0[0-7]+$/.test(body) ? parseInt(body, 8) : Number(body);
+          if (!Number.isNaN(num)) return neg ? -num : num;
+        }
       }
       return sourcedScalar(v, n.span, n.style, text, o, path);
     }
   }
+}
+
+/** A plain key that YAML 1.1 reads as a boolean (`y:`, `on:`) becomes "true" or "false" through JSON. */
+function yaml11Key(k: string, span: { start: number; end: number } | undefined, text: string): string {
+  if (!yaml11True.has(k) && !yaml11False.has(k)) return k;
+  if (span && (text[span.start] === '"' || text[span.start] === "'")) return k;
+  return yaml11True.has(k) ? 'true' : 'false';
 }
 
 function sourcedScalar(v: string, span: { start: number; end: number }, style: string, text: string, o: ReadOptions, path: string): GoString {
