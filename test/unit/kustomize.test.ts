@@ -102,6 +102,7 @@ describe('Kustomize build: hostile trees', () => {
     const b = buildKustomization(treeFiles(path.join(fixtures, 'missing')), '.');
     assert.equal(b.incomplete, true);
     assert.deepEqual(errors(b), ['resource gone.yaml: no such file or folder (looked for gone.yaml)', 'nowhere.yaml: no such file (looked for nowhere.yaml)']);
+    assert.deepEqual(b.missing, ['gone.yaml', 'nowhere.yaml']);
     assert.deepEqual(images(b.stream.text), ['app:1.0']);
   });
 

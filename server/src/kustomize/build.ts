@@ -53,6 +53,8 @@ export interface KustomizeBuild {
   readonly inputs: string[];
   /** The stream is not all the kustomization builds (a remote resource, a failure, an unsupported field). */
   readonly incomplete: boolean;
+  /** Files the build looked for and did not find: creating one changes the build (watch them too). */
+  readonly missing: string[];
 }
 
 /** Builds the kustomization in `dir` (a folder holding kustomization.yaml, .yml or Kustomization). */
@@ -79,7 +81,7 @@ export function buildKustomization(files: SourceFiles, dir: string, options: { l
     b.problems.push({ at, message, severity: 'error' });
     b.incomplete = true;
   }
-  return { stream: { name, text, origins }, problems: b.problems, inputs: [...b.inputs], incomplete: b.incomplete };
+  return { stream: { name, text, origins }, problems: b.problems, inputs: [...b.inputs], incomplete: b.incomplete, missing: [...b.missing] };
 }
 
 function emptyAccumulator(): Accumulator {
@@ -89,6 +91,7 @@ function emptyAccumulator(): Accumulator {
 class Builder implements Env {
   readonly problems: SourceProblem[] = [];
   readonly inputs = new Set<string>();
+  readonly missing = new Set<string>();
   incomplete = false;
   private readonly started = Date.now();
   private chars = 0;
@@ -132,6 +135,7 @@ class Builder implements Env {
     if (!isWithin(k.dir, path)) throw new BuildFailure(`security; file '${rel}' is not in or below '${k.dir}' (kustomize's load restrictor)`, at);
     const text = this.read(path);
     if (text === undefined) {
+      this.missing.add(path);
       this.report(at, `${rel}: no such file (looked for ${path})`);
       return undefined;
     }
@@ -161,6 +165,7 @@ class Builder implements Env {
     const listed = names?.some((n) => (kustomizationFileNames as readonly string[]).includes(n)) === true;
     const found = findKustomizationFile(dir, (p) => (listed ? names!.includes(p.slice(p.lastIndexOf('/') + 1)) : true) && this.files.read(p) !== undefined);
     if (found === undefined) {
+      for (const n of kustomizationFileNames) this.missing.add(join(dir, n));
       this.report(at, `${dir}: no kustomization.yaml, kustomization.yml or Kustomization in this folder`);
       return undefined;
     }
@@ -273,6 +278,7 @@ class Builder implements Env {
       }
       return;
     }
+    this.missing.add(path);
     this.report(at, `resource ${rel}: no such file or folder (looked for ${path})`);
   }
 
