@@ -166,3 +166,17 @@ test('every function the conformance README counts in real charts is defined', (
   const defined = helmFunctions();
   assert.deepEqual(names.filter((n) => !defined.has(n) && !builtins.has(n)), []);
 });
+
+test('import-values (exports and child/parent paths) as helm v4.1.4 imports them', () => {
+  // expected.yaml: `helm template r ./chart` in test/fixtures/helm/import-values, Helm v4.1.4.
+  const dir = path.join(fixtures, 'import-values');
+  const r = renderChart(diskFiles, path.join(dir, 'chart'), { release: 'r' });
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.stream.text, fs.readFileSync(path.join(dir, 'expected.yaml'), 'utf8'));
+});
+
+test('a release name Helm refuses is refused', () => {
+  const r = renderChart(diskFiles, features, { release: 'Not_Valid' });
+  assert.equal(r.stream.text, '');
+  assert.equal(r.problems[0]!.message, 'release name check failed: release name "Not_Valid": invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53');
+});

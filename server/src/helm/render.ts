@@ -14,7 +14,7 @@ import { capabilities, chartObject, filesObject, kubeVersion } from './objects';
 import { addOrigins } from './provenance';
 import { validateSchema } from './schema';
 import { parseConstraint, parseVersion, satisfies } from './semver';
-import { coalesceValues, enabledSubcharts, mergeUserValues } from './values';
+import { coalesceValues, enabledSubcharts, importValues, mergeUserValues } from './values';
 import { readYamlFile } from './yaml';
 
 export interface HelmLimits extends Limits {
@@ -124,6 +124,10 @@ function fail(file: string, message: string, start = 0, end = start): never {
 }
 
 function render(files: SourceFiles, chartDir: string, options: RenderOptions, limits: HelmLimits, inputs: Set<string>, problems: SourceProblem[]): { text: GoString; origins: RenderedStream['origins'] } {
+  const releaseName = options.release ?? 'release-name';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(releaseName) || releaseName.length > 53) {
+    fail(chartDir, `release name check failed: release name ${JSON.stringify(releaseName)}: invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53`);
+  }
   const budget: LoadBudget = { files: 0, bytes: 0, maxFiles: limits.maxFiles, maxBytes: limits.maxBytes, inputs };
   let chart: Chart;
   try {
@@ -155,7 +159,7 @@ function render(files: SourceFiles, chartDir: string, options: RenderOptions, li
   if (missing.length) {
     fail(`${chart.root}/Chart.yaml`, `An error occurred while checking for chart dependencies. You may need to run \`helm dependency build\` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: ${missing.join(', ')}`);
   }
-  const pruned = prune(chart, user, '', warn);
+  const pruned = importValues(prune(chart, user, '', warn), warn);
   let values: GoMap;
   try {
     values = coalesceValues(pruned, user, warn);

@@ -2,7 +2,7 @@
 // subchart's (pkg/chart/common/util/coalesce.go): the user's value wins, null deletes a key, a
 // parent's `global` flows into every subchart, and the parent's `<subchart>:` table overrides the
 // subchart's own defaults. Dependencies switched off by `condition` or `tags` are left out first.
-import { GoMap, Value, deepCopy, str } from '../go/template/value';
+import { GoMap, Value, deepCopy, isString, str } from '../go/template/value';
 import type { Chart } from './chart';
 
 export const globalKey = 'global';
@@ -162,4 +162,45 @@ export function enabledSubcharts(chart: Chart, cvals: GoMap, path: string, warn:
   }
   for (const c of chart.subcharts) if (!claimed.has(c.name)) kept.push(c);
   return kept;
+}
+
+/**
+ * processDependencyImportValues: each dependency's `import-values` (a name under the child's
+ * `exports`, or a {child, parent} pair of paths) copied into the parent's defaults, children first;
+ * the parent's own values win over what it imports.
+ */
+export function importValues(chart: Chart, warn: Warn): Chart {
+  const subcharts = chart.subcharts.map((c) => importValues(c, warn));
+  const c: Chart = { ...chart, subcharts };
+  if (!c.dependencies.some((d) => d.importValues.length)) return c;
+  const cvals = coalesceValues(c, new Map(), () => undefined);
+  let b: GoMap = new Map();
+  for (const dep of c.dependencies) {
+    const name = dep.alias ?? dep.name;
+    for (const iv of dep.importValues) {
+      let childPath: string;
+      let parentPath = '.';
+      if (iv instanceof Map) {
+        childPath = str(iv.get('child') ?? '');
+        parentPath = str(iv.get('parent') ?? '');
+      } else if (isString(iv)) {
+        childPath = `exports.${str(iv)}`;
+      } else continue;
+      const table = pathValue(cvals, `${name}.${childPath}`);
+      if (!(table instanceof Map)) {
+        warn(`Warning: ImportValues missing table from chart ${name}: ${childPath}`);
+        continue;
+      }
+      b = coalesceTables(b, pathToMap(parentPath, deepCopy(table) as GoMap), '', true, warn);
+    }
+  }
+  return { ...c, values: coalesceTables(cvals, b, '', true, warn) };
+}
+
+function pathToMap(path: string, data: GoMap): GoMap {
+  if (path === '.') return data;
+  const parts = path.split('.').filter((p) => p.length);
+  let cur: GoMap = data;
+  for (let i = parts.length - 1; i >= 0; i--) cur = new Map<string, Value>([[parts[i]!, cur]]);
+  return cur;
 }
