@@ -286,6 +286,7 @@ export class Executor {
     const pipe: Pipe = { ...n.pipe, decl: [] };
     let v = this.pipeline(f, dot, pipe);
     if (v instanceof GoStruct && v.mapView) v = v.mapView();
+    else if (v instanceof GoStruct && v.listView) v = v.listView();
     const decl = n.pipe.decl;
     const one = (key: Value, elem: Value): boolean => {
       this.step(f, n.pos);

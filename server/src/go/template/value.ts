@@ -25,6 +25,8 @@ export class GoStruct {
     readonly stringer?: () => string,
     /** For map types with methods (Helm's files): what range iterates. */
     readonly mapView?: () => GoMap,
+    /** For slice types with methods (Helm's VersionSet): what range, len and index see. */
+    readonly listView?: () => Value[],
   ) {}
 }
 
@@ -180,6 +182,7 @@ export function goLen(v: Value): number | undefined {
   if (Array.isArray(v) || v instanceof Uint8Array) return v.length;
   if (v instanceof Map) return v.size;
   if (v instanceof GoStruct && v.mapView) return v.mapView().size;
+  if (v instanceof GoStruct && v.listView) return v.listView().length;
   return undefined;
 }
 
