@@ -170,6 +170,27 @@ describe('the YAML readers stay linear on hostile scalars', () => {
       assert.ok(ms < 2_000, `${ms} ms`);
     });
   }
+  test('a mapping that repeats one key 50,000 times: read in linear time, 100 warnings and a count of the rest', () => {
+    const text = 'a: 1\n'.repeat(50_000);
+    const started = process.hrtime.bigint();
+    const parsed = parseYaml(text);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.deepEqual(parsed.errors, []);
+    assert.equal(parsed.warnings?.length, 101);
+    assert.match(parsed.warnings![100]!.message, /^and 49899 more repeated keys in this document, not listed \(limit 100 per document\)$/);
+    assert.ok(ms < 10_000, `${ms} ms`);
+  });
+
+  test('a mapping of 50,000 keys read by yaml (a tag sends it there) is linear: yaml\'s own unique-key check took 30 s', () => {
+    const text = '!!map\n' + Array.from({ length: 50_000 }, (_, i) => `k${i}: 1`).join('\n') + '\n';
+    const started = process.hrtime.bigint();
+    const parsed = parseYaml(text);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(parsed.documents.length, 1);
+    assert.equal(parsed.warnings, undefined);
+    assert.ok(ms < 10_000, `${ms} ms`);
+  });
+
   test('the folded values', () => {
     assert.deepEqual(toJS(read('a: "x   \n  y"\n').documents[0]!.root), { a: 'x y' });
     assert.deepEqual(toJS(read('a: "x\\\\\n  y"\n').documents[0]!.root), { a: 'x\\ y' });

@@ -121,6 +121,10 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
       for (const fix of fixes) setQuotedValue(root, base + fix.start, fix.value);
       documents.push({ index, span, root });
       for (const d of converter.duplicates) warnings.push({ index, offset: d.key.start, span: d.key, related: d.first, message: duplicateKeyMessage(d.name) });
+      if (converter.moreDuplicates > 0) {
+        const last = converter.duplicates[converter.duplicates.length - 1]!;
+        warnings.push({ index, offset: last.key.start, span: last.key, message: `and ${converter.moreDuplicates} more repeated keys in this document, not listed (limit ${maxDuplicateWarnings} per document)` });
+      }
     } catch (e) {
       if (e instanceof LimitExceeded) {
         errors.push({ index, offset: span.start, message: e.message });
@@ -133,6 +137,9 @@ function parseWithLibrary(text: string, limits: ParseLimits, base: number, index
   });
   return warnings.length > 0 ? { documents, errors, warnings } : { documents, errors };
 }
+
+/** Warnings for repeated keys listed per document: a file of 100,000 `a: 1` lines is one mistake. */
+const maxDuplicateWarnings = 100;
 
 function duplicateKeyMessage(key: string): string {
   return `the mapping repeats the key ${JSON.stringify(key)}: its last value is read, as kubectl and Gatekeeper read it, and the earlier one is ignored`;
@@ -358,6 +365,9 @@ class Converter {
   private nodes = 0;
   /** Keys a mapping repeats, in the order met, once each (an anchored mapping is converted again per alias). */
   readonly duplicates: Array<{ name: string; key: Span; first: Span }> = [];
+  private readonly duplicateAt = new Set<number>();
+  /** Repeated keys past maxDuplicateWarnings: counted, not listed. */
+  moreDuplicates = 0;
   private readonly resolving = new Set<YamlNode>();
   private readonly lib = yamlLib();
 
@@ -414,7 +424,11 @@ class Converter {
         const keySpan = this.spanOf(keyNode!);
         const first = keySpans.get(key);
         // Kubernetes keeps the last value; the key is then pointed at where that value is written.
-        if (first && !this.duplicates.some((d) => d.key.start === keySpan.start)) this.duplicates.push({ name: key, key: keySpan, first });
+        if (first && !this.duplicateAt.has(keySpan.start)) {
+          this.duplicateAt.add(keySpan.start);
+          if (this.duplicates.length < maxDuplicateWarnings) this.duplicates.push({ name: key, key: keySpan, first });
+          else this.moreDuplicates++;
+        }
         entries.set(key, value);
         keySpans.set(key, keySpan);
       }
