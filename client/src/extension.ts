@@ -129,7 +129,7 @@ async function showViolations(kind?: string, name?: string): Promise<void> {
   await vscode.window.showTextDocument(vscode.Uri.parse(picked.v.uri), { selection: new vscode.Range(pos, pos) });
 }
 
-const engineText: Record<ConstraintInfo['engine'], string> = { builtin: 'image check', rego: 'Rego', cel: 'CEL' };
+const engineText: Record<ConstraintInfo['engine'], string> = { builtin: 'image check', rego: 'Rego', cel: 'CEL', vap: 'ValidatingAdmissionPolicy', kyverno: 'Kyverno' };
 
 async function showConstraints(): Promise<void> {
   if (!client?.isRunning()) {

@@ -29,9 +29,11 @@ export function toSarif(report: Report): object {
     return i;
   };
   for (const c of report.constraints) ruleIndex(c.kind, c.name);
+  // A ValidatingAdmissionPolicy is a rule per binding, as the constraints list names it.
+  const ruleName = (c: Report['violations'][number]['constraint']) => (c.binding !== undefined ? `${c.name} (binding ${c.binding})` : c.name);
   const results = report.violations.map((v) => ({
-    ruleId: `${v.constraint.kind}/${v.constraint.name}`,
-    ruleIndex: ruleIndex(v.constraint.kind, v.constraint.name),
+    ruleId: `${v.constraint.kind}/${ruleName(v.constraint)}`,
+    ruleIndex: ruleIndex(v.constraint.kind, ruleName(v.constraint)),
     level: level[v.severity],
     message: { text: v.message },
     locations: [

@@ -1,6 +1,6 @@
 // The policy side of a workspace: constraints, ConstraintTemplates, ExpansionTemplates and Namespaces,
 // read as Gatekeeper reads them, with what Gatekeeper would refuse reported instead of applied.
-import { getPath, Span, toJS, YNode } from '../yaml/documents';
+import { builtInApiGroups, getPath, Span, toJS, YNode } from '../yaml/documents';
 import { Action, readEnforcement } from './enforcement';
 import { parseExpansionTemplate, ExpansionTemplate } from './expansion';
 import { Match, parseMatch } from './match';
@@ -12,12 +12,17 @@ import { readTemplate } from './templates';
 import { admissionObject, isAdmissionPolicyObject } from './admissionPolicies';
 export type { PolicyObjects } from './policy';
 
-/** Whether a file contributes anything to the policy side. */
+/** Whether a file contributes anything to the policy side, params of admission policies included. */
+export function feedsPolicy(p: PolicyObjects): boolean {
+  return hasPolicyObjects(p) || p.paramCandidates.length > 0;
+}
+
+/** Whether a file holds policy objects (constraints, templates, admission policies, Namespaces...). */
 export function hasPolicyObjects(p: PolicyObjects): boolean {
   return p !== noPolicyObjects && p.constraints.length + p.templates.length + p.expansions.length + p.namespaces.length + p.problems.length + p.others.length + p.admission.length > 0;
 }
 
-export const noPolicyObjects: PolicyObjects = { constraints: [], templates: [], expansions: [], namespaces: [], problems: [], others: [], admission: [] };
+export const noPolicyObjects: PolicyObjects = { constraints: [], templates: [], expansions: [], namespaces: [], problems: [], others: [], admission: [], paramCandidates: [] };
 
 export function isPolicyObject(o: K8sObject): boolean {
   const g = o.gvk.group;
@@ -59,6 +64,12 @@ const namespaceKind = /\bNamespace["']?[ \t]*(?:[,}\]\r\n#]|$)/;
 /** Escapes that can spell the words above in a double-quoted scalar: \x, \u, \U, and a joined line. */
 const lettersByEscape = /\\(?:[xuU]|\r|\n)/;
 
+
+/** What a ValidatingAdmissionPolicyBinding's paramRef may name: a ConfigMap or a custom resource. */
+function mayBeParams(o: K8sObject): boolean {
+  return (o.gvk.group === '' && o.gvk.kind === 'ConfigMap') || !builtInApiGroups.has(o.gvk.group);
+}
+
 /** Reads the policy objects among a file's objects (only: the kinds checked; other constraints are left out, other templates not compiled). */
 export function collectPolicyObjects(file: string, objects: readonly K8sObject[], text?: string, only?: ReadonlySet<string>): PolicyObjects {
   const constraints: Constraint[] = [];
@@ -68,8 +79,12 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
   const problems: PolicyProblem[] = [];
   const others: OtherConstraint[] = [];
   const admission: AdmissionObject[] = [];
+  const paramCandidates: AdmissionObject[] = [];
   for (const o of objects) {
-    if (!isPolicyObject(o)) continue;
+    if (!isPolicyObject(o)) {
+      if (mayBeParams(o)) paramCandidates.push(admissionObject(file, o));
+      continue;
+    }
     if (isAdmissionPolicyObject(o)) {
       // --only names policies by kind; a binding goes with its policy's kind.
       const kind = o.gvk.kind === 'ValidatingAdmissionPolicyBinding' ? 'ValidatingAdmissionPolicy' : o.gvk.kind === 'PolicyException' ? 'ValidatingPolicy' : o.gvk.kind;
@@ -107,8 +122,8 @@ export function collectPolicyObjects(file: string, objects: readonly K8sObject[]
       problem(`${o.gvk.kind} ${o.name || '(unnamed)'}: ${e instanceof Error ? e.message : String(e)}; Gatekeeper would refuse it, so it is not applied`);
     }
   }
-  if (constraints.length + templates.length + expansions.length + namespaces.length + problems.length + others.length + admission.length === 0) return noPolicyObjects;
-  return { constraints, templates, expansions, namespaces, problems, others, admission };
+  if (constraints.length + templates.length + expansions.length + namespaces.length + problems.length + others.length + admission.length + paramCandidates.length === 0) return noPolicyObjects;
+  return { constraints, templates, expansions, namespaces, problems, others, admission, paramCandidates };
 }
 
 /** What every constraint has: match, enforcement action, parameters. Throws what Gatekeeper refuses. */

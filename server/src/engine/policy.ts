@@ -129,6 +129,8 @@ export interface PolicyObjects {
   readonly others: readonly OtherConstraint[];
   /** ValidatingAdmissionPolicies, their bindings, Kyverno ValidatingPolicies and PolicyExceptions. */
   readonly admission: readonly AdmissionObject[];
+  /** Objects a ValidatingAdmissionPolicyBinding may name as params (ConfigMaps, custom resources). */
+  readonly paramCandidates: readonly AdmissionObject[];
 }
 
 /** All files' policy objects, merged. */

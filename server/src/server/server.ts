@@ -14,11 +14,13 @@ import {
   WorkDoneProgressReporter,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { skippedFile } from '../engine';
 import { YamlCache } from '../yaml/documents';
 import {
   commands,
+  ConstraintInfo,
   configurationSection,
   fixAllKind,
   InitializationOptions,
@@ -231,6 +233,7 @@ export class TrustedImagesServer {
     const request = this.capabilities.configuration ? (items: ConfigurationItem[]) => this.connection.workspace.getConfiguration(items) : undefined;
     await this.settings.load(this.folders, { request, pushed });
     this.index.setOptions(this.settings.checkOptions);
+    this.index.setEngine(this.settings.workspace.engine);
     this.scan.setFolders(this.settings.folders());
   }
 
@@ -449,7 +452,15 @@ export class TrustedImagesServer {
 
   private renderSettings() {
     const ns = this.settings.checkOptions.namespace;
-    return ns === '*' ? {} : { namespace: ns };
+    // Values files per chart folder, both relative to the chart's workspace folder.
+    const valuesFiles = (chart: string): string[] => {
+      const folder = this.folders.filter((f) => chart === f || chart.startsWith(f + path.sep)).sort((a, b) => b.length - a.length)[0];
+      if (!folder) return [];
+      const named = this.settingsFor(URI.file(chart).toString())['helm.valuesFiles'];
+      const key = Object.keys(named).find((k) => path.resolve(folder, k) === chart);
+      return key === undefined ? [] : named[key]!.map((v) => path.resolve(folder, v));
+    };
+    return { valuesFiles, ...(ns === '*' ? {} : { namespace: ns }) };
   }
 
   /** Lines of a file, from the index or read through the renderers' files. */
@@ -540,15 +551,23 @@ export class TrustedImagesServer {
       violations.info += c[2];
     }
     // Every constraint the check evaluates, whatever its engine (image check, Rego, CEL).
+    const admission: ConstraintInfo[] = [...(policy.admission?.refs.values() ?? [])].map((r) => ({
+      kind: r.kind,
+      name: r.engine === 'vap' ? `${r.name} (binding ${r.binding})` : r.name,
+      uri: r.file,
+      line: this.linesOf(r.file)?.position(r.span.start).line ?? 0,
+      enforcementAction: r.engine === 'vap' ? 'binding' : 'policy',
+      engine: r.engine,
+    }));
     return {
-      constraints: allConstraints(policy).map((c) => ({
+      constraints: allConstraints(policy).map((c): ConstraintInfo => ({
         kind: c.kind,
         name: c.name,
         uri: c.file,
         line: this.linesOf(c.file)?.position(c.span.start).line ?? 0,
         enforcementAction: c.enforcementAction,
         engine: c.engine,
-      })),
+      })).concat(admission),
       files: this.index.fileCount,
       violations,
       scanning: this.scanning,

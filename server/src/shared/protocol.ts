@@ -18,6 +18,10 @@ export interface Settings {
   maxFileSizeMB: number;
   /** Source registry -> trusted prefix for quick fixes, e.g. {"docker.io": "registry.corp.example/dockerhub"}. */
   mirrors: Record<string, string>;
+  /** Which code decides a ConstraintTemplate with both CEL and Rego: Gatekeeper's default (CEL), or Rego. */
+  engine: 'auto' | 'rego';
+  /** Chart folder (relative to the workspace folder) -> values files (relative too), in order, as `helm template -f`. */
+  'helm.valuesFiles': Record<string, string[]>;
   'trace.server': TraceSetting;
 }
 
@@ -28,6 +32,8 @@ export interface SettingSpec<T> {
   readonly enum?: readonly string[];
   readonly minimum?: number;
   readonly scope?: 'machine' | 'window' | 'resource';
+  /** For objects: what each value is (a string by default). */
+  readonly values?: 'string' | 'string[]';
 }
 
 /** The one schema: package.json's `contributes.configuration` is held against it by a test. */
@@ -55,6 +61,19 @@ export const settingsSchema: { readonly [K in keyof Settings]: SettingSpec<Setti
     default: {},
     description:
       'Trusted prefixes that mirror source registries, for quick fixes, e.g. {"docker.io": "registry.corp.example/dockerhub"}: nginx:1.25 becomes registry.corp.example/dockerhub/library/nginx:1.25.',
+  },
+  engine: {
+    type: 'string',
+    default: 'auto',
+    enum: ['auto', 'rego'],
+    description:
+      "Which code decides a ConstraintTemplate that has both CEL (K8sNativeValidation) and Rego: 'auto' is Gatekeeper's default (CEL); 'rego' is for clusters that run Gatekeeper with CEL disabled.",
+  },
+  'helm.valuesFiles': {
+    type: 'object',
+    default: {},
+    values: 'string[]',
+    description: 'Values files to render a chart with, in order (as helm template -f), by chart folder, both relative to the workspace folder, e.g. {"charts/web": ["charts/web/values-prod.yaml"]}.',
   },
   'trace.server': {
     type: 'string',
@@ -91,7 +110,11 @@ export function normalizeSettings(raw: unknown): Settings {
       if (Array.isArray(v)) target[k] = v.filter((x) => typeof x === 'string');
     } else if (spec.type === 'object') {
       if (typeof v === 'object' && !Array.isArray(v)) {
-        target[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'string' && x !== ''));
+        const entries = Object.entries(v as Record<string, unknown>);
+        target[k] =
+          spec.values === 'string[]'
+            ? Object.fromEntries(entries.filter(([, x]) => Array.isArray(x)).map(([key, x]) => [key, (x as unknown[]).filter((y) => typeof y === 'string' && y !== '')]))
+            : Object.fromEntries(entries.filter(([, x]) => typeof x === 'string' && x !== ''));
       }
     } else if (spec.type === 'number') {
       if (typeof v === 'number' && Number.isFinite(v) && v >= (spec.minimum ?? -Infinity)) target[k] = v;
@@ -108,8 +131,8 @@ export interface ConstraintInfo {
   uri: string;
   line: number;
   enforcementAction: string;
-  /** What evaluates it: the built-in image check, its template's Rego, or its CEL. */
-  engine: 'builtin' | 'rego' | 'cel';
+  /** What evaluates it: the built-in image check, its template's Rego or CEL, a ValidatingAdmissionPolicy, a Kyverno policy. */
+  engine: 'builtin' | 'rego' | 'cel' | 'vap' | 'kyverno';
 }
 
 export interface Status {

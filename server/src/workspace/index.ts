@@ -1,11 +1,11 @@
 // What the language server knows of a workspace: each file's analysis (from disk, or from the
 // editor's unsaved text while it is open), the merged policy, and the violations of each file.
 // No protocol here: the server only connects this to LSP messages.
-import { FileAnalysis } from '../engine';
+import { EnginePreference, FileAnalysis } from '../engine';
 import { checkReviews, CheckOptions, expansionsFor, isClusterScoped, Violation } from '../engine';
 import { emptyData, inventoryOf } from '../engine';
 import type { Value } from '../rego/value';
-import { buildPolicySet, hasPolicyObjects, PolicyObjects, PolicySet } from '../engine';
+import { buildPolicySet, feedsPolicy, hasPolicyObjects, PolicyObjects, PolicySet } from '../engine';
 import { defaultExpansions, ExpansionTemplate, Review } from '../engine';
 
 interface OpenDocument {
@@ -23,10 +23,16 @@ export interface Change {
   readonly inventoryChanged?: boolean;
 }
 
-/** A fingerprint of what a file contributes to the policy; equal fingerprints check equally. */
-function policyKey(p: PolicyObjects | undefined): string {
-  if (!p || !hasPolicyObjects(p)) return '';
-  return JSON.stringify(p, (k, v) => (k === 'listNode' ? v?.span : k === 'rego' ? v?.source : k === 'template' ? v?.name : typeof v === 'bigint' ? v.toString() : v));
+/**
+ * A fingerprint of what a file contributes to the policy; equal fingerprints check equally. The objects
+ * that may serve as an admission policy's params count only while the workspace has admission
+ * policies (typing in a ConfigMap otherwise rebuilds nothing).
+ */
+function policyKey(p: PolicyObjects | undefined, withParams: boolean): string {
+  if (!p || !(withParams ? feedsPolicy(p) : hasPolicyObjects(p))) return '';
+  return JSON.stringify(p, (k, v) =>
+    k === 'listNode' ? v?.span : k === 'rego' ? v?.source : k === 'template' ? v?.name : k === 'node' ? undefined : k === 'paramCandidates' && !withParams ? undefined : typeof v === 'bigint' ? v.toString() : v,
+  );
 }
 
 /** What one constraint causes across the workspace, as the files were last checked. */
@@ -45,7 +51,17 @@ export class WorkspaceIndex {
   private cached: PolicySet | undefined;
   private readonly violationCache = new Map<string, { analysis: FileAnalysis; policy: PolicySet; violations: Violation[]; generation: number }>();
 
+  /** Which code decides a template with both CEL and Rego. */
+  private engine: EnginePreference = 'auto';
+
   constructor(private options: CheckOptions) {}
+
+  setEngine(engine: EnginePreference): void {
+    if (engine === this.engine) return;
+    this.engine = engine;
+    this.cached = undefined;
+    this.violationCache.clear();
+  }
 
   setOptions(options: CheckOptions): void {
     this.options = options;
@@ -78,7 +94,8 @@ export class WorkspaceIndex {
   }
 
   private replace(before: PolicyObjects | undefined, after: PolicyObjects | undefined): Change {
-    const policyChanged = policyKey(before) !== policyKey(after);
+    const withParams = this.policy().admission !== undefined;
+    const policyChanged = policyKey(before, withParams) !== policyKey(after, withParams);
     if (policyChanged) this.cached = undefined;
     return { policyChanged, inventoryChanged: this.policy().usesInventory };
   }
@@ -131,10 +148,10 @@ export class WorkspaceIndex {
   }
 
   setExtraPolicy(entries: ReadonlyMap<string, PolicyObjects>): Change {
-    const before = [...this.extra.values()].map(policyKey).join('\n');
+    const before = [...this.extra.values()].map((p) => policyKey(p, true)).join('\n');
     this.extra.clear();
     for (const [k, v] of entries) this.extra.set(k, v);
-    const changed = before !== [...this.extra.values()].map(policyKey).join('\n');
+    const changed = before !== [...this.extra.values()].map((p) => policyKey(p, true)).join('\n');
     if (changed) this.cached = undefined;
     return { policyChanged: changed };
   }
@@ -144,12 +161,12 @@ export class WorkspaceIndex {
       const parts: PolicyObjects[] = [];
       for (const uri of this.uris()) {
         const a = this.analysis(uri);
-        if (a && hasPolicyObjects(a.policy)) {
+        if (a && feedsPolicy(a.policy)) {
           parts.push(a.policy);
         }
       }
       for (const [uri, p] of this.extra) if (!this.disk.has(uri) && !this.open.has(uri)) parts.push(p);
-      this.cached = buildPolicySet(parts, defaultExpansions);
+      this.cached = buildPolicySet(parts, defaultExpansions, { engine: this.engine });
     }
     return this.cached;
   }

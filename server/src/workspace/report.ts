@@ -54,7 +54,8 @@ export interface ReportViolation {
   message: string;
   severity: Severity;
   enforcementAction: string;
-  constraint: { kind: string; name: string };
+  /** The policy: a constraint's kind and name, a ValidatingAdmissionPolicy with the binding that applied it, a Kyverno policy. */
+  constraint: { kind: string; name: string; binding?: string };
   object: { apiVersion: string; kind: string; name: string; namespace: string };
   container: { name: unknown; path: string } | null;
   /** For an object a chart renders or an overlay builds: which one (the violation is at the line that sets the value). */
@@ -148,6 +149,17 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
       line: lineOf(c.file, c.span.start),
       enforcementAction: c.enforcementAction,
       repos: c.list ?? null,
+    });
+  }
+  // ValidatingAdmissionPolicies (one entry per binding) and Kyverno policies.
+  for (const ref of policy.admission?.refs.values() ?? []) {
+    report.constraints.push({
+      kind: ref.kind,
+      name: ref.engine === 'vap' ? `${ref.name} (binding ${ref.binding})` : ref.name,
+      file: rel(ref.file),
+      line: lineOf(ref.file, ref.span.start),
+      enforcementAction: ref.engine,
+      repos: null,
     });
   }
   for (const p of policy.problems) {
@@ -305,7 +317,7 @@ function toReportViolation(
     message: v.message,
     severity: v.severity,
     enforcementAction: v.action,
-    constraint: { kind: v.constraint.kind, name: v.constraint.name },
+    constraint: v.constraint.engine === 'vap' ? { kind: v.constraint.kind, name: v.constraint.name, binding: v.constraint.binding } : { kind: v.constraint.kind, name: v.constraint.name },
     object: {
       apiVersion: v.object.apiVersion,
       kind: v.object.gvk.kind,

@@ -321,7 +321,18 @@ function mayBePolicyObject(root: YNode): boolean {
   if (root.kind !== 'map') return false;
   const apiVersion = root.entries.get('apiVersion');
   const kind = root.entries.get('kind');
-  return (apiVersion?.kind === 'scalar' && typeof apiVersion.value === 'string' && apiVersion.value.includes('gatekeeper.sh')) || (kind?.kind === 'scalar' && kind.value === 'Namespace');
+  const av = apiVersion?.kind === 'scalar' && typeof apiVersion.value === 'string' ? apiVersion.value : '';
+  const k = kind?.kind === 'scalar' ? kind.value : undefined;
+  // Policy objects, and what admission policies read as params (ConfigMaps, custom resources).
+  return av.includes('gatekeeper.sh') || av.includes('admissionregistration.k8s.io') || av.includes('policies.kyverno.io') || k === 'Namespace' || k === 'ConfigMap' || isCustomGroup(av);
+}
+
+/** Built-in API groups (and the core group): objects of any other group are custom resources. */
+export const builtInApiGroups: ReadonlySet<string> = new Set(['', 'apps', 'batch', 'extensions', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'apiextensions.k8s.io', 'storage.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'node.k8s.io', 'certificates.k8s.io', 'apiregistration.k8s.io', 'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'resource.k8s.io']);
+
+function isCustomGroup(apiVersion: string): boolean {
+  const slash = apiVersion.lastIndexOf('/');
+  return slash > 0 && !builtInApiGroups.has(apiVersion.slice(0, slash));
 }
 
 /** The end of the text without its trailing white space (no copy). */
