@@ -32,7 +32,8 @@ function billionLaughs(): string {
 }
 
 /** Hostile texts, and what each must give: an error, a skip, or ordinary objects. */
-const hostile: Record<string, { text: string | Buffer; expect: 'error' | 'skipped' | 'ok' }> = {
+/** `warning`: read (no error), with a warning from the reader (a repeated key: the last value wins, as kubectl reads it). */
+const hostile: Record<string, { text: string | Buffer; expect: 'error' | 'skipped' | 'ok' | 'warning' }> = {
   'alias-bomb.yaml': { text: billionLaughs(), expect: 'error' },
   'merge-chain.yaml': { text: 'a: &a {x: 1}\n' + Array.from({ length: 200 }, (_, i) => `k${i}: &k${i}\n  <<: *${i === 0 ? 'a' : `k${i - 1}`}\n  y${i}: 1`).join('\n') + '\n', expect: 'ok' },
   'deep.yaml': { text: 'a:\n' + Array.from({ length: 10_000 }, (_, i) => ' '.repeat(i + 2) + `k${i}:`).join('\n') + ' 1\n', expect: 'error' },
@@ -49,7 +50,7 @@ const hostile: Record<string, { text: string | Buffer; expect: 'error' | 'skippe
   'json.yaml': { text: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }, null, 2), expect: 'ok' },
   'empty.yaml': { text: '', expect: 'ok' },
   'empty-docs.yaml': { text: '---\n---\n# nothing\n---\n', expect: 'ok' },
-  'duplicate.yaml': { text: 'apiVersion: v1\nkind: Pod\nkind: Pod\n', expect: 'error' },
+  'duplicate.yaml': { text: 'apiVersion: v1\nkind: Pod\nkind: Pod\n', expect: 'warning' },
   'garbage.yaml': { text: ']]]: [[[\n  - }{\n"unterminated\n', expect: 'error' },
 };
 
@@ -73,6 +74,10 @@ describe('hostile input through the engine', () => {
         assert.ok(!read.ok && read.kind === 'skipped' && /not UTF-8/.test(read.reason), `${name}: ${JSON.stringify(read)}`);
       }
       if (expect === 'ok') assert.deepEqual(a.parsed.errors, [], name);
+      if (expect === 'warning') {
+        assert.deepEqual(a.parsed.errors, [], name);
+        assert.deepEqual((a.parsed.warnings ?? []).map((w) => w.message), ['the mapping repeats the key "kind": its last value is read, as kubectl and Gatekeeper read it, and the earlier one is ignored']);
+      }
       if (/^(bom|crlf|cr|json)\.yaml$/.test(name)) {
         assert.equal(violations.length, 1, name);
         // The position is the image value's, counted as the editor counts.
@@ -149,8 +154,12 @@ describe('hostile files in a workspace, through the CLI', () => {
     const entries = new Map<string, number>();
     for (const e of [...report.errors, ...report.skipped]) entries.set(path.basename(e.file), (entries.get(path.basename(e.file)) ?? 0) + 1);
     for (const [name, { expect }] of Object.entries(hostile)) {
-      if (expect !== 'ok') assert.equal(entries.get(name), 1, `${name} has one entry`);
+      if (expect === 'error' || expect === 'skipped') assert.equal(entries.get(name), 1, `${name} has one entry`);
     }
+    // Known gap at this commit: the reader's repeated-key warning does not reach the CLI's report (no
+    // entry in errors, warnings or skipped). When it does, this fails: expect one warning entry then.
+    const duplicateEntries = [...report.errors, ...report.warnings, ...report.skipped].filter((e: { file: string }) => e.file.endsWith('duplicate.yaml'));
+    assert.deepEqual(duplicateEntries, [], 'duplicate.yaml now has an entry in the report: assert the one warning instead');
     assert.match(report.skipped.find((s: { file: string }) => s.file.endsWith('latin1.yaml'))?.reason ?? 'not skipped', /not UTF-8/);
     assert.match(report.skipped.find((s: { file: string }) => s.file.endsWith('huge.yaml')).reason, /too large: 50 MB is over the 10 MB limit \(maxFileSizeMB\)/);
   });

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { buildReport, defaultReportOptions } from '../../server/src/workspace/report';
 import { checkTexts, needsShared, templateYaml } from '../support/helpers';
 import { analyzeText } from '../../server/src/engine';
-import { checkObjects } from '../../server/src/engine';
+import { checkObjects, defaultCheckOptions } from '../../server/src/engine';
 import { buildPolicySet } from '../../server/src/engine';
 import { defaultExpansions } from '../../server/src/engine';
 import { parseYaml, toJS } from '../../server/src/yaml/documents';
@@ -187,7 +187,7 @@ describe('Rego templates in a workspace', () => {
     assert.match(warn.message, /K8sBroken b is not evaluated: ConstraintTemplate k8sbroken does not compile/);
   });
 
-  test('CEL-only templates are not evaluated; templates with CEL and Rego use the Rego', () => {
+  test('templates with CEL: CEL decides, as Gatekeeper 3.18+ does by default (no fallback to the Rego); with the engine set to rego, the Rego, and CEL-only templates are not evaluated', () => {
     const cel = (withRego: boolean) => `apiVersion: templates.gatekeeper.sh/v1
 kind: ConstraintTemplate
 metadata:
@@ -211,10 +211,18 @@ ${withRego ? `        - engine: Rego
               package k8scel
               violation[{"msg": "rego says no"}] { true }
 ` : ''}`;
-    const only = checkTexts({ 't.yaml': cel(false), 'c.yaml': constraint('K8sCel', 'c'), 'p.yaml': pod });
+    const run = (withRego: boolean, preference: 'auto' | 'rego') => {
+      const analyses = [analyzeText('t.yaml', cel(withRego)), analyzeText('c.yaml', constraint('K8sCel', 'c')), analyzeText('p.yaml', pod)];
+      const policy = buildPolicySet(analyses.map((a) => a.policy), defaultExpansions, preference);
+      return { messages: analyses.flatMap((a) => checkObjects(a.objects, policy, defaultCheckOptions)).map((v) => v.message), problems: policy.problems.map((p) => p.message) };
+    };
+    assert.deepEqual(run(false, 'auto'), { messages: ['cel says no'], problems: [] });
+    assert.deepEqual(run(true, 'auto'), { messages: ['cel says no'], problems: [] });
+    assert.deepEqual(run(true, 'rego'), { messages: ['rego says no'], problems: [] });
+    const only = run(false, 'rego');
     assert.deepEqual(only.messages, []);
-    assert.match(only.policy.problems.find((p) => p.file === 'c.yaml')!.message, /has only CEL \(K8sNativeValidation\)/);
-    assert.deepEqual(checkTexts({ 't.yaml': cel(true), 'c.yaml': constraint('K8sCel', 'c'), 'p.yaml': pod }).messages, ['rego says no']);
+    assert.equal(only.problems.length, 1);
+    assert.match(only.problems[0]!, /K8sCel c is not evaluated: ConstraintTemplate k8scel has only CEL, and the engine is set to rego/);
   });
 
   test('a runaway template is stopped by its budget, named in the message, and the check goes on', () => {
