@@ -26,10 +26,16 @@ describe('documents', () => {
     assert.equal(parsed.errors[0]!.index, 1);
   });
 
-  test('duplicate keys make the document an error, as strict Kubernetes decoding does', () => {
-    const parsed = parseYaml('k: 1\nk: 2\n');
-    assert.equal(parsed.documents.length, 0);
-    assert.match(parsed.errors[0]!.message, /unique/);
+  test('a repeated key is read as kubectl and gator read it (the last value wins), with a warning at the second key', () => {
+    const text = 'k: 1\nk: 2\n';
+    const parsed = parseYaml(text);
+    assert.equal(parsed.documents.length, 1);
+    assert.deepEqual(parsed.errors, []);
+    const root = parsed.documents[0]!.root;
+    assert.equal(root?.kind === 'map' ? root.entries.get('k')?.kind === 'scalar' && root.entries.get('k')!.value : undefined, 2n);
+    assert.equal(parsed.warnings?.length, 1);
+    assert.equal(text.slice(parsed.warnings![0]!.span.start, parsed.warnings![0]!.span.end), 'k');
+    assert.equal(parsed.warnings![0]!.offset, text.indexOf('k: 2'));
   });
 
   test('merge keys: explicit keys win, then earlier sources', () => {

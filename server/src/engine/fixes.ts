@@ -1,14 +1,15 @@
 // Fixes as text edits: rewrite an untrusted image to a trusted one (one image, or every image of a
 // file), or the entry that would admit an image in a constraint's list. Plain data in, edits out: the
 // language server turns them into code actions, a CLI `--fix` could apply them.
-import type { FileAnalysis } from './analyze';
-import { checkReviews, type Violation } from './check';
+import { analyzeText, type FileAnalysis } from './analyze';
+import { checkReviews, needsObjects, type Violation, violationSpan } from './check';
 import { replaceScalar, type TextEdit } from './edits';
 import type { ExpansionTemplate, Review } from './expansion';
-import { parseImageRef } from './imageRef';
+import { parseImageRef, underPrefix } from './imageRef';
+import type { ImageUse } from './images';
 import type { CheckOptions } from './options';
 import type { Constraint, PolicySet } from './policy';
-import { applicableConstraints, type Mirrors, rewriteCandidates, type RewriteResult, satisfiesAll } from './rewrite';
+import { applicableConstraints, type Candidate, type Mirrors, rewriteCandidates, type RewriteResult, satisfiesAll } from './rewrite';
 
 /** What a fix is computed against: the policy in force and the user's mirrors. */
 export interface FixContext {
@@ -56,4 +57,67 @@ export function allowEntryFor(c: Constraint, image: unknown): string | undefined
   const entry = c.kind === 'K8sAllowedReposv2' ? (prefix === image ? image : `${prefix}*`) : prefix;
   // Only offer what actually admits the image under this constraint.
   return satisfiesAll(image, [{ ...c, list: [...(c.list ?? []), entry] }]) ? entry : undefined;
+}
+
+/** Strings in policy parameters that name a registry or a repository prefix (`registry.corp.example/`, `ghcr.io/org/`). */
+function prefixesIn(v: unknown, out: Set<string>, depth = 0): void {
+  if (depth > 12) return;
+  if (typeof v === 'string') {
+    const s = v.endsWith('*') ? v.slice(0, -1) : v;
+    if (/^[a-z0-9][a-z0-9.-]*(?::[0-9]+)?\/[^\s]*$/i.test(s) && s.includes('/') && (s.endsWith('/') || /[.:]/.test(s.slice(0, s.indexOf('/'))))) out.add(s);
+  } else if (Array.isArray(v)) for (const x of v) prefixesIn(x, out, depth + 1);
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) prefixesIn(x, out, depth + 1);
+}
+
+/** The trusted places a workspace's policies name: image constraints' lists, and prefixes in constraint parameters and admission params. */
+export function trustedPrefixes(policy: PolicySet): string[] {
+  const out = new Set<string>();
+  for (const c of policy.constraints) if (c.kind !== 'K8sDisallowedRepos') for (const e of c.list ?? []) out.add(c.kind === 'K8sAllowedReposv2' && e.endsWith('*') ? e.slice(0, -1) : e);
+  for (const c of [...policy.regoConstraints, ...policy.celConstraints]) if (!/disallow/i.test(c.kind)) prefixesIn(c.parameters, out);
+  for (const o of policy.admission?.vap.objects ?? []) {
+    const v = o.value as { kind?: unknown; data?: unknown; spec?: unknown } | null;
+    if (v && v.kind !== 'ValidatingAdmissionPolicy' && v.kind !== 'ValidatingAdmissionPolicyBinding') prefixesIn(v.data ?? v.spec ?? v, out);
+  }
+  return [...out].filter((p) => p !== '');
+}
+
+/**
+ * Rewrites of an image that a policy other than the built-in check refused (Rego, CEL, a
+ * ValidatingAdmissionPolicy, Kyverno): mirrors and the trusted places the policies name, each kept only
+ * when the file checked again with it has no finding left on that image. `a` must be a full analysis.
+ */
+export function verifiedRewrites(a: FileAnalysis, v: Violation, ctx: FixContext): { node: ImageUse['imageNode']; image: string; result: RewriteResult } | undefined {
+  if (v.use || !v.at || a.skipped || a.text === '') return undefined;
+  const at = v.at;
+  let use: ImageUse | undefined;
+  for (const r of a.reviews(ctx.templates, true) ?? []) {
+    use = r.uses.find((u) => u.imageNode.span.start === at.start);
+    if (use) break;
+  }
+  if (!use || typeof use.image !== 'string') return undefined;
+  const image = use.image;
+  const ref = parseImageRef(image);
+  if (!ref) return undefined;
+  const proposals: Candidate[] = [];
+  const mirror = ctx.mirrors[ref.registry];
+  if (typeof mirror === 'string' && mirror !== '') proposals.push({ image: underPrefix(mirror, ref), origin: 'mirror', preferred: true });
+  for (const p of trustedPrefixes(ctx.policy)) proposals.push({ image: underPrefix(p, ref), origin: 'prefix', preferred: false });
+  const seen = new Set<string>();
+  const candidates: Candidate[] = [];
+  for (const p of proposals) {
+    if (p.image === image || seen.has(p.image) || candidates.length >= 5) continue;
+    seen.add(p.image);
+    // The file as it would be, checked again: nothing may refuse the image any more.
+    const { edit } = replaceScalar(a.text, use.imageNode, p.image);
+    const text = a.text.slice(0, edit.span.start) + edit.newText + a.text.slice(edit.span.end);
+    const again = analyzeText(a.file, text);
+    const reviews = again.reviews(ctx.templates, true, needsObjects(ctx.policy)) ?? [];
+    const left = checkReviews(reviews, ctx.policy, ctx.options).filter((x) => {
+      const s = violationSpan(x).start;
+      return s >= edit.span.start && s <= edit.span.start + edit.newText.length;
+    });
+    if (left.length === 0) candidates.push(p);
+  }
+  if (candidates.length > 0 && !candidates.some((c) => c.preferred)) candidates[0] = { ...candidates[0]!, preferred: true };
+  return { node: use.imageNode, image, result: { candidates, reason: candidates.length > 0 ? undefined : 'no mirror or trusted prefix the policies name gives an image they all allow' } };
 }

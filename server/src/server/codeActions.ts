@@ -12,7 +12,7 @@ import {
   TextDocumentEdit,
   WorkspaceEdit,
 } from 'vscode-languageserver';
-import { allowEntryFor, appendToList, Candidate, Constraint, FileAnalysis, FixContext, fixAllEdits, fixesFor, Mirrors, replaceScalar, TextEdit } from '../engine';
+import { allowEntryFor, appendToList, Candidate, Constraint, FileAnalysis, FixContext, fixAllEdits, fixesFor, verifiedRewrites, Mirrors, replaceScalar, TextEdit } from '../engine';
 import { fixAllKind } from '../shared/protocol';
 import { WorkspaceIndex } from '../workspace/index';
 import { rangeOf, source } from './diagnostics';
@@ -117,6 +117,20 @@ export class CodeActions {
             data,
           };
           policyActions.push(this.resolveSupport() ? action : this.resolve(action));
+        }
+      }
+      // Images refused by Rego, CEL, ValidatingAdmissionPolicies or Kyverno: rewrites checked by checking the file again.
+      const others = this.index.violations(uri).filter((x) => !x.use && x.at && !x.notEvaluated && overlaps(rangeOf(a.lines, x.at), p.range));
+      if (others.length > 0) {
+        const full = this.full(uri);
+        const done = new Set<number>();
+        for (const x of others) {
+          if (!full || done.has(x.at!.start)) continue;
+          done.add(x.at!.start);
+          const r = verifiedRewrites(full, x, ctx);
+          if (!r) continue;
+          const diagnostics = matchingDiagnostics(p.context.diagnostics, rangeOf(a.lines, x.at!));
+          for (const cand of r.result.candidates) actions.push(this.rewriteAction(uri, v, full, r.node, cand, diagnostics));
         }
       }
       const fileEdits = this.fileEdits(uri, a);

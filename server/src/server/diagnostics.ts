@@ -77,6 +77,7 @@ export function diagnosticsFor(a: FileAnalysis, violations: readonly Violation[]
       message: `Document ${e.index + 1} not checked: ${e.message}`,
     });
   }
+  for (const w of a.parsed.warnings ?? []) out.push({ range: rangeOf(a.lines, w.span), severity: DiagnosticSeverity.Warning, source, message: w.message });
   for (const p of policy.problems) {
     if (p.file !== a.file) continue;
     out.push({ range: rangeOf(a.lines, p.span), severity: severity[p.severity], source, message: p.message });

@@ -275,6 +275,8 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     for (const e of a.parsed.errors) {
       report.errors.push({ file: rel(file), line: a.lines.position(e.offset).line + 1, message: `document ${e.index + 1}: ${e.message}` });
     }
+    // A repeated mapping key: read as Kubernetes reads it (the last value wins), and said.
+    for (const w of a.parsed.warnings ?? []) report.warnings.push({ file: rel(file), line: a.lines.position(w.offset).line + 1, message: `document ${w.index + 1}: ${w.message}` });
     report.summary.documents += ready?.documents ?? a.parsed.documents.length;
     report.summary.objects += ready?.objects ?? a.objects.length;
     const reviews = a.reviews(expansionsFor(policy, options), true, rego)!;

@@ -1,0 +1,126 @@
+// Policies that are not the built-in image check, in the editor: a CEL-only allowed-repos template and a
+// ValidatingAdmissionPolicy with a binding and a params object. Each gives the squiggle on the image,
+// a hover that names the policy, and a quick fix that is checked again before it is offered.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { applyTextEdits, TestClient, uriOf } from './lspClient';
+
+export const celTemplate = `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sallowedreposcel
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sAllowedReposCel
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      code:
+        - engine: K8sNativeValidation
+          source:
+            variables:
+              - name: untrusted
+                expression: 'variables.anyObject.spec.containers.filter(c, !variables.params.repos.exists(r, c.image.startsWith(r)))'
+            validations:
+              - expression: 'size(variables.untrusted) == 0'
+                messageExpression: '"container <" + variables.untrusted[0].name + "> has an invalid image repo <" + variables.untrusted[0].image + ">"'
+`;
+const celConstraint = `apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sAllowedReposCel
+metadata:
+  name: corp-only-cel
+spec:
+  parameters:
+    repos: ["registry.corp.example/"]
+`;
+export const vap = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: trusted-registries
+spec:
+  paramKind:
+    apiVersion: v1
+    kind: ConfigMap
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  validations:
+    - expression: "object.spec.containers.all(c, c.image.startsWith(params.data.registry))"
+      messageExpression: "'image ' + object.spec.containers.filter(c, !c.image.startsWith(params.data.registry))[0].image + ' is not from ' + params.data.registry"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: trusted-registries-binding
+spec:
+  policyName: trusted-registries
+  validationActions: [Deny]
+  paramRef:
+    name: registries
+    namespace: default
+    parameterNotFoundAction: Deny
+`;
+export const params = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: registries
+  namespace: default
+data:
+  registry: registry.corp.example/
+`;
+const pod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: web
+      image: nginx:1.25
+`;
+
+type Action = { title: string; edit?: { documentChanges: Array<{ textDocument: { uri: string; version: number | null }; edits: Parameters<typeof applyTextEdits>[1] }> } };
+
+describe('policies beyond the built-in check, in the editor', () => {
+  const clients: TestClient[] = [];
+  after(() => clients.forEach((c) => c.process.exitCode === null && c.process.kill()));
+
+  for (const [name, files, code, named] of [
+    ['a CEL-only allowed-repos template', { 'policy/template.yaml': celTemplate, 'policy/constraint.yaml': celConstraint }, 'corp-only-cel', /corp-only-cel/],
+    ['a ValidatingAdmissionPolicy with its binding and params', { 'policy/vap.yaml': vap, 'policy/params.yaml': params }, 'trusted-registries', /trusted-registries[\s\S]*trusted-registries-binding|binding[\s\S]*trusted-registries-binding/],
+  ] as const) {
+    test(`${name}: squiggle on the image, hover naming it, a quick fix that clears it`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-admission-'));
+      for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      }
+      fs.writeFileSync(path.join(dir, 'pod.yaml'), pod);
+      const client = await TestClient.start({ folder: dir });
+      clients.push(client);
+      await client.scanned();
+      const uri = uriOf(path.join(dir, 'pod.yaml'));
+      const d = (await client.waitFor(uri, (ds) => ds.length === 1)).diagnostics[0]!;
+      assert.equal(d.code, code);
+      assert.equal(d.range.start.line, 7, 'the image line');
+      assert.equal(d.range.start.character, 13, 'on the image value');
+      client.open(uri, pod, 1);
+      await client.waitFor(uri, (_ds, p) => p.version === 1);
+      const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 16 } })) as { contents: { value: string } } | null;
+      assert.ok(hover);
+      assert.match(hover.contents.value, named);
+      const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } })) as Action[];
+      const fix = actions.find((a) => a.title === 'Use registry.corp.example/library/nginx:1.25');
+      assert.ok(fix?.edit, JSON.stringify(actions.map((a) => a.title)));
+      const fixed = applyTextEdits(pod, fix.edit.documentChanges[0]!.edits);
+      await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+      await client.waitFor(uri, (ds, p) => p.version === 2 && ds.length === 0);
+    });
+  }
+});
