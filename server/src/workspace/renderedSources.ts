@@ -34,7 +34,8 @@ export interface RenderSettings {
 export function renderSources(plan: ObjectSourcePlan, files: SourceFiles, settings: RenderSettings = {}): RenderedSource[] {
   const out: RenderedSource[] = [];
   for (const root of plan.kustomizations.length > 0 ? findRoots(files, plan.kustomizations) : []) {
-    out.push({ kind: 'kustomize', root: root.dir, rootFile: root.file, stream: root.build.stream, problems: root.build.problems, inputs: root.inputs, incomplete: root.build.incomplete });
+    // Files the build looked for and did not find count as inputs: when one appears, the root is built again.
+    out.push({ kind: 'kustomize', root: root.dir, rootFile: root.file, stream: root.build.stream, problems: root.build.problems, inputs: [...root.inputs, ...root.build.missing], incomplete: root.build.incomplete });
   }
   for (const chart of plan.charts) out.push(renderOneChart(files, chart, settings));
   return out;
@@ -53,7 +54,7 @@ export function renderOneChart(files: SourceFiles, chart: string, settings: Rend
 export function buildOne(files: SourceFiles, dir: string): RenderedSource {
   const b = buildKustomization(files, dir);
   const found = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((n) => path.join(dir, n)).find((f) => files.read(f) !== undefined);
-  return { kind: 'kustomize', root: dir, rootFile: found ?? path.join(dir, 'kustomization.yaml'), stream: b.stream, problems: b.problems, inputs: b.inputs, incomplete: b.incomplete };
+  return { kind: 'kustomize', root: dir, rootFile: found ?? path.join(dir, 'kustomization.yaml'), stream: b.stream, problems: b.problems, inputs: [...b.inputs, ...b.missing], incomplete: b.incomplete };
 }
 
 /** Files that only feed a render (a base's manifests, a chart's files): checked through it, not alone. */
