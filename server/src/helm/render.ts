@@ -74,9 +74,33 @@ interface Manifest {
   readonly roots: ReadonlyArray<YNode | null>;
 }
 
+/** The YAML reader's words for the errors go-yaml words differently (go-yaml prefixes the line). */
+const goYamlWords: ReadonlyArray<[RegExp, string]> = [
+  [/^Nested mappings are not allowed in compact mappings/, 'mapping values are not allowed in this context'],
+  [/^Implicit keys need to be on a single line/, "could not find expected ':'"],
+  [/^A block sequence may not be used as an implicit map key/, 'did not find expected key'],
+];
+
+function goYamlMessage(text: string, offset: number, message: string): string {
+  for (const [re, go] of goYamlWords) {
+    if (re.test(message)) {
+      // go-yaml marks the `:` that may not start a mapping there; the reader marks the value before it.
+      let at = offset;
+      const colon = /:(?=[ \t\n]|$)/g;
+      colon.lastIndex = offset;
+      const m = go.startsWith('mapping values') ? colon.exec(text) : null;
+      if (m) at = m.index;
+      let line = 1;
+      for (let i = 0; i < at && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+      return `line ${line}: ${go}`;
+    }
+  }
+  return message;
+}
+
 /** What SimpleHead reads of a document: kind and metadata.annotations, as values. */
 function headOf(root: YNode | null): Value {
-  if (!root) return null;
+  if (!root || (root.kind === 'scalar' && root.value === null)) return null;
   if (root.kind !== 'map') return root.kind === 'seq' ? [] : '';
   const m: GoMap = new Map();
   const kind = root.entries.get('kind');
@@ -397,7 +421,7 @@ function printManifests(rendered: Map<string, GoString>, tpls: readonly Renderab
       const parsed = parseYaml(plain(doc));
       const t = tpls.find((x) => x.name === path);
       const err = parsed.errors[0];
-      if (err) fail(t?.file ?? path, `YAML parse error on ${path}: error converting YAML to JSON: yaml: ${err.message}`);
+      if (err) fail(t?.file ?? path, `YAML parse error on ${path}: error converting YAML to JSON: yaml: ${goYamlMessage(plain(doc), err.offset, err.message)}`);
       const roots = parsed.documents.map((d) => d.root);
       const head = headOf(roots[0] ?? null);
       if (head !== null && head !== undefined && !(head instanceof Map)) {

@@ -51,8 +51,10 @@ export class BoundError extends ExecError {
 export interface TemplateDef {
   readonly root: Node[];
   readonly source: GoString;
-  /** The parse name, as Go's errors name the template's file. */
+  /** The template's name (`executing "name"` in Go's errors). */
   readonly name: string;
+  /** The name of the text it was parsed from (the file), where Go's errors locate it; the name when absent. */
+  readonly parseName?: string;
 }
 
 /** A set of named templates (Go's *template.Template with its associated templates). */
@@ -198,14 +200,14 @@ export class Executor {
 
   private describe(f: Frame, pos: number, msg: string): string {
     const { line, col } = lineCol(plain(f.def.source), pos);
-    return `template: ${f.def.name}:${line}:${col}: ${msg}`;
+    return `template: ${f.def.parseName ?? f.def.name}:${line}:${col}: ${msg}`;
   }
 
   private error(f: Frame, pos: number, msg: string, userText?: string, context?: string): TemplateError {
     const text = plain(f.def.source);
     const { line, col } = lineCol(text, pos);
     const ctx = context ?? nodeText(text, pos);
-    const location = `${f.def.name}:${line}:${col}`;
+    const location = `${f.def.parseName ?? f.def.name}:${line}:${col}`;
     const go = `template: ${location}: executing ${JSON.stringify(f.def.name)} at <${ctx}>: ${msg}`;
     return new TemplateError(go, f.def.name, f.def.source, pos, userText, location, [go]);
   }

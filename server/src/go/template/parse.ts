@@ -81,7 +81,7 @@ export interface Parsed {
   readonly name: string;
   readonly source: GoString;
   readonly root: Node[];
-  readonly defines: Map<string, { root: Node[]; source: GoString; name: string }>;
+  readonly defines: Map<string, { root: Node[]; source: GoString; name: string; parseName: string }>;
 }
 
 export class ParseError extends Error {
@@ -134,7 +134,7 @@ class Parser {
   private i = 0;
   private toks: Tok[] = [];
   private ti = 0;
-  private readonly defines = new Map<string, { root: Node[]; source: GoString; name: string }>();
+  private readonly defines = new Map<string, { root: Node[]; source: GoString; name: string; parseName: string }>();
   /** Text to trim at the start of the next text node (after a -}}). */
   private trimNext = false;
   private rangeDepth = 0;
@@ -258,7 +258,7 @@ class Parser {
         if (!body.end) this.fail(`unexpected EOF`, this.text.length);
         if (body.end.word !== 'end') this.fail(`unexpected {{else}}`, body.end.pos);
         const prev = this.defines.get(name);
-        if (!prev || !isEmptyTree(body.nodes, this.text)) this.defines.set(name, { root: body.nodes, source: this.source, name });
+        if (!prev || !isEmptyTree(body.nodes, this.text)) this.defines.set(name, { root: body.nodes, source: this.source, name, parseName: this.name });
         if (first.v === 'block') return { t: 'template', pos: first.pos, name, pipe };
         return undefined;
       }
