@@ -33,7 +33,12 @@ describe('trusted-images check', () => {
     assert.doesNotMatch(r.stdout, /deployment-non-violation/);
     // The example's policy that is not about images, evaluated from its template's Rego.
     assert.match(r.stdout, /^examples\/workloads\/web\.yaml:5:9: error Deployment <web> has no <team> label: say which team owns it \[workloads-have-owners\]$/m);
-    assert.match(r.stdout, /5 violations \(5 deny, 0 warn, 0 dryrun\); 2 constraints/);
+    // Wave 2: the overlay's images entry, the chart's values line, the ValidatingAdmissionPolicy on its Pod.
+    assert.match(r.stdout, /^examples\/overlays\/dev\/kustomization\.yaml:7:14: error Invalid image repo: <docker\.io\/acme\/shop:1\.0>/m);
+    assert.match(r.stdout, /^examples\/chart\/values\.yaml:3:15: error Invalid image repo: <docker\.io\/acme\/web:2\.1>/m);
+    assert.match(r.stdout, /^examples\/admission\/pod\.yaml:12:14: error image \S+\/billing:3\.2 is not approved \[approved-images\]$/m);
+    assert.doesNotMatch(r.stdout, /overlays\/base|overlays\/prod|templates\/deployment/);
+    assert.match(r.stdout, /8 violations \(8 deny, 0 warn, 0 dryrun\); 3 constraints/);
   });
 
   test('json: the stable shape, positions 1-based in UTF-16 code units', () => {

@@ -481,6 +481,15 @@ export class TrustedImagesServer {
     }
   }
 
+  /** Files that became, or stopped being, inputs of a render: their own diagnostics change. */
+  private inputsChanged(before: ReadonlySet<string>): string[] {
+    const after = this.rendered.inputFiles();
+    const out: string[] = [];
+    for (const f of before) if (!after.has(f)) out.push(URI.file(f).toString());
+    for (const f of after) if (!before.has(f)) out.push(URI.file(f).toString());
+    return out;
+  }
+
   /** The rendered streams checked with the policy in force; the files whose findings changed get published. */
   private checkRendered(): string[] {
     try {
@@ -499,6 +508,7 @@ export class TrustedImagesServer {
     if (!uri.startsWith('file:')) return;
     const file = URI.parse(uri).fsPath;
     const isRoot = isChartFile(file) || isKustomizationFile(file);
+    const inputsBefore = new Set(this.rendered.inputFiles());
     let changed: boolean;
     try {
       changed = this.rendered.renderAgain(file, this.sourceFiles(), this.renderSettings());
@@ -511,7 +521,7 @@ export class TrustedImagesServer {
       return;
     }
     if (!changed) return;
-    for (const u of new Set([...this.checkRendered(), uri])) this.publishNow(u);
+    for (const u of new Set([...this.checkRendered(), ...this.inputsChanged(inputsBefore), uri])) this.publishNow(u);
     this.sendStatus();
   }
 

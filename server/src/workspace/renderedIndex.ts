@@ -52,6 +52,11 @@ export class RenderedIndex {
     return this.sources;
   }
 
+  /** The files that only feed a render (absolute paths). */
+  inputFiles(): ReadonlySet<string> {
+    return this.inputs;
+  }
+
   /** Whether a file only feeds a render: it is checked through what it renders, not on its own. */
   isInputOnly(file: string): boolean {
     return this.inputs.has(path.resolve(file));

@@ -273,3 +273,127 @@ describe('Trusted Images in VS Code', () => {
     await count(editor.document.uri, 0);
   });
 });
+
+/**
+ * Wave 2 in a real VS Code: what charts render, overlays build and ValidatingAdmissionPolicies refuse.
+ * The files are written into the workspace here and deleted at the end, so the suite's other counts
+ * (and the UI checks that follow) see the fixture as it is.
+ */
+describe('Trusted Images in VS Code: charts, overlays, admission policies', () => {
+  const written: vscode.Uri[] = [];
+  async function write(files: Record<string, string>): Promise<void> {
+    // One at a time, the files a render reads first: each arrives through the file watcher.
+    for (const [rel, text] of Object.entries(files)) {
+      const uri = file(rel);
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+      written.push(uri);
+    }
+  }
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const uri of written.reverse()) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
+    for (const uri of written) await count(uri, 0, 30_000).catch(() => undefined);
+  });
+
+  async function quickFix(uri: vscode.Uri, d: vscode.Diagnostic, title: RegExp): Promise<void> {
+    const actions = await within(vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value, 10), 10_000, 'code actions');
+    const fix = actions.find((a) => title.test(a.title));
+    assert.ok(fix?.edit, `actions: ${JSON.stringify(actions.map((a) => a.title))}`);
+    assert.equal(await vscode.workspace.applyEdit(fix.edit), true);
+  }
+
+  it('an overlay whose images entry sets an untrusted registry: the squiggle on that line, none on the base, a quick fix that clears it', async () => {
+    await write({
+      'overlays/base/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: shop\n          image: shop:1.0\n',
+      'overlays/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+      'overlays/prod/kustomization.yaml': `resources:\n  - ../base\nnamePrefix: prod-\nimages:\n  - name: shop\n    newName: ${TRUSTED}/shop\n`,
+      'overlays/dev/kustomization.yaml': 'resources:\n  - ../base\nnamePrefix: dev-\nimages:\n  - name: shop\n    newName: docker.io/acme/shop\n',
+    });
+    const dev = file('overlays/dev/kustomization.yaml');
+    const [d] = await count(dev, 1, 30_000);
+    assert.equal(d!.range.start.line, 5, `the newName line: ${show([d!])}`);
+    assert.match(d!.message, /docker\.io\/acme\/shop:1\.0/);
+    assert.equal(codeOf(d!), SEED);
+    // Every overlay rewrites the base's image: the base line shows nothing, and prod is trusted.
+    await count(file('overlays/base/deployment.yaml'), 0);
+    await count(file('overlays/prod/kustomization.yaml'), 0);
+    await quickFix(dev, d!, new RegExp(`^Use ${TRUSTED.replace(/\./g, '\\.')}/`));
+    await count(dev, 0, 30_000);
+    const doc = await vscode.workspace.openTextDocument(dev);
+    assert.match(doc.lineAt(5).text, new RegExp(`newName: ${TRUSTED.replace(/\./g, '\\.')}/`));
+  });
+
+  it("an untrusted image.repository in a chart's values.yaml: the squiggle on that line, a hover with the rendered image and the template, a quick fix that clears it", async () => {
+    await write({
+      'charts/web/templates/deployment.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'charts/web/values.yaml': 'image:\n  repository: docker.io/acme/web\n  tag: "2.1"\n',
+    });
+    const values = file('charts/web/values.yaml');
+    const [d] = await count(values, 1, 30_000);
+    assert.equal(d!.range.start.line, 1, `the image.repository line: ${show([d!])}`);
+    assert.match(d!.message, /docker\.io\/acme\/web:2\.1/);
+    await open('charts/web/values.yaml');
+    const hover = await hoverText(values, new vscode.Position(1, 20));
+    assert.match(hover, /docker\.io\/acme\/web:2\.1/);
+    assert.match(hover, /values image\.repository/);
+    assert.match(hover, /deployment\.yaml/);
+    await quickFix(values, d!, new RegExp(`^Use ${TRUSTED.replace(/\./g, '\\.')}/`));
+    await count(values, 0, 30_000);
+  });
+
+  it('a ValidatingAdmissionPolicy with a binding and a params object refusing an image: squiggle, hover naming the policy and the binding, a quick fix that clears it', async () => {
+    const approved = `${TRUSTED}/approved/`;
+    await write({
+      'admission/params.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: registries\n  namespace: default\ndata:\n  registry: ${approved}\n`,
+      'admission/policy.yaml': [
+        'apiVersion: admissionregistration.k8s.io/v1',
+        'kind: ValidatingAdmissionPolicy',
+        'metadata:',
+        '  name: approved-images',
+        'spec:',
+        '  paramKind:',
+        '    apiVersion: v1',
+        '    kind: ConfigMap',
+        '  matchConstraints:',
+        '    objectSelector:',
+        '      matchLabels:',
+        '        admission-demo: "true"',
+        '    resourceRules:',
+        '      - apiGroups: [""]',
+        '        apiVersions: ["v1"]',
+        '        operations: ["CREATE", "UPDATE"]',
+        '        resources: ["pods"]',
+        '  validations:',
+        '    - expression: "object.spec.containers.all(c, c.image.startsWith(params.data.registry))"',
+        "      messageExpression: \"'image ' + object.spec.containers.filter(c, !c.image.startsWith(params.data.registry))[0].image + ' is not approved'\"",
+        '---',
+        'apiVersion: admissionregistration.k8s.io/v1',
+        'kind: ValidatingAdmissionPolicyBinding',
+        'metadata:',
+        '  name: approved-images-binding',
+        'spec:',
+        '  policyName: approved-images',
+        '  validationActions: [Deny]',
+        '  paramRef:',
+        '    name: registries',
+        '    namespace: default',
+        '    parameterNotFoundAction: Deny',
+        '',
+      ].join('\n'),
+      'admission/pod.yaml': `apiVersion: v1\nkind: Pod\nmetadata:\n  name: demo\n  labels:\n    admission-demo: "true"\nspec:\n  containers:\n    - name: demo\n      image: ${TRUSTED}/other/demo:1\n`,
+    });
+    const pod = file('admission/pod.yaml');
+    const [d] = await count(pod, 1, 30_000);
+    assert.equal(codeOf(d!), 'approved-images');
+    assert.equal(d!.range.start.line, 9, `the image line: ${show([d!])}`);
+    assert.equal(d!.message, `image ${TRUSTED}/other/demo:1 is not approved`);
+    await open('admission/pod.yaml');
+    const hover = await hoverText(pod, new vscode.Position(9, 20));
+    assert.match(hover, /approved-images/);
+    assert.match(hover, /approved-images-binding/);
+    await quickFix(pod, d!, new RegExp(`^Use ${approved.replace(/\./g, '\\.')}`));
+    await count(pod, 0, 30_000);
+  });
+});
