@@ -83,3 +83,46 @@ describe('charts and overlays in the editor', () => {
     await client.waitFor(values, (d, p) => p.version === 2 && d.length === 0);
   });
 });
+
+describe('overlays and charts that arrive file by file', () => {
+  const clients: TestClient[] = [];
+  after(() => clients.forEach((c) => c.process.exitCode === null && c.process.kill()));
+
+  test('files created one by one (base first, values last) render again; the overlay quick fix edits its newName line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-arrive-'));
+    fs.mkdirSync(path.join(dir, 'policy'));
+    fs.writeFileSync(path.join(dir, 'policy/constraint.yaml'), constraint);
+    const client = await TestClient.start({ folder: dir });
+    clients.push(client);
+    await client.scanned();
+    const files: Array<[string, string]> = [
+      ['base/deployment.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: app:1.0\n'],
+      ['base/kustomization.yaml', 'resources:\n  - deployment.yaml\n'],
+      ['overlays/dev/kustomization.yaml', 'resources:\n  - ../../base\nimages:\n  - name: app\n    newName: docker.io/library/app\n'],
+      ['chart/templates/deployment.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: "{{ .Values.image.repository }}:1"\n'],
+      ['chart/Chart.yaml', 'apiVersion: v2\nname: web\nversion: 0.1.0\n'],
+      ['chart/values.yaml', 'image:\n  repository: docker.io/nginx\n'],
+    ];
+    for (const [rel, text] of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+      await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(dir, rel)), type: 1 }] });
+    }
+    const base = uriOf(path.join(dir, 'base/deployment.yaml'));
+    await client.waitFor(base, (d) => d.length === 0);
+    const values = uriOf(path.join(dir, 'chart/values.yaml'));
+    assert.equal((await client.waitFor(values, (d) => d.length === 1)).diagnostics[0]!.range.start.line, 1);
+    const dev = uriOf(path.join(dir, 'overlays/dev/kustomization.yaml'));
+    const d = (await client.waitFor(dev, (ds) => ds.length === 1)).diagnostics[0]!;
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: dev }, range: d.range, context: { diagnostics: [d] } })) as Array<{
+      title: string;
+      edit?: { documentChanges: Array<{ textDocument: { uri: string; version: number | null }; edits: Parameters<typeof applyTextEdits>[1] }> };
+    }>;
+    const fix = actions.find((a) => a.title.startsWith('Use registry.corp.example/'));
+    assert.ok(fix?.edit, JSON.stringify(actions.map((a) => a.title)));
+    const edit = fix.edit.documentChanges[0]!;
+    assert.equal(edit.textDocument.uri, dev);
+    const text = fs.readFileSync(path.join(dir, 'overlays/dev/kustomization.yaml'), 'utf8');
+    assert.equal(applyTextEdits(text, edit.edits), text.replace('docker.io/library/app', 'registry.corp.example/library/app'));
+  });
+});

@@ -34,12 +34,12 @@ export class RenderedIndex {
     this.checks.clear();
   }
 
-  /** Renders again the sources that read `file` (or whose folder holds it); true when any did. */
+  /** Renders again the sources that read `file` or whose folder holds it (a new values file, template, patch); true when any did. */
   renderAgain(file: string, read: SourceFiles, settings: RenderSettings): boolean {
     const abs = path.resolve(file);
     let changed = false;
     this.sources = this.sources.map((s) => {
-      if (!s.inputs.some((f) => path.resolve(f) === abs)) return s;
+      if (!abs.startsWith(path.resolve(s.root) + path.sep) && !s.inputs.some((f) => path.resolve(f) === abs)) return s;
       changed = true;
       this.checks.delete(s);
       return s.kind === 'helm' ? renderOneChart(read, s.root, settings) : buildOne(read, s.root);

@@ -317,6 +317,8 @@ describe('Trusted Images in VS Code: charts, overlays, admission policies', () =
     // Every overlay rewrites the base's image: the base line shows nothing, and prod is trusted.
     await count(file('overlays/base/deployment.yaml'), 0);
     await count(file('overlays/prod/kustomization.yaml'), 0);
+    // Code actions are asked of an open document, as the editor asks them.
+    await open('overlays/dev/kustomization.yaml');
     await quickFix(dev, d!, new RegExp(`^Use ${TRUSTED.replace(/\./g, '\\.')}/`));
     await count(dev, 0, 30_000);
     const doc = await vscode.workspace.openTextDocument(dev);
