@@ -1,7 +1,7 @@
 // Helm's own template functions (pkg/engine/funcs.go and engine.go) over Sprig's: include and tpl
 // (with Helm's recursion guard), required and fail (their text reported alone), the YAML, JSON and
 // TOML converters, and lookup, which `helm template` answers with an empty map.
-import { Call, Executor, FuncDef, TemplateError, TemplateSet } from '../go/template/exec';
+import { Call, FuncDef, TemplateError, TemplateSet } from '../go/template/exec';
 import { builtins } from '../go/template/builtins';
 import { ParseError, parseTemplate } from '../go/template/parse';
 import { GoString, plain, replaceAllText } from '../go/template/text';
@@ -112,7 +112,7 @@ function safe<T>(f: () => T, fallback: T): T {
 }
 
 function tpl(call: Call, source: GoString, data: Value): GoString {
-  const exec: Executor = call.exec;
+  const exec = call.exec;
   const set: TemplateSet = (exec.currentSet ?? exec.set).clone();
   let parsed;
   try {

@@ -6,8 +6,8 @@ import { parseYaml, YNode } from '../yaml/documents';
 import { BoundError, Executor, Limits, TemplateError, TemplateSet, defaultLimits } from '../go/template/exec';
 import { ParseError } from '../go/template/parse';
 import { builtins } from '../go/template/builtins';
-import { GoString, Src, Text, TextBuilder, plain, replaceAllText, sliceOf, sourced, trimSpaceText } from '../go/template/text';
-import { ExecError, GoMap, GoStruct, Value, str } from '../go/template/value';
+import { GoString, Text, TextBuilder, plain, replaceAllText, sliceOf, sourced, trimSpaceText } from '../go/template/text';
+import { ExecError, GoMap, Value, str } from '../go/template/value';
 import { Chart, ChartError, LoadBudget, loadChartDir } from './chart';
 import { helmFunctions } from './functions';
 import { capabilities, chartObject, filesObject, kubeVersion } from './objects';
@@ -472,4 +472,3 @@ function printManifests(rendered: Map<string, GoString>, tpls: readonly Renderab
   return { text: out.build(), origins };
 }
 
-export type { Src, Text, GoStruct };

@@ -3,7 +3,7 @@
 // parts...) keeps its provenance; computed text is tied to its input as not verbatim.
 import type { FuncDef } from '../go/template/exec';
 import { sprintf } from '../go/template/printf';
-import { GoString, Text, TextBuilder, computed, concatText, plain, replaceAllText, sliceOf, splitText, trimSpaceText } from '../go/template/text';
+import { GoString, TextBuilder, computed, concatText, plain, replaceAllText, sliceOf, splitText, trimSpaceText } from '../go/template/text';
 import { FuncError, GoMap, GoStruct, Value, deepCopy, deepEqual, formatV, isString, kindOf, str, typeName } from '../go/template/value';
 import { compileRe2, Re2SyntaxError } from '../re2';
 import { adler32, b32enc, b64dec, b64enc, pemBlock, randomFrom, sha1Hex, sha256Hex } from './digest';
@@ -712,4 +712,3 @@ for (const [alias, name] of [
 /** Sprig's functions, keyed by name. */
 export const sprigFunctions: ReadonlyMap<string, FuncDef> = table;
 
-export { Text };

@@ -1,6 +1,6 @@
 // text/template's predefined functions (funcs.go), with Go's comparison rules: eq with several
 // arguments, ints and floats never compared with each other, nil equal to nothing.
-import type { FuncDef } from './exec';
+import type { FuncDef } from './func';
 import { sprint, sprintf, sprintln } from './printf';
 import { GoString, computed, sliceOf } from './text';
 import { FuncError, Value, goLen, isString, str, truth, typeName } from './value';

@@ -1,26 +1,12 @@
 // Go's text/template executor over parsed trees: Go's truth, variables and scopes, missing keys as
 // Helm configures them (missingkey=zero: a missing key is a nil interface, printed as <no value>),
 // field chains that fail on nil as Go words it, and every bound of untrusted input checked.
-import { Arg, Command, Node, Parsed, Pipe, lineCol, parseTemplate } from './parse';
-import { GoString, Src, Text, TextBuilder, plain, sourced } from './text';
-import { ExecError, FuncError, GoMap, GoStruct, Value, compareStrings, isString, printed, str, truth, typeName } from './value';
+import { Arg, Command, Node, Pipe, lineCol } from './parse';
+import type { Call, FuncDef, Runner } from './func';
+import { TemplateDef, TemplateSet } from './set';
+import { GoString, Src, Text, TextBuilder, plain } from './text';
+import { ExecError, FuncError, GoMap, GoStruct, Value, compareStrings, printed, truth, typeName } from './value';
 import { builtins } from './builtins';
-
-/** A function a template may call. `lazy`: gets thunks (and/or). */
-export interface FuncDef {
-  readonly fn: (args: Value[], call: Call) => Value;
-  /** Fixed argument count, or the minimum when variadic. */
-  readonly n: number;
-  readonly variadic?: boolean;
-}
-
-/** What a function call can see: the executor, to run templates (include, tpl). */
-export interface Call {
-  readonly exec: Executor;
-  readonly name: string;
-  /** The template source location of the call, for provenance of computed text. */
-  readonly at: Src | undefined;
-}
 
 export interface Limits {
   /** Nodes and calls evaluated in one render. */
@@ -46,58 +32,6 @@ export class BoundError extends ExecError {
   ) {
     super(message);
   }
-}
-
-export interface TemplateDef {
-  readonly root: Node[];
-  readonly source: GoString;
-  /** The template's name (`executing "name"` in Go's errors). */
-  readonly name: string;
-  /** The name of the text it was parsed from (the file), where Go's errors locate it; the name when absent. */
-  readonly parseName?: string;
-}
-
-/** A set of named templates (Go's *template.Template with its associated templates). */
-export class TemplateSet {
-  readonly defs = new Map<string, TemplateDef>();
-
-  /** Parses a text as template `name`, adding it and its defines (later definitions win). */
-  add(name: string, source: GoString, hasFunc?: (name: string) => boolean): Parsed {
-    const p = parseCached(name, source, hasFunc);
-    this.addParsed(p);
-    return p;
-  }
-
-  addParsed(p: Parsed): void {
-    this.defs.set(p.name, { root: p.root, source: p.source, name: p.name });
-    for (const [n, d] of p.defines) this.defs.set(n, d);
-  }
-
-  clone(): TemplateSet {
-    const c = new TemplateSet();
-    for (const [k, v] of this.defs) c.defs.set(k, v);
-    return c;
-  }
-}
-
-const parsedMemo = new Map<string, Parsed>();
-
-/**
- * Trees are never changed once parsed, so a file's tree is kept by name, text and origin: a chart
- * rendered again after an edit parses only what changed.
- */
-function parseCached(name: string, source: GoString, hasFunc?: (name: string) => boolean): Parsed {
-  const text = plain(source);
-  const seg = typeof source === 'string' ? undefined : source.segs.length === 1 ? source.segs[0] : undefined;
-  if (typeof source !== 'string' && (!seg || !seg.src.verbatim || seg.start !== 0 || seg.end !== text.length)) return parseTemplate(name, source, hasFunc);
-  const key = `${name}\0${seg ? `${seg.src.file}\0${seg.src.start}\0${seg.src.what}` : ''}\0${text}`;
-  let p = parsedMemo.get(key);
-  if (!p) {
-    p = parseTemplate(name, source, hasFunc);
-    if (parsedMemo.size >= 2048) parsedMemo.clear();
-    parsedMemo.set(key, p);
-  }
-  return p;
 }
 
 /** An execution error with where it happened, worded as Go's template package words it. */
@@ -134,7 +68,7 @@ interface Frame {
   readonly vars: Array<{ name: string; value: Value }>;
 }
 
-export class Executor {
+export class Executor implements Runner {
   private steps = 0;
   private depth = 0;
   private readonly deadline: number;
@@ -541,9 +475,5 @@ function argText(text: string, a: Arg): string {
   return nodeText(text, a.pos);
 }
 
-/** Sets a variable in a map helper (used by tpl and tests). */
-export function sourcedString(s: string, file: string, what: string): GoString {
-  return sourced(s, { file, start: 0, end: s.length, verbatim: true, what });
-}
-
-export { FuncError, isString, str };
+export type { Call, FuncDef, TemplateDef };
+export { TemplateSet };
