@@ -169,3 +169,9 @@ test('a huge range stops at the step bound, named', () => {
   set.add('t', '{{range 100000000}}x{{end}}');
   assert.throws(() => new Executor(set, new Map(), { maxSteps: 100_000, maxOutput: 1e9, maxDepth: 100, maxMillis: 10_000 }).execute('t', null), /limit maxSteps/);
 });
+
+test('output past the size bound stops the render, named', () => {
+  const set = new TemplateSet();
+  set.add('t', '{{range 100000}}0123456789{{end}}');
+  assert.throws(() => new Executor(set, new Map(), { maxSteps: 1e7, maxOutput: 10_000, maxDepth: 100, maxMillis: 10_000 }).execute('t', null), /output larger than 10000 characters \(limit maxOutput\)/);
+});
