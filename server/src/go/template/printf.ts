@@ -123,6 +123,11 @@ function bad(verb: string, a: Value): string {
 
 function formatOne(a: Value, verb: string, spec: Spec): GoString {
   if (verb === 'T') return pad(typeName(a), spec);
+  if (verb === 'v') {
+    // %+v and %#v are fmt's plusV and sharpV (field names, Go syntax), not a sign or an alternate form.
+    if (spec.sharp && isString(a)) return computed(pad(goQuote(str(a)), { ...spec, sharp: false }), a);
+    spec = { ...spec, plus: false, sharp: false };
+  }
   if (a === null || a === undefined) return verb === 'v' ? pad('<nil>', spec) : bad(verb, a);
   if (isString(a)) {
     const s = str(a);
