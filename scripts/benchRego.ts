@@ -44,12 +44,12 @@ function loadCases(library: string): RegoCase[] {
       const expected = JSON.parse(read('expected.json')) as { objects: string[]; inventory?: string[] };
       const template = analyzeText('t.yaml', read('template.yaml'));
       // Engine set to rego: templates that also have CEL are evaluated by their Rego (gator's rego_messages).
-      const policy = buildPolicySet([template.policy, analyzeText('c.yaml', read('constraint.yaml')).policy], defaultExpansions, 'rego');
+      const policy = buildPolicySet([template.policy, analyzeText('c.yaml', read('constraint.yaml')).policy], defaultExpansions, { engine: 'rego' });
       const rc = policy.regoConstraints[0];
       if (!rc) continue;
-      const review = analyzeText('o.yaml', read(expected.objects[0]!)).reviews([], true, true)![0];
+      const review = analyzeText('o.yaml', read(expected.objects[0]!)).reviews([], { all: true, objects: true })![0];
       if (!review?.rego) continue;
-      const inventory = (expected.inventory ?? []).flatMap((f) => analyzeText(f, read(f)).reviews(defaultExpansions, true, true)!);
+      const inventory = (expected.inventory ?? []).flatMap((f) => analyzeText(f, read(f)).reviews(defaultExpansions, { all: true, objects: true })!);
       const data = expected.inventory ? inventoryOf(inventory.filter((r) => r.source === 'Original'), options, isClusterScoped) : emptyData;
       const sources = regoSources(template.objects[0]!.node);
       if (!sources) continue;

@@ -12,7 +12,7 @@ for (let i = 0; i < files; i++) {
     `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-${i}-with-a-long-name\n  namespace: a-rather-long-namespace-name\n` +
     `  labels: {app: a-rather-long-label-value}\nspec:\n  template:\n    metadata:\n      labels: {app: a-rather-long-label-value}\n` +
     `    spec:\n      containers:\n      - name: a-rather-long-container-name\n        image: registry.example.com/team/app:1.2.3\n`;
-  kept.push(compact(analyzeText(`f${i}.yaml`, text), defaultExpansions, true, true));
+  kept.push(compact(analyzeText(`f${i}.yaml`, text), { templates: defaultExpansions, allReviews: true, objects: true }));
 }
 analyzeText('other.yaml', 'a: 1\n'); // the parser's last text is another one
 const gc = (globalThis as { gc?: () => void }).gc!;

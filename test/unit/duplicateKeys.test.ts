@@ -110,7 +110,7 @@ describe('duplicate mapping keys', () => {
     const again = parseYaml(deployment + '---\nkind: ConfigMap\n', undefined, { cache });
     assert.deepEqual(again.warnings, first.warnings);
     const a = analyzeText('d.yaml', deployment);
-    const closed = compact(a, defaultExpansions);
+    const closed = compact(a, { templates: defaultExpansions });
     assert.deepEqual(closed.parsed.warnings, a.parsed.warnings);
     assert.equal(closed.lines.position(closed.parsed.warnings![0]!.offset).line, 9);
   });

@@ -54,13 +54,13 @@ describe('built-in image checks agree with the templates\' Rego', needsShared('c
       for (const file of yamlFiles(path.join(sharedRoot, 'corpus', 'real'))) {
         const a = analyzeText(file, fs.readFileSync(file, 'utf8'));
         if (a.skipped) continue;
-        const rs = a.reviews(defaultExpansions, true, true)!;
+        const rs = a.reviews(defaultExpansions, { all: true, objects: true })!;
         reviews += rs.length;
         messages += compare(p, rs, file);
       }
       for (const c of conformanceCases()) {
         const a = analyzeText(c.expected.objects[0]!, c.read(c.expected.objects[0]!));
-        const rs = a.reviews(defaultExpansions, true, true)!;
+        const rs = a.reviews(defaultExpansions, { all: true, objects: true })!;
         reviews += rs.length;
         messages += compare(p, rs, c.name);
       }

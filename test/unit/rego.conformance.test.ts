@@ -109,7 +109,7 @@ for (const preference of ['auto', 'rego'] as const) {
         const object = analyzeText(c.expected.objects[0]!, c.read(c.expected.objects[0]!));
         const policy = buildPolicySet([template.policy, constraint.policy], defaultExpansions, { engine: preference });
         assert.deepEqual(policy.problems.filter((p) => p.severity === 'error'), []);
-        const inventory = (c.expected.inventory ?? []).flatMap((f) => analyzeText(f, c.read(f)).reviews(defaultExpansions, true, true)!);
+        const inventory = (c.expected.inventory ?? []).flatMap((f) => analyzeText(f, c.read(f)).reviews(defaultExpansions, { all: true, objects: true })!);
         const data = inventoryOf(inventory.filter((r) => r.source === 'Original'), options, isClusterScoped);
         // gator verify reviews the object alone, not what expansion makes of it.
         const policyNoExpansion = { ...policy, expansions: [], workspaceExpansions: true };

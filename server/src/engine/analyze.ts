@@ -6,6 +6,14 @@ import { ExpansionTemplate, ObjectRef, Review, reviewsOf, templatesKey } from '.
 import { K8sObject, objectsOf } from './objects';
 import { ownString, RegoSubject } from './regoCheck';
 
+/** Which reviews a caller needs of a file. */
+export interface ReviewOptions {
+  /** Every review, also those that run no image (default: true). */
+  readonly all?: boolean;
+  /** Reviews carry their object (the AdmissionRequest Rego, CEL and admission policies read). */
+  readonly objects?: boolean;
+}
+
 export interface FileAnalysis {
   readonly file: string;
   /** The text; '' in a compact analysis (see compact()). */
@@ -22,7 +30,7 @@ export interface FileAnalysis {
    * The reviews of the objects under these expansion templates (memoised); undefined when this is a
    * compact analysis made for other templates: the file must then be read again.
    */
-  reviews(templates: readonly ExpansionTemplate[], all?: boolean, withObjects?: boolean): readonly Review[] | undefined;
+  reviews(templates: readonly ExpansionTemplate[], options?: ReviewOptions): readonly Review[] | undefined;
 }
 
 const BOM = '\uFEFF';
@@ -56,7 +64,8 @@ class Analysis implements FileAnalysis {
   get lines(): LineIndex {
     return (this.lineIndex ??= new LineIndex(this.text));
   }
-  reviews(templates: readonly ExpansionTemplate[], _all?: boolean, withObjects = false): readonly Review[] {
+  reviews(templates: readonly ExpansionTemplate[], options: ReviewOptions = {}): readonly Review[] {
+    const withObjects = options.objects ?? false;
     const key = templatesKey(templates) + (withObjects ? '|objects' : '');
     let r = this.memo.get(key);
     if (!r) this.memo.set(key, (r = reviewsOf(this.objects, templates, withObjects)));
@@ -92,7 +101,9 @@ class CompactAnalysis implements FileAnalysis {
   get lines(): LineIndex {
     return this.lineIndex ?? emptyLines;
   }
-  reviews(templates: readonly ExpansionTemplate[], wantAll = true, wantObjects = false): readonly Review[] | undefined {
+  reviews(templates: readonly ExpansionTemplate[], options: ReviewOptions = {}): readonly Review[] | undefined {
+    const wantAll = options.all ?? true;
+    const wantObjects = options.objects ?? false;
     return templatesKey(templates) === this.key && (this.all || !wantAll) && (this.withObjects || !wantObjects) ? this.kept : undefined;
   }
 }
@@ -101,13 +112,25 @@ class CompactAnalysis implements FileAnalysis {
  * What a closed file keeps in the language server: its reviews under `templates`, its errors and
  * warnings, policy objects and line starts, without its text and syntax trees.
  */
-export function compact(a: FileAnalysis, templates: readonly ExpansionTemplate[], all = true, withObjects = false): FileAnalysis {
+export interface CompactOptions {
+  /** The expansion templates the kept reviews are made with. */
+  readonly templates: readonly ExpansionTemplate[];
+  /** Keep every review, not only those that run images (default: true). */
+  readonly allReviews?: boolean;
+  /** Keep the reviews' objects (Rego, CEL and admission policies read them). */
+  readonly objects?: boolean;
+}
+
+export function compact(a: FileAnalysis, options: CompactOptions): FileAnalysis {
+  const { templates } = options;
+  const all = options.allReviews ?? true;
+  const withObjects = options.objects ?? false;
   const key = templatesKey(templates);
   // Without `all`, only reviews that run images are kept: the others can fail only a namespaceSelector
   // (Gatekeeper's match error), and the caller asks for them again when a constraint has one.
   // withObjects (Rego constraints are evaluated): every review, with the object as a Rego value.
   const keepAll = all || withObjects;
-  const reviews = a.skipped ? [] : detachReviews(a.reviews(templates, keepAll, withObjects)!.filter((r) => keepAll || r.uses.length > 0));
+  const reviews = a.skipped ? [] : detachReviews(a.reviews(templates, { all: keepAll, objects: withObjects })!.filter((r) => keepAll || r.uses.length > 0));
   const lines = a.parsed.errors.length > 0 || a.parsed.warnings || reviews.length > 0 || hasPolicyObjects(a.policy) ? a.lines : undefined;
   return new CompactAnalysis(a.file, a.parsed.errors, a.parsed.warnings, a.policy, a.skipped, lines, key, keepAll, withObjects, reviews);
 }
@@ -196,7 +219,19 @@ function flowTooDeep(text: string, maxDepth: number): ParsedFile | undefined {
  * (see skimFor) keeps only what the checks read of objects that are not policy objects.
  */
 /** only: the constraint kinds checked (the CLI's --only); templates of other kinds are not compiled. */
-export function analyzeText(file: string, rawText: string, limits: ParseLimits = defaultParseLimits, cache?: YamlCache, skim?: Skim, only?: ReadonlySet<string>): FileAnalysis {
+export interface AnalyzeOptions {
+  readonly limits?: ParseLimits;
+  /** An editor document's nodes from the last keystroke, re-used by this one. */
+  readonly cache?: YamlCache;
+  /** Read only what the checks read of objects that are not policy objects. */
+  readonly skim?: Skim;
+  /** The policy kinds checked (the CLI's --only): other constraints are not read. */
+  readonly only?: ReadonlySet<string>;
+}
+
+export function analyzeText(file: string, rawText: string, options: AnalyzeOptions = {}): FileAnalysis {
+  const { cache, skim, only } = options;
+  const limits = options.limits ?? defaultParseLimits;
   const text = withoutBom(rawText);
   if (text.includes('\0')) return skippedFile(file, text, 'binary: the file holds NUL bytes');
   // Looked for with includes first (native, fast): the multi-line expression walks every line.

@@ -90,7 +90,7 @@ export function verifiedRewrites(a: FileAnalysis, v: Violation, ctx: FixContext)
   if (v.use || !v.at || a.skipped || a.text === '') return undefined;
   const at = v.at;
   let use: ImageUse | undefined;
-  for (const r of a.reviews(ctx.templates, true) ?? []) {
+  for (const r of a.reviews(ctx.templates, { all: true }) ?? []) {
     use = r.uses.find((u) => u.imageNode.span.start === at.start);
     if (use) break;
   }
@@ -111,7 +111,7 @@ export function verifiedRewrites(a: FileAnalysis, v: Violation, ctx: FixContext)
     const { edit } = replaceScalar(a.text, use.imageNode, p.image);
     const text = a.text.slice(0, edit.span.start) + edit.newText + a.text.slice(edit.span.end);
     const again = analyzeText(a.file, text);
-    const reviews = again.reviews(ctx.templates, true, needsObjects(ctx.policy)) ?? [];
+    const reviews = again.reviews(ctx.templates, { all: true, objects: needsObjects(ctx.policy) }) ?? [];
     const left = checkReviews(reviews, ctx.policy, ctx.options).filter((x) => {
       const s = violationSpan(x).start;
       return s >= edit.span.start && s <= edit.span.start + edit.newText.length;

@@ -31,8 +31,7 @@ export interface PolicySetOptions {
   readonly params?: readonly AdmissionObject[];
 }
 
-export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansions: readonly ExpansionTemplate[], given: PolicySetOptions | EnginePreference = {}): PolicySet {
-  const options: PolicySetOptions = typeof given === 'string' ? { engine: given } : given;
+export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansions: readonly ExpansionTemplate[], options: PolicySetOptions = {}): PolicySet {
   const preference = options.engine ?? 'auto';
   const constraints: Constraint[] = [];
   const expansions: ExpansionTemplate[] = [];

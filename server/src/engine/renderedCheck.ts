@@ -37,7 +37,7 @@ export interface RenderedCheck {
  */
 export function checkRendered(stream: RenderedStream, policy: PolicySet, options: CheckOptions, fallback: SourceLocation, data: Value = emptyData): RenderedCheck {
   const analysis = analyzeText(stream.name, stream.text);
-  const reviews = analysis.reviews(expansionsFor(policy, options), true, needsObjects(policy)) ?? [];
+  const reviews = analysis.reviews(expansionsFor(policy, options), { all: true, objects: needsObjects(policy) }) ?? [];
   const findings = checkReviews(reviews, policy, options, data).map((violation) => {
     const placed = placeInSources(stream, violationSpan(violation), fallback);
     return { violation, at: placed.at, origin: placed.origin };

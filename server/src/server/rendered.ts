@@ -101,7 +101,7 @@ export function renderedFixes(found: readonly PlacedFinding[], index: RenderedIn
     const v = f.finding.violation;
     if (!v.use || typeof v.use.image !== 'string' || !f.finding.origin) continue;
     const check = index.checkOf(f.source);
-    const reviews = check?.analysis.reviews(ctx.policy.expansions, true) ?? [];
+    const reviews = check?.analysis.reviews(ctx.policy.expansions, { all: true }) ?? [];
     const constraints = applicableConstraints(reviews, v.use.imageNode, ctx.policy, ctx.options);
     for (const cand of rewriteCandidates(v.use.image, constraints, ctx.mirrors).candidates) {
       const e = editThroughOrigin(f.finding.origin, v.use.image, cand.image);

@@ -16,7 +16,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
-import { skippedFile } from '../engine';
+import { analyzeText, skippedFile } from '../engine';
 import { YamlCache } from '../yaml/documents';
 import {
   commands,
@@ -33,7 +33,7 @@ import {
   ViolationsRequest,
 } from '../shared/protocol';
 import { Change, WorkspaceIndex } from '../workspace/index';
-import { analyzeFile, Log, WorkspaceScan } from '../workspace/scan';
+import { Log, WorkspaceScan } from '../workspace/scan';
 import { ConfigurationItem, WorkspaceSettings } from './settings';
 import { allConstraints, constraintViolations } from '../workspace/policyStats';
 import { CodeActions } from './codeActions';
@@ -418,7 +418,7 @@ export class TrustedImagesServer {
     let cache = this.yamlCaches.get(uri);
     if (!cache) this.yamlCaches.set(uri, (cache = new YamlCache()));
     const analysis =
-      text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeFile(uri, text, { cache });
+      text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text, { cache });
     this.republishAfter(this.index.setOpen(uri, analysis, doc.version));
     this.renderAgain(uri);
   }

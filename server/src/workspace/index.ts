@@ -183,7 +183,7 @@ export class WorkspaceIndex {
   reviews(uri: string): readonly Review[] {
     const analysis = this.analysis(uri);
     if (!analysis || analysis.skipped) return [];
-    const r = analysis.reviews(this.templates(), this.needsAllReviews(), this.needsObjects());
+    const r = analysis.reviews(this.templates(), { all: this.needsAllReviews(), objects: this.needsObjects() });
     if (r) return r;
     this.stale.add(uri);
     return [];

@@ -1,6 +1,6 @@
 // A whole check of files on disk, as the CLI reports it (and CI reads it as JSON).
 import * as path from 'node:path';
-import { FileAnalysis } from '../engine';
+import { analyzeText, compact, FileAnalysis } from '../engine';
 import { checkReviews, CheckOptions, defaultCheckOptions, expansionsFor, Severity, skimFor, Violation, violationSpan } from '../engine';
 import { buildPolicySet, EnginePreference, mayHoldPolicyObjects, needsObjects, paramKinds, paramObjects, PolicyObjects } from '../engine';
 import type { AdmissionObject } from '../engine';
@@ -14,7 +14,7 @@ import { emptyData, inventoryOf } from '../engine';
 import { isClusterScoped } from '../engine';
 import { walkYaml } from './files';
 import { allConstraints } from './policyStats';
-import { analyzeFile, FileRead, FileReader, keepCompact, readFiles } from './scan';
+import { FileRead, FileReader, readFiles } from './scan';
 
 export interface ReportOptions extends CheckOptions {
   readonly constraintPaths: readonly string[];
@@ -116,7 +116,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   const pass1Skim = options.skim === false ? undefined : skimFor(defaultExpansions);
   const policyPass = (file: string, read: FileRead) => {
     if (!('text' in read) || !mayHoldPolicyObjects(read.text)) return;
-    const a = analyzeFile(file, read.text, { limits: options.limits, skim: pass1Skim, only });
+    const a = analyzeText(file, read.text, { limits: options.limits, skim: pass1Skim, only });
     kept.set(file, a);
     policyParts.push(a.policy);
   };
@@ -135,7 +135,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     const words = [...kinds].map((k) => k.slice(k.lastIndexOf('/') + 1));
     for (const { path: file, read } of inputs) {
       if (!('text' in read) || !words.some((w) => read.text.includes(w))) continue;
-      params.push(...paramObjects(file, analyzeFile(file, read.text, { limits: options.limits, only }).objects, kinds));
+      params.push(...paramObjects(file, analyzeText(file, read.text, { limits: options.limits, only }).objects, kinds));
     }
   }
   const policy = buildPolicySet(policyParts, defaultExpansions, { engine: options.engine ?? 'auto', params });
@@ -180,10 +180,10 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     const originals: Review[] = [];
     const templates = expansionsFor(policy, options);
     const collect = (file: string, text: string, { keep }: { keep: boolean }) => {
-      const a = analyzeFile(file, text, { limits: options.limits, only });
-      for (const r of a.reviews(templates, true, true)!) if (r.source === 'Original') originals.push(r);
+      const a = analyzeText(file, text, { limits: options.limits, only });
+      for (const r of a.reviews(templates, { all: true, objects: true })!) if (r.source === 'Original') originals.push(r);
       // The checked files are read once: pass 2 takes this reading (without the text and trees).
-      if (keep) prepared.set(file, { analysis: keepCompact(a, { templates, allReviews: true, objects: true }), documents: a.parsed.documents.length, objects: a.objects.length });
+      if (keep) prepared.set(file, { analysis: compact(a, { templates, allReviews: true, objects: true }), documents: a.parsed.documents.length, objects: a.objects.length });
     };
     if (options.inventoryPaths && options.inventoryPaths.length > 0) {
       const inv = await walkYaml(options.inventoryPaths);
@@ -217,7 +217,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
       report.summary.documents += a.parsed.documents.length;
       report.summary.objects += a.objects.length;
       const images = new Set<unknown>();
-      for (const r of a.reviews(expansionsFor(policy, options), true, rego) ?? []) for (const u of r.uses) images.add(u.imageNode);
+      for (const r of a.reviews(expansionsFor(policy, options), { all: true, objects: rego }) ?? []) for (const u of r.uses) images.add(u.imageNode);
       report.summary.images += images.size;
     }
     const lines = new Map<string, LineIndex>();
@@ -267,7 +267,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     }
     const ready = prepared.get(file);
     prepared.delete(file);
-    const a = ready?.analysis ?? (reuse ? kept.get(file) : undefined) ?? analyzeFile(file, read.text, { limits: options.limits, skim, only });
+    const a = ready?.analysis ?? (reuse ? kept.get(file) : undefined) ?? analyzeText(file, read.text, { limits: options.limits, skim, only });
     if (a.skipped) {
       report.skipped.push({ file: rel(file), reason: a.skipped });
       continue;
@@ -279,7 +279,7 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
     for (const w of a.parsed.warnings ?? []) report.warnings.push({ file: rel(file), line: a.lines.position(w.offset).line + 1, message: `document ${w.index + 1}: ${w.message}` });
     report.summary.documents += ready?.documents ?? a.parsed.documents.length;
     report.summary.objects += ready?.objects ?? a.objects.length;
-    const reviews = a.reviews(expansionsFor(policy, options), true, rego)!;
+    const reviews = a.reviews(expansionsFor(policy, options), { all: true, objects: rego })!;
     // Distinct image values (a workload and the Pod it generates share theirs).
     const images = new Set<unknown>();
     for (const r of reviews) for (const u of r.uses) images.add(u.imageNode);

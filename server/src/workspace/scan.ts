@@ -3,41 +3,10 @@
 // the CLI's report reads its files through the same reader and walk.
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
-import { analyzeText, collectPolicyObjects, compact, ExpansionTemplate, FileAnalysis, PolicyObjects, skimFor, skippedFile } from '../engine';
-import type { ParseLimits, YamlCache } from '../yaml/documents';
-import type { Skim } from '../yaml/fastYaml';
+import { analyzeText, collectPolicyObjects, compact, FileAnalysis, PolicyObjects, skimFor, skippedFile } from '../engine';
 import { helmTemplateTest, isInside, isYamlName, readTextFileSync, walkYaml, WalkProblem } from './files';
 import { globMatcher } from './glob';
 import { Change, WorkspaceIndex } from './index';
-
-export interface AnalyzeOptions {
-  readonly limits?: ParseLimits;
-  /** The previous keystroke's nodes of an open document. */
-  readonly cache?: YamlCache;
-  /** Parse only what the checks read. */
-  readonly skim?: Skim;
-  /** Only constraints of these kinds (the CLI's --only). */
-  readonly only?: ReadonlySet<string>;
-}
-
-/** The engine's analyzeText, with named options (its parameters are positional). */
-export function analyzeFile(file: string, text: string, o: AnalyzeOptions = {}): FileAnalysis {
-  return analyzeText(file, text, o.limits, o.cache, o.skim, o.only);
-}
-
-export interface KeepOptions {
-  /** The expansion templates the reviews are made for. */
-  readonly templates: readonly ExpansionTemplate[];
-  /** Keep reviews that run no image (a namespaceSelector or a Rego policy can still refuse them). */
-  readonly allReviews: boolean;
-  /** Keep the reviews' objects (Rego and CEL read them). */
-  readonly objects: boolean;
-}
-
-/** What the index keeps of a closed file: the engine's compact form, with named options. */
-export function keepCompact(a: FileAnalysis, o: KeepOptions): FileAnalysis {
-  return compact(a, o.templates, o.allReviews, o.objects);
-}
 
 /** A file's text, or why it is not read: a skip (not a manifest, too large) or an error. */
 export type FileRead = { readonly text: string } | { readonly skipped: string } | { readonly error: string };
@@ -174,8 +143,8 @@ export class WorkspaceScan {
     const templates = this.index.templates();
     // Rego policies read whole objects: no skim then.
     const objects = this.index.needsObjects();
-    const a = analyzeFile(uri, read.text, objects ? {} : { skim: skimFor(templates) });
-    return keepCompact(a, { templates, allReviews: this.index.needsAllReviews(), objects });
+    const a = analyzeText(uri, read.text, objects ? {} : { skim: skimFor(templates) });
+    return compact(a, { templates, allReviews: this.index.needsAllReviews(), objects });
   }
 
   /** A full analysis of a closed file (with its text), read again: for edits. */
@@ -183,7 +152,7 @@ export class WorkspaceScan {
     if (!uri.startsWith('file:')) return undefined;
     const file = URI.parse(uri).fsPath;
     const read = readTextFileSync(file, this.maxBytesOf(file));
-    return read.ok ? analyzeFile(uri, read.text) : undefined;
+    return read.ok ? analyzeText(uri, read.text) : undefined;
   }
 
   /** Reads every YAML file of the folders into the index; returns the files that are gone from it. */
