@@ -180,3 +180,13 @@ test('a release name Helm refuses is refused', () => {
   assert.equal(r.stream.text, '');
   assert.equal(r.problems[0]!.message, 'release name check failed: release name "Not_Valid": invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53');
 });
+
+test('a packed chart given as the chart renders as helm template renders it, values from inside the archive', () => {
+  const archive = path.join(features, 'charts/packed-0.1.0.tgz');
+  const r = renderChart(diskFiles, archive, {});
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.stream.text, '---\n# Source: packed/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: packed\ndata:\n  msg: from the archive\n');
+  const o = originAt(r.stream, r.stream.text.indexOf('from the archive'))!;
+  assert.equal(o.primary.file, `${archive}#values.yaml`);
+  assert.equal(o.parts[0]!.what, 'values msg');
+});

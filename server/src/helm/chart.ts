@@ -62,6 +62,8 @@ export interface LoadBudget {
 /** Loads a chart directory. */
 export function loadChartDir(files: SourceFiles, dir: string, budget: LoadBudget): Chart {
   const root = dir.replace(/\/+$/, '') || '.';
+  // A packed chart given as the chart itself, as `helm template NAME chart-1.0.0.tgz` takes it.
+  if (/\.(tgz|tar\.gz)$/.test(root) && files.list(root) === undefined) return loadArchive(files, root, budget, null);
   const ignorePath = join(root, '.helmignore');
   const ignoreText = files.read(ignorePath);
   budget.inputs.add(ignorePath);
@@ -188,7 +190,8 @@ function fromEntries(files: SourceFiles, root: string, entries: ChartFile[], arc
 const notFiles = new Set(['Chart.yaml', 'Chart.lock', 'values.yaml', 'values.schema.json', 'requirements.yaml', 'requirements.lock']);
 
 /** A packed chart: gunzip, then tar entries under their first directory. */
-function loadArchive(files: SourceFiles, path: string, budget: LoadBudget, prefix: string): Chart {
+/** `prefix`: the values path of the dependency (null for the chart being rendered). */
+function loadArchive(files: SourceFiles, path: string, budget: LoadBudget, prefix: string | null): Chart {
   budget.inputs.add(path);
   const bytes = files.readBytes?.(path);
   if (!bytes || !files.gunzip) throw new ChartError(`cannot read packed chart ${path}: no byte access or gunzip given`, path);
@@ -213,7 +216,7 @@ function loadArchive(files: SourceFiles, path: string, budget: LoadBudget, prefi
   const ignore = entries.find((e) => e.name === '.helmignore');
   const rules = parseIgnore(ignore?.text ?? '');
   const kept = entries.filter((e) => !rules.ignoredPath(e.name));
-  return fromEntries(files, `${path}#`, kept, [], budget, `${prefix}${top}.`);
+  return fromEntries(files, `${path}#`, kept, [], budget, prefix === null ? '' : `${prefix}${top}.`);
 }
 
 /** Entries of a ustar/GNU tar (regular files only; GNU long names and pax paths honoured). */
