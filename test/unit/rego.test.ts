@@ -213,7 +213,7 @@ ${withRego ? `        - engine: Rego
 ` : ''}`;
     const run = (withRego: boolean, preference: 'auto' | 'rego') => {
       const analyses = [analyzeText('t.yaml', cel(withRego)), analyzeText('c.yaml', constraint('K8sCel', 'c')), analyzeText('p.yaml', pod)];
-      const policy = buildPolicySet(analyses.map((a) => a.policy), defaultExpansions, preference);
+      const policy = buildPolicySet(analyses.map((a) => a.policy), defaultExpansions, { engine: preference });
       return { messages: analyses.flatMap((a) => checkObjects(a.objects, policy, defaultCheckOptions)).map((v) => v.message), problems: policy.problems.map((p) => p.message) };
     };
     assert.deepEqual(run(false, 'auto'), { messages: ['cel says no'], problems: [] });
