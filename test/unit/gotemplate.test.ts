@@ -175,3 +175,18 @@ test('output past the size bound stops the render, named', () => {
   set.add('t', '{{range 100000}}0123456789{{end}}');
   assert.throws(() => new Executor(set, new Map(), { maxSteps: 1e7, maxOutput: 10_000, maxDepth: 100, maxMillis: 10_000 }).execute('t', null), /output larger than 10000 characters \(limit maxOutput\)/);
 });
+
+test('nesting past the parse bound is a parse error that names it', () => {
+  assert.match(runError('{{if 1}}'.repeat(5000) + '{{end}}'.repeat(5000)), /max depth of nested expressions exceeded \(300\) \(limit maxDepth\)/);
+  assert.match(runError('{{' + '('.repeat(5000) + '1' + ')'.repeat(5000) + '}}'), /limit maxDepth/);
+});
+
+test('a value doubled until it is huge stops at the output bound, named', () => {
+  const set = new TemplateSet();
+  set.add('t', '{{$x := "ab"}}{{range 64}}{{$x = printf "%s%s" $x $x}}{{end}}');
+  const funcs = new Map<string, FuncDef>();
+  assert.throws(() => new Executor(set, funcs, { maxSteps: 1e6, maxOutput: 100_000, maxDepth: 100, maxMillis: 10_000 }).execute('t', null), /printf made a string of \d+ characters \(limit maxOutput\)/);
+  set.add('u', '{{$l := list 1}}{{range 64}}{{$l = list $l $l}}{{end}}{{$l}}');
+  const list: FuncDef = { n: 0, variadic: true, fn: (a) => a.slice() };
+  assert.throws(() => new Executor(set, new Map([['list', list]])).execute('u', null), /limit maxOutput/);
+});

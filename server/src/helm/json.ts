@@ -1,7 +1,7 @@
 // encoding/json as Helm's toJson/fromJson use it: sorted keys, HTML-safe escapes (toJson) or not
 // (toRawJson), float64 written as Go writes it, numbers read back as float64.
 import { GoString, TextBuilder, Text } from '../go/template/text';
-import { GoMap, GoStruct, Value, isString, str } from '../go/template/value';
+import { GoMap, GoStruct, Value, isString, maxValueChars, maxValueNodes, str, tooLarge } from '../go/template/value';
 
 /** How encoding/json writes a float64. */
 export function jsonNumber(f: number): string {
@@ -34,12 +34,13 @@ function quote(s: string, html: boolean): string {
 /** json.Marshal of a template value; strings copied as they are keep their provenance. */
 export function toJson(v: Value, html = true): GoString {
   const b = new TextBuilder();
-  write(v, b, html, 0);
+  write(v, b, html, 0, { left: maxValueNodes });
   return b.build();
 }
 
-function write(v: Value, b: TextBuilder, html: boolean, depth: number): void {
+function write(v: Value, b: TextBuilder, html: boolean, depth: number, budget: { left: number }): void {
   if (depth > 10_000) throw new RangeError('value nested too deeply');
+  if (--budget.left < 0 || b.length > maxValueChars) throw tooLarge('value converted to JSON');
   if (v === undefined || v === null) return b.add('null');
   if (typeof v === 'boolean') return b.add(v ? 'true' : 'false');
   if (typeof v === 'bigint') return b.add(v.toString());
@@ -63,7 +64,7 @@ function write(v: Value, b: TextBuilder, html: boolean, depth: number): void {
     b.add('[');
     v.forEach((x, i) => {
       if (i) b.add(',');
-      write(x, b, html, depth + 1);
+      write(x, b, html, depth + 1, budget);
     });
     return b.add(']');
   }
@@ -73,7 +74,7 @@ function write(v: Value, b: TextBuilder, html: boolean, depth: number): void {
   entries.forEach(([k, x], i) => {
     if (i) b.add(',');
     b.add(quote(k, html) + ':');
-    write(x, b, html, depth + 1);
+    write(x, b, html, depth + 1, budget);
   });
   b.add('}');
 }

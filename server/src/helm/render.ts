@@ -135,6 +135,11 @@ export function renderChart(files: SourceFiles, chartDir: string, options: Rende
       problems.push(e.problem);
       return empty();
     }
+    // The stack ran out somewhere no bound caught first (a value nested thousands deep): still a problem, named.
+    if (e instanceof RangeError) {
+      problems.push({ at: at(chartDir), message: `rendering template failed: ${e.message} (limit maxDepth)`, severity: 'error' });
+      return empty();
+    }
     throw e;
   }
 }

@@ -4,7 +4,7 @@
 import type { FuncDef } from '../go/template/exec';
 import { sprintf } from '../go/template/printf';
 import { GoString, TextBuilder, computed, concatText, plain, replaceAllText, sliceOf, splitText, trimSpaceText } from '../go/template/text';
-import { FuncError, GoMap, GoStruct, Value, deepCopy, deepEqual, formatV, isString, kindOf, str, typeName } from '../go/template/value';
+import { FuncError, GoMap, GoStruct, Value, deepCopy, deepEqual, formatV, isString, kindOf, maxValueChars, str, typeName } from '../go/template/value';
 import { compileRe2, Re2SyntaxError } from '../re2';
 import { adler32, b32enc, b64dec, b64enc, pemBlock, randomFrom, sha1Hex, sha256Hex } from './digest';
 import { parseConstraint, parseVersion, satisfies } from './semver';
@@ -316,7 +316,7 @@ function until(start: bigint, stop: bigint, step: bigint): Value[] {
   const out: Value[] = [];
   if (step === 0n) return out;
   const count = step > 0n ? (stop - start + step - 1n) / step : (start - stop - step - 1n) / -step;
-  if (count > 10_000_000n) throw new FuncError(`until: ${count} items is more than 10000000 (limit maxSteps)`);
+  if (count > 1_000_000n) throw new FuncError(`until: ${count} items is more than 1000000 (limit maxOutput)`);
   for (let i = start; step > 0n ? i < stop : i > stop; i += step) out.push(i);
   return out;
 }
@@ -660,6 +660,7 @@ fn('urlJoin', 1, (a) => {
 });
 
 function indent(n: number, v: GoString): GoString {
+  if (n > 1_000_000 || (n > 0 && plain(v).split('\n').length * n > maxValueChars)) throw new FuncError(`indent of ${n} larger than the bound (limit maxOutput)`);
   const pad = ' '.repeat(Math.max(0, n));
   return concatText(pad, replaceAllText(v, '\n', '\n' + pad));
 }

@@ -4,7 +4,7 @@
 // multi-line strings, quoting chosen by go-yaml's scalar analysis, plain scalars folded at 80 columns).
 import { ParseLimits, YNode, parseYaml } from '../yaml/documents';
 import { GoString, Src, Text, TextBuilder, plain, sliceOf } from '../go/template/text';
-import { GoMap, GoStruct, Value, deepCopy, isString, str } from '../go/template/value';
+import { GoMap, GoStruct, Value, deepCopy, isString, maxValueNodes, str, tooLarge } from '../go/template/value';
 import { jsonNumber } from './json';
 
 const yaml11True = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE']);
@@ -42,7 +42,7 @@ export function readYamlFile(text: string, options: ReadOptions & { file: string
     if (memo.size >= memoMax) memo.clear();
     memo.set(key, r);
   }
-  return { docs: r.docs.map(deepCopy), ...(r.error ? { error: r.error } : {}) };
+  return { docs: r.docs.map((d) => deepCopy(d)), ...(r.error ? { error: r.error } : {}) };
 }
 
 /** Reads every document of a YAML text into template values. */
@@ -123,23 +123,24 @@ function sourcedScalar(v: string, span: { start: number; end: number }, style: s
 /** What json.Marshal makes of a value, before go-yaml reads it back: numbers normalised, structs as maps. */
 type J = null | boolean | string | Text | { num: string } | J[] | Map<string, J>;
 
-function toJ(v: Value, depth = 0): J {
+function toJ(v: Value, depth = 0, budget = { left: maxValueNodes }): J {
   if (depth > 10_000) throw new RangeError('value nested too deeply');
+  if (--budget.left < 0) throw tooLarge('value converted to YAML');
   if (v === undefined || v === null) return null;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'bigint') return { num: v.toString() };
   if (typeof v === 'number') return { num: jsonNumber(v) };
   if (isString(v)) return v;
   if (v instanceof Uint8Array) return btoaBytes(v);
-  if (Array.isArray(v)) return v.map((x) => toJ(x, depth + 1));
+  if (Array.isArray(v)) return v.map((x) => toJ(x, depth + 1, budget));
   if (v instanceof Map) {
     const m = new Map<string, J>();
-    for (const [k, x] of v) m.set(k, toJ(x, depth + 1));
+    for (const [k, x] of v) m.set(k, toJ(x, depth + 1, budget));
     return m;
   }
   if (v instanceof GoStruct) {
     const m = new Map<string, J>();
-    for (const [k, x] of v.fields) m.set(k, toJ(x, depth + 1));
+    for (const [k, x] of v.fields) m.set(k, toJ(x, depth + 1, budget));
     return m;
   }
   return null;

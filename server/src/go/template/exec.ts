@@ -5,7 +5,7 @@ import { Arg, Command, Node, Pipe, lineCol } from './parse';
 import type { Call, FuncDef, Runner } from './func';
 import { TemplateDef, TemplateSet } from './set';
 import { GoString, Src, Text, TextBuilder, plain } from './text';
-import { ExecError, FuncError, GoMap, GoStruct, Value, compareStrings, printed, truth, typeName } from './value';
+import { ExecError, FuncError, GoMap, GoStruct, Value, compareStrings, maxValueNodes, printed, truth, typeName } from './value';
 import { builtins } from './builtins';
 
 export interface Limits {
@@ -104,7 +104,9 @@ export class Executor implements Runner {
       return out.build();
     } catch (e) {
       // The JS stack ran out before maxDepth: converted at the first frame with room to spare.
-      if (e instanceof RangeError) throw new BoundError('template calls nested too deeply for the stack (limit maxDepth)');
+      if (e instanceof RangeError) {
+        throw e.message.includes('call stack') ? new BoundError('template calls nested too deeply for the stack (limit maxDepth)') : new BoundError(`${e.message} (limit maxOutput)`);
+      }
       throw e;
     } finally {
       this.currentSet = saveSet;
@@ -422,7 +424,11 @@ export class Executor implements Runner {
     const vals = args.map((a) => this.arg(f, dot, a));
     if (final) vals.push(final.v);
     try {
-      return def.fn(vals, { exec: this, name, at: this.srcAt(f, pos, name.length) });
+      const out = def.fn(vals, { exec: this, name, at: this.srcAt(f, pos, name.length) });
+      // A value built by doubling (printf "%s%s" $x $x, concat $l $l) grows without output: bounded here.
+      if ((typeof out === 'string' || out instanceof Text) && out.length > this.limits.maxOutput) this.fail(f, pos, `${name} made a string of ${out.length} characters (limit maxOutput)`, BoundError);
+      if (Array.isArray(out) && out.length > maxValueNodes) this.fail(f, pos, `${name} made a list of ${out.length} items (limit maxOutput)`, BoundError);
+      return out;
     } catch (e) {
       if (e instanceof FuncError) {
         const outer = this.error(f, pos, `error calling ${name}: ${e.message}`, e.user ? e.message : undefined, ctx());

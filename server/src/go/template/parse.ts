@@ -124,6 +124,8 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
   return { line, col: offset - last - 1 };
 }
 
+const maxParseDepth = 300;
+
 /** Parses a template text. `name` is used in messages (`template: name:line: ...`). */
 export function parseTemplate(name: string, source: GoString, hasFunc?: (name: string) => boolean): Parsed {
   return new Parser(name, source, hasFunc).parse();
@@ -252,7 +254,9 @@ class Parser {
         const saveRange = this.rangeDepth;
         this.vars = [['$']];
         this.rangeDepth = 0;
+        this.deeper(first.pos);
         const body = this.list(false);
+        this.depth--;
         this.vars = saveVars;
         this.rangeDepth = saveRange;
         if (!body.end) this.fail(`unexpected EOF`, this.text.length);
@@ -267,6 +271,21 @@ class Parser {
   }
 
   private branch(kind: 'if' | 'with' | 'range', pos: number): Node {
+    this.deeper(pos);
+    try {
+      return this.branchBody(kind, pos);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Nesting of blocks and parentheses, bounded as Go bounds it (its maxStackDepth), below the JS stack. */
+  private depth = 0;
+  private deeper(pos: number): void {
+    if (++this.depth > maxParseDepth) this.fail(`max depth of nested expressions exceeded (${maxParseDepth}) (limit maxDepth)`, pos);
+  }
+
+  private branchBody(kind: 'if' | 'with' | 'range', pos: number): Node {
     this.vars.push([]);
     const pipe = this.pipeline(kind, pos);
     if (kind === 'range') this.rangeDepth++;
@@ -437,8 +456,14 @@ class Parser {
         return { t: 'number', pos: t.pos, value: BigInt(charValue(t.v)), text: t.v };
       case 'number':
         return { t: 'number', pos: t.pos, value: numberValue(t.v, () => this.fail(`illegal number syntax: "${t.v}"`, t.pos)), text: t.v };
-      case '(':
-        return { t: 'pipe', pos: t.pos, pipe: this.pipeline('parenthesized pipeline', t.pos, ')') };
+      case '(': {
+        this.deeper(t.pos);
+        try {
+          return { t: 'pipe', pos: t.pos, pipe: this.pipeline('parenthesized pipeline', t.pos, ')') };
+        } finally {
+          this.depth--;
+        }
+      }
     }
     this.fail(`unexpected ${describe(t)} in operand`, t.pos);
   }

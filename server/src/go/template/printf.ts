@@ -3,7 +3,7 @@
 // provenance; anything formatted is computed text tied to its argument.
 import { goQuote } from '../fmt';
 import { GoString, Text, TextBuilder, computed, sliceOf } from './text';
-import { Value, formatFloat, formatV, isString, str, typeName } from './value';
+import { FuncError, Value, formatFloat, formatV, isString, str, typeName } from './value';
 
 interface Spec {
   minus: boolean;
@@ -105,6 +105,7 @@ export function sprintf(format: GoString, args: readonly Value[]): GoString {
 
 function pad(s: string, spec: Spec, numeric = false): string {
   const w = spec.width ?? 0;
+  if (w > 1_000_000) throw new FuncError(`printf width ${w} larger than the bound (limit maxOutput)`);
   const n = [...s].length;
   if (n >= w) return s;
   if (spec.minus) return s + ' '.repeat(w - n);
@@ -122,6 +123,7 @@ function bad(verb: string, a: Value): string {
 }
 
 function formatOne(a: Value, verb: string, spec: Spec): GoString {
+  if ((spec.prec ?? 0) > 1_000_000) throw new FuncError(`printf precision ${spec.prec} larger than the bound (limit maxOutput)`);
   if (verb === 'T') return pad(typeName(a), spec);
   if (verb === 'v') {
     // %+v and %#v are fmt's plusV and sharpV (field names, Go syntax), not a sign or an alternate form.
@@ -227,11 +229,11 @@ function formatFloatVerb(f: number, verb: string, spec: Spec): string | undefine
       break;
     case 'f':
     case 'F':
-      s = abs.toFixed(spec.prec ?? 6);
+      s = abs.toFixed(Math.min(spec.prec ?? 6, 100));
       break;
     case 'e':
     case 'E':
-      s = goExp(abs.toExponential(spec.prec ?? 6));
+      s = goExp(abs.toExponential(Math.min(spec.prec ?? 6, 100)));
       if (verb === 'E') s = s.toUpperCase();
       break;
     default:

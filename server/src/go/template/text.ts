@@ -98,6 +98,9 @@ function firstSrc(v: unknown): Src | undefined {
   return undefined;
 }
 
+/** Segments one built text keeps at most. */
+const maxSegments = 500_000;
+
 /** Appends strings and Texts, keeping segments. */
 export class TextBuilder {
   private readonly parts: string[] = [];
@@ -118,6 +121,11 @@ export class TextBuilder {
     }
     if (!v.s.length) return;
     this.parts.push(v.s);
+    // Provenance of a huge output is not worth its memory: past the cap the text is kept plain.
+    if (this.segs.length + v.segs.length > maxSegments) {
+      this.len += v.s.length;
+      return;
+    }
     for (const g of v.segs) {
       const src = via ? { ...g.src, via: g.src.via ?? via, outer: via } : g.src;
       this.segs.push({ start: g.start + this.len, end: g.end + this.len, src });

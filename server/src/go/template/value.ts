@@ -119,6 +119,30 @@ function shortestDigits(f: number): { d: string; exp: number } {
 
 /** fmt's %v of a value (Println/Print of one operand). */
 export function formatV(v: Value, top = true): string {
+  const budget = { left: maxValueChars };
+  return formatIn(v, top, budget);
+}
+
+/**
+ * The most characters one value may print to, and the most nodes one copy or conversion may visit:
+ * a list of lists shared at every level is small in memory and exponential when printed.
+ */
+export const maxValueChars = 20_000_000;
+export const maxValueNodes = 2_000_000;
+
+/** A value too large to print, copy or convert: the message names the bound. */
+export function tooLarge(what: string): ExecError {
+  return new ExecError(`${what} larger than the bound (limit maxOutput)`);
+}
+
+function formatIn(v: Value, top: boolean, budget: { left: number }): string {
+  const out = formatNode(v, top, budget);
+  budget.left -= out.length;
+  if (budget.left < 0) throw tooLarge('printed value');
+  return out;
+}
+
+function formatNode(v: Value, top: boolean, budget: { left: number }): string {
   if (v === undefined) return top ? '<no value>' : '<nil>';
   if (v === null) return '<nil>';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
@@ -126,13 +150,13 @@ export function formatV(v: Value, top = true): string {
   if (typeof v === 'number') return fmtFloat64(v);
   if (isString(v)) return str(v);
   if (v instanceof Uint8Array) return '[' + Array.from(v).join(' ') + ']';
-  if (Array.isArray(v)) return '[' + v.map((x) => formatV(x, false)).join(' ') + ']';
+  if (Array.isArray(v)) return '[' + v.map((x) => formatIn(x, false, budget)).join(' ') + ']';
   if (v instanceof Map) {
     const keys = [...v.keys()].sort(compareStrings);
-    return 'map[' + keys.map((k) => k + ':' + formatV(v.get(k), false)).join(' ') + ']';
+    return 'map[' + keys.map((k) => k + ':' + formatIn(v.get(k), false, budget)).join(' ') + ']';
   }
   if (v.stringer) return v.stringer();
-  return '{' + [...v.fields.values()].map((x) => formatV(x, false)).join(' ') + '}';
+  return '{' + [...v.fields.values()].map((x) => formatIn(x, false, budget)).join(' ') + '}';
 }
 
 /** %v of a float64: strconv 'g' shortest, exponent when exp < -4 || exp >= 21. */
@@ -166,11 +190,12 @@ export function deepEqual(a: Value, b: Value): boolean {
 }
 
 /** A deep copy of maps and lists (leaves shared: strings are immutable). */
-export function deepCopy(v: Value): Value {
-  if (Array.isArray(v)) return v.map(deepCopy);
+export function deepCopy(v: Value, budget = { left: maxValueNodes }): Value {
+  if (--budget.left < 0) throw tooLarge('copied value');
+  if (Array.isArray(v)) return v.map((x) => deepCopy(x, budget));
   if (v instanceof Map) {
     const m: GoMap = new Map();
-    for (const [k, x] of v) m.set(k, deepCopy(x));
+    for (const [k, x] of v) m.set(k, deepCopy(x, budget));
     return m;
   }
   return v;
