@@ -28,7 +28,9 @@ export interface ReadResult {
 }
 
 const memo = new Map<string, ReadResult>();
-const memoMax = 256;
+/** Characters of text the memo holds at most (the values it keeps are a few times that). */
+const memoMaxChars = 4_000_000;
+let memoChars = 0;
 
 /**
  * readYaml of a file, remembered by path and text (a chart is rendered again after every edit, and
@@ -39,8 +41,14 @@ export function readYamlFile(text: string, options: ReadOptions & { file: string
   let r = memo.get(key);
   if (!r) {
     r = readYaml(text, options);
-    if (memo.size >= memoMax) memo.clear();
-    memo.set(key, r);
+    if (memoChars + key.length > memoMaxChars) {
+      memo.clear();
+      memoChars = 0;
+    }
+    if (key.length <= memoMaxChars) {
+      memo.set(key, r);
+      memoChars += key.length;
+    }
   }
   return { docs: r.docs.map((d) => deepCopy(d)), ...(r.error ? { error: r.error } : {}) };
 }

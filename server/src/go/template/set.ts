@@ -36,6 +36,9 @@ export class TemplateSet {
 }
 
 const parsedMemo = new Map<string, Parsed>();
+/** Characters of template text whose trees are kept (a few charts' worth). */
+const parsedMaxChars = 4_000_000;
+let parsedChars = 0;
 
 /**
  * Trees are never changed once parsed, so a file's tree is kept by name, text and origin: a chart
@@ -49,8 +52,12 @@ function parseCached(name: string, source: GoString, hasFunc?: (name: string) =>
   let p = parsedMemo.get(key);
   if (!p) {
     p = parseTemplate(name, source, hasFunc);
-    if (parsedMemo.size >= 2048) parsedMemo.clear();
+    if (parsedChars + key.length > parsedMaxChars) {
+      parsedMemo.clear();
+      parsedChars = 0;
+    }
     parsedMemo.set(key, p);
+    parsedChars += key.length;
   }
   return p;
 }
