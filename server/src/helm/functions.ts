@@ -90,6 +90,15 @@ export function helmFunctions(): Map<string, FuncDef> {
     }
   });
   def('toToml', 1, (a) => toToml(a[0]));
+  def('mustToToml', 1, (a) => toToml(a[0]));
+  def('mustFromJson', 1, (a) => {
+    try {
+      return fromJsonValue(JSON.parse(plain(text(a[0]))));
+    } catch (e) {
+      throw new FuncError(e instanceof Error ? e.message : String(e));
+    }
+  });
+  def('mustToPrettyJson', 1, (a) => JSON.stringify(JSON.parse(plain(toJson(a[0]))), null, 2));
   def('fromToml', 1, () => new Map<string, Value>([['Error', 'fromToml is not supported by this renderer']]));
   return f;
 }

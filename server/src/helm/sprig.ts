@@ -695,6 +695,62 @@ function goQuoteStr(t: string): string {
   return plain(sprintf('%q', [t]));
 }
 
+fn('hello', 0, () => 'Hello!');
+fn('abbrevboth', 3, (a) => {
+  const left = Number(toInt64(a[0]));
+  const width = Number(toInt64(a[1]));
+  const v = p(a[2]);
+  if (width < 7 || v.length <= width) return s(a[2]);
+  const off = Math.max(0, Math.min(left, v.length));
+  if (off <= 4) return computed(v.slice(0, width - 3) + '...', a[2]);
+  if (off + width - 3 < v.length) return computed('...' + v.slice(off, off + width - 6) + '...', a[2]);
+  return computed('...' + v.slice(v.length - (width - 3)), a[2]);
+});
+fn('b32dec', 1, (a) => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const c of p(a[0]).replace(/=+$/, '')) {
+    const i = alphabet.indexOf(c);
+    if (i < 0) return 'illegal base32 data at input byte 0';
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return new TextDecoder().decode(new Uint8Array(out));
+});
+fn('randBytes', 1, (a) => b64enc(randomFrom(alpha + digits, randLen(a[0]))));
+fn('bcrypt', 1, () => `$2a$10$${randomFrom(alpha + digits + './', 53)}`);
+fn('buildCustomCert', 2, (a) => new GoStruct('sprig.certificate', new Map<string, Value>([
+  ['Cert', b64dec(p(a[0]))],
+  ['Key', b64dec(p(a[1]))],
+])));
+fn('durationRound', 1, (a) => {
+  // Sprig's rough duration: a string is a Go duration ("90m"), anything else (an int is not its int64) is 0.
+  const ns = isString(a[0]) ? (parseGoDuration(p(a[0])) ?? 0) : 0;
+  const u = Math.abs(ns);
+  const units: Array<[string, number]> = [['y', 31536000e9], ['mo', 2592000e9], ['d', 86400e9], ['h', 3600e9], ['m', 60e9], ['s', 1e9]];
+  for (const [unit, n] of units) if (u > n) return `${Math.floor(u / n)}${unit}`;
+  return '0s';
+});
+
+/** time.ParseDuration, in nanoseconds. */
+function parseGoDuration(text: string): number | undefined {
+  const unitNs: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  const m = /^([-+]?)((?:[0-9]*(?:\.[0-9]*)?(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(text);
+  if (!m) return text === '0' ? 0 : undefined;
+  let total = 0;
+  for (const part of m[2]!.matchAll(/([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/g)) {
+    if (part[1] === '' || part[1] === '.') return undefined;
+    total += Number(part[1]) * unitNs[part[2]!]!;
+  }
+  return m[1] === '-' ? -total : total;
+}
+
 // Sprig's other names for the same functions.
 for (const [alias, name] of [
   ['biggest', 'max'],
@@ -706,6 +762,11 @@ for (const [alias, name] of [
   ['date_in_zone', 'dateInZone'],
   ['date_modify', 'dateModify'],
   ['mustDig', 'dig'],
+  ['must_date_modify', 'dateModify'],
+  ['osClean', 'clean'],
+  ['osDir', 'dir'],
+  ['osExt', 'ext'],
+  ['osIsAbs', 'isAbs'],
 ] as const) {
   const d = table.get(name);
   if (d) table.set(alias, d);
