@@ -90,7 +90,6 @@ export function helmFunctions(): Map<string, FuncDef> {
     }
   });
   def('toToml', 1, (a) => toToml(a[0]));
-  def('mustToToml', 1, (a) => toToml(a[0]));
   def('mustFromJson', 1, (a) => {
     try {
       return fromJsonValue(JSON.parse(plain(text(a[0]))));

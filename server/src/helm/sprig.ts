@@ -6,7 +6,7 @@ import { sprintf } from '../go/template/printf';
 import { GoString, TextBuilder, computed, concatText, plain, replaceAllText, sliceOf, splitText, trimSpaceText } from '../go/template/text';
 import { FuncError, GoMap, GoStruct, Value, deepCopy, deepEqual, formatV, isString, kindOf, maxValueChars, str, typeName } from '../go/template/value';
 import { compileRe2, Re2SyntaxError } from '../re2';
-import { adler32, b32enc, b64dec, b64enc, pemBlock, randomFrom, sha1Hex, sha256Hex } from './digest';
+import { adler32, b32enc, b64dec, b64enc, pemBlock, randomFrom, sha1Hex, sha256Hex, sha512Hex } from './digest';
 import { parseConstraint, parseVersion, satisfies } from './semver';
 
 type Fn = FuncDef['fn'];
@@ -263,6 +263,7 @@ fn('b64dec', 1, (a) => computed(b64dec(p(a[0])), a[0]));
 fn('b32enc', 1, (a) => computed(b32enc(p(a[0])), a[0]));
 fn('sha256sum', 1, (a) => sha256Hex(p(a[0])));
 fn('sha1sum', 1, (a) => sha1Hex(p(a[0])));
+fn('sha512sum', 1, (a) => sha512Hex(p(a[0])));
 fn('adler32sum', 1, (a) => String(adler32(p(a[0]))));
 
 // ---- numbers
@@ -673,8 +674,6 @@ function trimCut(v: GoString, cut: string, left: boolean, right: boolean): GoStr
   if (right) while (b > a && cut.includes(t[b - 1]!)) b--;
   return sliceOf(v, a, b);
 }
-fn('trimLeft', 2, (a) => trimCut(s(a[1]), p(a[0]), true, false));
-fn('trimRight', 2, (a) => trimCut(s(a[1]), p(a[0]), false, true));
 
 function wrapText(t: string, width: number, nl: string): string {
   const words = t.split(/\s+/).filter(Boolean);
@@ -754,14 +753,12 @@ function parseGoDuration(text: string): number | undefined {
 // Sprig's other names for the same functions.
 for (const [alias, name] of [
   ['biggest', 'max'],
-  ['smallest', 'min'],
   ['trimall', 'trimAll'],
   ['mustToDate', 'toDate'],
   ['mustDateModify', 'dateModify'],
   ['mustChunk', 'chunk'],
   ['date_in_zone', 'dateInZone'],
   ['date_modify', 'dateModify'],
-  ['mustDig', 'dig'],
   ['must_date_modify', 'dateModify'],
   ['osClean', 'clean'],
   ['osDir', 'dir'],
