@@ -190,3 +190,12 @@ test('a packed chart given as the chart renders as helm template renders it, val
   assert.equal(o.primary.file, `${archive}#values.yaml`);
   assert.equal(o.parts[0]!.what, 'values msg');
 });
+
+test('the function names are helm v4.1.4\'s: no more, no fewer', () => {
+  // helm-v4.1.4-functions.txt: each name of Sprig's map, Helm's own and Go's builtins that helm v4.1.4
+  // parsed in `{{ if false }}{{ NAME }}{{ end }}` (a name it does not know is a parse error).
+  const names = fs.readFileSync(path.join(fixtures, 'helm-v4.1.4-functions.txt'), 'utf8').trim().split('\n');
+  const defined = new Set([...helmFunctions().keys(), ...builtins.keys()]);
+  assert.deepEqual([...defined].filter((n) => !names.includes(n)).sort(), []);
+  assert.deepEqual(names.filter((n) => !defined.has(n)), []);
+});
