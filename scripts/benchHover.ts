@@ -46,9 +46,9 @@ function summary(xs: readonly number[]): string {
   return `${xs.length} hovers, p50 ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
 }
 
-async function main(): Promise<void> {
+/** Hover figures on corpus/real, printed; `serverPath`: another build of the server. */
+export async function hoverFigures(serverPath?: string): Promise<void> {
   if (!fs.existsSync(folder)) throw new Error(`${folder} is not there`);
-  const serverPath = process.argv[2] ? path.resolve(process.argv[2]) : undefined;
   const targets = await findConstraints();
   console.log(`corpus/real, server ${serverPath ?? 'dist/server.js'}, node ${process.version}`);
   for (const t of targets) {
@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  hoverFigures(process.argv[2] ? path.resolve(process.argv[2]) : undefined).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
