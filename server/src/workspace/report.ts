@@ -122,18 +122,22 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   };
   for (const { path: file, read } of inputs) policyPass(file, read);
   const seen = new Set(inputs.map((f) => f.path));
+  const extraReads: Array<{ path: string; read: FileRead }> = [];
   for (const f of extra.files) {
     if (seen.has(f.path)) continue;
     const read = readInput(f.path);
     if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: read.error });
-    else policyPass(f.path, read);
+    else {
+      policyPass(f.path, read);
+      extraReads.push({ path: f.path, read });
+    }
   }
   // Objects a ValidatingAdmissionPolicyBinding may name as params: of the kinds the policies' paramKind names.
   const params: AdmissionObject[] = [];
   const kinds = paramKinds(policyParts.flatMap((p) => p.admission));
   if (kinds.size > 0) {
     const words = [...kinds].map((k) => k.slice(k.lastIndexOf('/') + 1));
-    for (const { path: file, read } of inputs) {
+    for (const { path: file, read } of [...inputs, ...extraReads]) {
       if (!('text' in read) || !words.some((w) => read.text.includes(w))) continue;
       params.push(...paramObjects(file, analyzeText(file, read.text, { limits: options.limits, only }).objects, kinds));
     }
