@@ -124,3 +124,35 @@ describe('policies beyond the built-in check, in the editor', () => {
     });
   }
 });
+
+describe('hostile policies, as a user meets them', () => {
+  const clients: TestClient[] = [];
+  after(() => clients.forEach((c) => c.process.exitCode === null && c.process.kill()));
+  const fixtures = path.resolve(__dirname, '..', 'fixtures', 'hostile', 'policies');
+
+  test('the ReDoS and range templates: the CLI and the server answer within their budget; range is a warning naming its bound, ReDoS answers as OPA does', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-hostile-'));
+    for (const f of ['redos.yaml', 'range.yaml', 'benign.yaml', 'pod.yaml']) fs.copyFileSync(path.join(fixtures, f), path.join(dir, f));
+    // The CLI, a whole process.
+    const { spawnSync } = await import('node:child_process');
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [path.resolve(__dirname, '..', '..', 'dist', 'cli.js'), 'check', dir, '--format', 'json'], { encoding: 'utf8', timeout: 30_000 });
+    assert.ok(Date.now() - started < 20_000, `${Date.now() - started} ms`);
+    const report = JSON.parse(r.stdout) as { warnings: Array<{ message: string }>; violations: Array<{ message: string; constraint: { kind: string } }> };
+    assert.ok(report.warnings.some((w) => /numbers\.range: .* over the limit of .* \(maxElements/.test(w.message)), JSON.stringify(report.warnings));
+    assert.ok(report.violations.some((v) => v.constraint.kind === 'K8sBenign'));
+    assert.ok(!report.violations.some((v) => v.constraint.kind === 'K8sRange'), 'never a deny from a template over its bound');
+    // The server, over stdio.
+    const client = await TestClient.start({ folder: dir });
+    clients.push(client);
+    const t0 = Date.now();
+    await client.scanned();
+    const pod = uriOf(path.join(dir, 'pod.yaml'));
+    const ds = (await client.waitFor(pod, (d) => d.some((x) => /numbers\.range/.test(String(x.message))))).diagnostics;
+    assert.ok(Date.now() - t0 < 20_000, `${Date.now() - t0} ms`);
+    const range = ds.find((x) => /numbers\.range/.test(String(x.message)))!;
+    assert.equal(range.severity, 2, 'a warning');
+    assert.match(String(range.message), /maxElements/);
+    assert.ok(ds.some((x) => x.code === 'benign' || /container forty runs/.test(String(x.message))), JSON.stringify(ds.map((x) => x.message)));
+  });
+});
