@@ -156,3 +156,30 @@ describe('hostile policies, as a user meets them', () => {
     assert.ok(ds.some((x) => x.code === 'benign' || /container forty runs/.test(String(x.message))), JSON.stringify(ds.map((x) => x.message)));
   });
 });
+
+describe('a workload that a pod rule does not see', () => {
+  const clients: TestClient[] = [];
+  after(() => clients.forEach((c) => c.process.exitCode === null && c.process.kill()));
+
+  test("the Deployment's image hover says the VAP checks Pods, not Deployments, and that its Pods will be refused", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-podonly-'));
+    fs.writeFileSync(path.join(dir, 'vap.yaml'), vap);
+    fs.writeFileSync(path.join(dir, 'params.yaml'), params);
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.25\n';
+    fs.writeFileSync(path.join(dir, 'deployment.yaml'), deployment);
+    const client = await TestClient.start({ folder: dir });
+    clients.push(client);
+    await client.scanned();
+    const uri = uriOf(path.join(dir, 'deployment.yaml'));
+    // The cluster admits the Deployment itself: no diagnostic.
+    assert.equal(client.diagnostics.get(uri)?.diagnostics.length ?? 0, 0);
+    client.open(uri, deployment, 1);
+    await client.waitFor(uri, (_d, p) => p.version === 1);
+    const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 9, character: 19 } })) as { contents: { value: string } } | null;
+    assert.ok(hover, 'a hover on the image');
+    assert.match(hover.contents.value, /trusted-registries/);
+    assert.match(hover.contents.value, /checks Pods, not Deployments/);
+    assert.match(hover.contents.value, /will be refused/);
+    assert.match(hover.contents.value, /image nginx:1\.25 is not from registry\.corp\.example\//);
+  });
+});

@@ -9,6 +9,9 @@ import type { AdmissionPolicyRef, AnyConstraint, CelConstraint, Constraint, Poli
 import type { RewriteResult } from './rewrite';
 import { matchableOf } from './scope';
 import { opaString } from '../go/fmt';
+import { toJS as regoToJS } from '../rego/value';
+import { podFromTemplate, podOnlyBindings } from '../vap';
+import { admissionDecisions } from './admissionPolicies';
 
 export const statusText: Record<VerdictStatus, string> = {
   refused: 'REFUSED',
@@ -139,6 +142,39 @@ export function policyVerdicts(reviews: readonly Review[], policy: PolicySet, op
       status: notEvaluated ? 'not-evaluated' : 'refused',
       detail: notEvaluated ? 'could not be evaluated for this object' : `refused by ${what}`,
       messages: vs.map((v) => v.message),
+    });
+  }
+  out.push(...podOnlyVerdicts(reviews, policy, options));
+  return out;
+}
+
+/**
+ * A workload is admitted as itself: a ValidatingAdmissionPolicy on `pods` does not see it, only the
+ * Pods its controller creates later (refused then, in the controller's events, not at apply). Said on
+ * the workload's hover, with what the policy would say of those Pods.
+ */
+function podOnlyVerdicts(reviews: readonly Review[], policy: PolicySet, options: CheckOptions): PolicyVerdict[] {
+  const admission = policy.admission;
+  const original = reviews.find((r) => r.source === 'Original');
+  const object = original?.rego?.review.get('object');
+  if (!admission || !original || !object || typeof object !== 'object' || original.gvk.kind === 'Pod') return [];
+  const json = regoToJS(object);
+  const defaultNamespace = options.namespace === '*' ? undefined : options.namespace;
+  const pods = podOnlyBindings(admission.vap, json, defaultNamespace !== undefined ? { defaultNamespace } : {});
+  if (pods.length === 0) return [];
+  const pod = podFromTemplate(json);
+  const onPods = pod ? admissionDecisions(admission, pod, defaultNamespace) : [];
+  const out: PolicyVerdict[] = [];
+  for (const p of pods) {
+    const ref = [...admission.refs.values()].find((r) => r.engine === 'vap' && r.name === p.policy && r.binding === p.binding);
+    if (!ref) continue;
+    const refused = onPods.filter((d) => d.ref === ref && !d.notEvaluated);
+    out.push({
+      constraint: ref,
+      action: refused[0]?.action ?? 'deny',
+      status: 'not-matched',
+      detail: `it checks Pods, not ${original.gvk.kind}s: it does not see this ${original.gvk.kind} when it is applied; ${refused.length > 0 ? 'the Pods its controller creates will be refused' : 'the Pods its controller creates pass it'}`,
+      messages: refused.map((d) => d.message),
     });
   }
   return out;
