@@ -1,7 +1,8 @@
 // Shared pieces of the seeded fuzz tests of the object and policy sources: an in-memory SourceFiles, text
 // mutations that keep a seed's shape (lines, template actions), and a tally of crashes, hangs and the
 // slowest input. `TI_FUZZ_SEED` picks other seeds, `TI_FUZZ_SCALE` multiplies the inputs (long runs),
-// `TI_FUZZ_TRACE=<file>` writes each input there before it runs (the last one is in it after a crash).
+// `TI_FUZZ_TRACE=<file>` writes each input there before it runs (the last one is in it after a crash),
+// `TI_FUZZ_DUMP=<dir>` writes the whole input of each crash or hang there.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SourceFiles } from '../../server/src/sources/origin';
@@ -134,7 +135,7 @@ export class FuzzTally {
   ) {}
 
   /** Runs `call` on `input` (described for the report), timing it; a thrown exception is a crash. */
-  run<T>(describe: () => string, call: () => T): T | undefined {
+  run<T>(describe: () => string, call: () => T, files?: () => ReadonlyMap<string, string>): T | undefined {
     this.inputs++;
     // An input that takes the whole process down (out of memory) leaves no tally: trace shows which.
     const trace = process.env.TI_FUZZ_TRACE;
@@ -148,11 +149,31 @@ export class FuzzTally {
     }
     const took = Date.now() - started;
     if (took > this.boundMs) this.hangs.push(`${took} ms: ${describe().slice(0, 2000)}`);
+    // `TI_FUZZ_DUMP=<dir>`: the whole input of each crash or hang, for reducing it by hand.
+    this.current = { describe, files };
+    if (took > this.boundMs || out === undefined) this.dump({ took });
     if (took > this.slowestMs) {
       this.slowestMs = took;
       this.slowestInput = describe().slice(0, 300);
     }
     return out;
+  }
+
+  /** The output of the current input is not well formed. */
+  malformedOutput(message: string, output?: string): void {
+    this.malformed.push(`${message}\n  input: ${this.current?.describe().slice(0, 2000)}`);
+    this.dump({ message, output });
+  }
+
+  private current: { describe: () => string; files: (() => ReadonlyMap<string, string>) | undefined } | undefined;
+
+  /** `TI_FUZZ_DUMP=<dir>`: the whole input of a crash, hang or malformed output, for reducing it by hand. */
+  private dump(what: Record<string, unknown>): void {
+    const dir = process.env.TI_FUZZ_DUMP;
+    if (!dir || this.current === undefined) return;
+    fs.mkdirSync(dir, { recursive: true });
+    const files = this.current.files ? Object.fromEntries(this.current.files()) : undefined;
+    fs.writeFileSync(path.join(dir, `${this.engine}-${this.inputs}.json`), JSON.stringify({ ...what, input: this.current.describe(), files }, null, 1));
   }
 
   bound(name: string): void {
