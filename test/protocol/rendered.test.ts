@@ -126,3 +126,44 @@ describe('overlays and charts that arrive file by file', () => {
     assert.equal(applyTextEdits(text, edit.edits), text.replace('docker.io/library/app', 'registry.corp.example/library/app'));
   });
 });
+
+describe('a base line two overlays share', () => {
+  const clients: TestClient[] = [];
+  after(() => clients.forEach((c) => c.process.exitCode === null && c.process.kill()));
+
+  test('refused through one overlay only: the quick fix adds an images entry to that overlay, and the squiggle goes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-shared-'));
+    const w = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    };
+    w('policy/constraint.yaml', constraint);
+    w('base/kustomization.yaml', 'resources:\n  - deployment.yaml\n');
+    w('base/deployment.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: docker.io/acme/app:1.0\n');
+    w('dev/kustomization.yaml', 'resources:\n  - ../base\nnamePrefix: dev-\n');
+    w('prod/kustomization.yaml', 'resources:\n  - ../base\nnamePrefix: prod-\nimages:\n  - name: docker.io/acme/app\n    newName: registry.corp.example/acme/app\n');
+    const client = await TestClient.start({ folder: dir });
+    clients.push(client);
+    await client.scanned();
+    const base = uriOf(path.join(dir, 'base/deployment.yaml'));
+    const d = (await client.waitFor(base, (ds) => ds.length === 1)).diagnostics[0]!;
+    assert.equal(d.range.start.line, 9, 'the base image line');
+    assert.match(String(d.message), /kustomize dev/);
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: base }, range: d.range, context: { diagnostics: [d] } })) as Array<{
+      title: string;
+      isPreferred?: boolean;
+      edit?: { documentChanges: Array<{ textDocument: { uri: string; version: number | null }; edits: Parameters<typeof applyTextEdits>[1] }> };
+    }>;
+    const entry = actions.find((a) => a.title.startsWith('Add an images entry to dev/kustomization.yaml'));
+    assert.ok(entry?.edit, JSON.stringify(actions.map((a) => a.title)));
+    assert.equal(entry.isPreferred, true);
+    const change = entry.edit.documentChanges[0]!;
+    const devFile = path.join(dir, 'dev/kustomization.yaml');
+    assert.equal(change.textDocument.uri, uriOf(devFile));
+    const fixed = applyTextEdits(fs.readFileSync(devFile, 'utf8'), change.edits);
+    assert.match(fixed, /images:\n  - name: docker\.io\/acme\/app\n    newName: registry\.corp\.example\/acme\/app\n$/);
+    fs.writeFileSync(devFile, fixed);
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(devFile), type: 2 }] });
+    await client.waitFor(base, (ds) => ds.length === 0);
+  });
+});

@@ -88,6 +88,8 @@ export interface RenderedFixContext {
   /** The open version of a file, when it is open in the editor. */
   readonly openVersion: (uri: string) => number | undefined;
   readonly linesOf: LinesOfFile;
+  /** A file's text (an editor's unsaved text first). */
+  readonly textOf: (file: string) => string | undefined;
 }
 
 /**
@@ -112,10 +114,60 @@ export function renderedFixes(found: readonly PlacedFinding[], index: RenderedIn
       const title = `Use ${cand.image} (edits ${path.basename(e.file)})`;
       if (titles.has(title)) continue;
       titles.add(title);
+      // A base line other overlays share: this overlay gets an images entry of its own instead (preferred).
+      const shared = f.source.kind === 'kustomize' && index.all.some((s) => s !== f.source && s.inputs.some((i) => path.resolve(i) === path.resolve(e.file)));
+      const entry = shared ? overlayImagesEntry(f.source.rootFile, v.use.image, cand.image, ctx) : undefined;
+      if (entry && !titles.has(entry.title)) {
+        titles.add(entry.title);
+        out.push({ title: entry.title, kind: CodeActionKind.QuickFix, diagnostics, isPreferred: cand.preferred, edit: { documentChanges: [entry.edit] } });
+      }
       const version = ctx.openVersion(uri) ?? null;
       const edit: TextDocumentEdit = { textDocument: { uri, version }, edits: [{ range: rangeIn(lines, e), newText: e.newText }] };
-      out.push({ title, kind: CodeActionKind.QuickFix, diagnostics, isPreferred: cand.preferred, edit: { documentChanges: [edit] } });
+      out.push({ title, kind: CodeActionKind.QuickFix, diagnostics, isPreferred: cand.preferred && !entry, edit: { documentChanges: [edit] } });
     }
   }
   return out;
+}
+
+/** The image's name as the images transformer matches it: without tag and digest. */
+function imageName(image: string): string {
+  const at = image.indexOf('@');
+  const noDigest = at >= 0 ? image.slice(0, at) : image;
+  const colon = noDigest.lastIndexOf(':');
+  return colon > noDigest.lastIndexOf('/') ? noDigest.slice(0, colon) : noDigest;
+}
+
+/**
+ * An `images:` entry that renames the image in this overlay only: appended to its list, or a new list at
+ * the end of the kustomization.
+ */
+function overlayImagesEntry(kustomization: string, from: string, to: string, ctx: RenderedFixContext): { title: string; edit: TextDocumentEdit } | undefined {
+  const lines = ctx.linesOf(kustomization);
+  const text = ctx.textOf(kustomization);
+  if (!lines || text === undefined) return undefined;
+  const name = imageName(from);
+  const newName = imageName(to);
+  if (name === newName || to.slice(newName.length) !== from.slice(name.length)) return undefined;
+  const uri = uriOf(kustomization);
+  const images = /^images:[ \t]*(?:#.*)?$/m.exec(text);
+  let at: number;
+  let newText: string;
+  if (images) {
+    // After the list's last line: the first line after `images:` that is not indented, or the end.
+    const rest = text.slice(images.index + images[0].length);
+    const end = /\n(?=\S)/.exec(rest);
+    at = end ? images.index + images[0].length + end.index + 1 : text.length;
+    const item = /\n([ \t]*)- /.exec(rest);
+    const indent = item ? item[1]! : '  ';
+    newText = `${at === text.length && !text.endsWith('\n') ? '\n' : ''}${indent}- name: ${name}\n${indent}  newName: ${newName}\n`;
+  } else {
+    at = text.length;
+    newText = `${text.endsWith('\n') || text === '' ? '' : '\n'}images:\n  - name: ${name}\n    newName: ${newName}\n`;
+  }
+  const pos = lines.position(at);
+  const version = ctx.openVersion(uri) ?? null;
+  return {
+    title: `Add an images entry to ${path.basename(path.dirname(kustomization))}/${path.basename(kustomization)}: ${name} -> ${newName}`,
+    edit: { textDocument: { uri, version }, edits: [{ range: { start: pos, end: pos }, newText }] },
+  };
 }

@@ -548,6 +548,7 @@ export class TrustedImagesServer {
       mirrors: this.settingsFor(uri).mirrors,
       openVersion: (u) => this.documents.get(u)?.version,
       linesOf: (f) => this.fileLines(f),
+      textOf: (f) => this.sourceFiles().read(f),
     }, ours);
   }
 
