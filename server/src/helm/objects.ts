@@ -3,7 +3,7 @@
 // API versions), .Files (Get, GetBytes, Glob, Lines, AsConfig, AsSecrets) and .Release.
 import { GoString, sourced } from '../go/template/text';
 import { FuncError, GoMap, GoStruct, Value, formatV, isString, str } from '../go/template/value';
-import { b64enc } from './digest';
+import { b64enc } from '../go/digest';
 import type { Chart, ChartFile } from './chart';
 import { toYaml } from './yaml';
 

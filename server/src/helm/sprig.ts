@@ -6,7 +6,7 @@ import { sprintf } from '../go/template/printf';
 import { GoString, TextBuilder, computed, concatText, plain, replaceAllText, sliceOf, splitText, trimSpaceText } from '../go/template/text';
 import { FuncError, GoMap, GoStruct, Value, deepCopy, deepEqual, formatV, isString, kindOf, maxValueChars, str, typeName } from '../go/template/value';
 import { compileRe2, Re2SyntaxError } from '../re2';
-import { adler32, b32enc, b64dec, b64enc, pemBlock, randomFrom, sha1Hex, sha256Hex, sha512Hex } from './digest';
+import { adler32, b32enc, b64dec, b64enc, pemBlock, randomFrom, sha1Hex, sha256Hex, sha512Hex } from '../go/digest';
 import { parseConstraint, parseVersion, satisfies } from './semver';
 
 type Fn = FuncDef['fn'];

@@ -4,7 +4,7 @@
 import type { SourceLocation } from '../sources/origin';
 import { basename } from './paths';
 import { newResource, type Resource } from './resource';
-import { sha256Hex } from './sha256';
+import { sha256Hex } from '../go/digest';
 import { get, isMap, isScalar, isSeq, kmap, kstr, str, toPlain, type KMap, type KNode, type KScalar, type Prov } from './tree';
 
 export interface GeneratorContext {

@@ -1,5 +1,5 @@
-// Hashes and encodings Sprig offers (sha256sum, sha1sum, adler32sum, b64enc, b32enc), in plain
-// TypeScript so the engine stays free of Node's crypto. Randomness for Sprig's random functions.
+// Hashes and encodings in plain TypeScript, so the engine stays free of Node's crypto: what Sprig offers
+// (sha256sum, sha1sum, adler32sum, b64enc, b32enc) and Kustomize's generator hash; randomness for Sprig.
 
 export function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s);
