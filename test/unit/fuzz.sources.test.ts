@@ -4,9 +4,10 @@
 // lines, `{{ }}` actions, huge numbers, splices of other seeds) and joined by hostile shapes (recursive
 // includes and defines, self-including kustomizations, exponential comprehensions). For every input:
 // no exception escapes the engine, the call returns within the bound, and what comes back is well
-// formed. `TI_FUZZ_SCALE=N` multiplies the inputs, `TI_FUZZ_SEED` picks other ones. Found faults that
-// are not fixed yet are listed in `knownIssues` (each reproduced by its own test, so the list fails
-// when one is fixed and must be trimmed).
+// formed. `TI_FUZZ_SCALE=N` multiplies the inputs, `TI_FUZZ_SEED` picks other ones (and
+// test/support/fuzz.ts has TI_FUZZ_TRACE and TI_FUZZ_DUMP for finding and reducing a failing input).
+// Found faults that are not fixed yet are listed in `knownIssues`, printed with each run; those that do
+// not depend on time are reproduced by a test of their own, which fails once the fault is fixed.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -58,7 +59,8 @@ const knownIssues: KnownIssue[] = [
     what:
       '`{{ toDate "2006" "x" }}` (a date that does not parse) fails the render with "Invalid time value (limit maxOutput)": a JavaScript RangeError ' +
       'that the executor (server/src/go/template/exec.ts, the RangeError catch) names as the output bound. Sprig\'s toDate ignores the parse error ' +
-      'and returns the zero time, which prints as 0001-01-01 00:00:00 +0000 UTC',
+      'and returns the zero time, which prints as 0001-01-01 00:00:00 +0000 UTC; `mustToDate` gives the same problem where Go says ' +
+      '`parsing time "x" as "2006": cannot parse "x" as "2006"`',
     matches: (f) => f.includes('Invalid time value'),
     reproduce: () => {
       const r = renderChart(memoryFiles(new Map([['/c/Chart.yaml', 'apiVersion: v2\nname: c\nversion: 0.1.0\n'], ['/c/templates/cm.yaml', 'a: {{ toDate "2006" "x" | quote }}\n']])), '/c');
@@ -292,6 +294,25 @@ const miniChart = (dir: string): Map<string, string> =>
     [`${dir}/templates/pod.yaml`, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ include "fz.name" . }}\n  labels:\n    n: {{ .Values.replicas | quote }}\nspec:\n  containers:\n    - name: c\n      image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'],
   ]);
 
+/** A user values file of the odd kinds: not a map, nested deep, an alias bomb, huge numbers, repeated keys. */
+function hostileValues(rand: Rand): string {
+  const n = pick(rand, [10, 500, 5000]);
+  switch (int(rand, 6)) {
+    case 0:
+      return pick(rand, ['[1, 2]', '"text"', '42', '~', '', '---\na: 1\n---\nb: 2\n']);
+    case 1:
+      return `${Array.from({ length: n }, (_, i) => `${' '.repeat(i * 2)}k${i}:`).join('\n')} 1\n`;
+    case 2:
+      return `deep: ${'['.repeat(n)}${']'.repeat(n)}\n`;
+    case 3:
+      return `image:\n  tag: ${pick(rand, hugeNumbers)}\nreplicaCount: ${pick(rand, hugeNumbers)}\nglobal: {imageRegistry: ${pick(rand, hugeNumbers)}}\n`;
+    case 4:
+      return fuzzValues.replace('fzTpl', 'image').replace('fzBomb: |\n', 'bomb:\n');
+    default:
+      return 'image:\n  repository: a\nimage:\n  repository: b\n<<: {x: 1}\n';
+  }
+}
+
 /** Where a hostile piece goes: a new template, a new line of a template, or inside an existing action's output. */
 function inject(rand: Rand, files: Map<string, string>, chartDir: string, piece: string, changed: Set<string>): void {
   const templates = [...files.keys()].filter((k) => k.startsWith(`${chartDir}/templates/`) && /\.(ya?ml|tpl)$/.test(k));
@@ -315,6 +336,10 @@ describe('fuzz: object and policy sources (seeded, bounded)', { ...needsShared('
     const charts = names.map((c) => ({ dir: path.join(conformance, 'helm', c, 'chart'), files: readTree(path.join(conformance, 'helm', c, 'chart')) }));
     charts.push({ dir: '/fz/chart', files: miniChart('/fz/chart') });
     const allTexts = charts.flatMap((c) => [...c.files.values()]);
+    const userValues = names.flatMap((c) => {
+      const dir = path.join(conformance, 'helm', c, 'scenarios');
+      return fs.readdirSync(dir).filter((sc) => fs.existsSync(path.join(dir, sc, 'values.yaml'))).map((sc) => fs.readFileSync(path.join(dir, sc, 'values.yaml'), 'utf8'));
+    });
     const tally = new FuzzTally('helm', boundMs);
     for (let i = 0; i < 250 * fuzzScale; i++) {
       // The mini chart renders in a millisecond: most inputs go there, the real charts give realistic shapes.
@@ -338,7 +363,15 @@ describe('fuzz: object and policy sources (seeded, bounded)', { ...needsShared('
       } else if (r < 0.75) inject(rand, files, chart.dir, randomCall(rand), changed);
       else if (r < 0.85) inject(rand, files, chart.dir, deepAction(rand), changed);
       const describeInput = (): string => `${chart.dir}: ${describeFiles(files, changed, chart.dir)}`;
-      const out = tally.run(describeInput, () => renderChart(memoryFiles(files), chart.dir, { limits: { maxMillis: engineMillis } }), () => changedFiles(files, changed));
+      // A user values file (`-f`) as well, now and then: a scenario's, mutated, or a hostile one.
+      const valuesFiles: string[] = [];
+      if (rand() < 0.15) {
+        const v = '/fz-values.yaml';
+        files.set(v, rand() < 0.5 ? mutate(rand, pick(rand, userValues), pick(rand, allTexts), templateAlphabet) : hostileValues(rand));
+        valuesFiles.push(v);
+        changed.add(v);
+      }
+      const out = tally.run(describeInput, () => renderChart(memoryFiles(files), chart.dir, { valuesFiles, limits: { maxMillis: engineMillis } }), () => changedFiles(files, changed));
       if (out === undefined) continue;
       checkProblems(tally, out.problems);
       checkStream(tally, out.stream, out.problems);
