@@ -24,7 +24,10 @@ import { needsShared, projectRoot, sharedRoot } from '../support/helpers';
 import { prng } from '../support/synthetic';
 
 const conformance = path.join(sharedRoot, 'conformance');
-/** Wall time one call may take. The engines get a 1 s time budget here, so a call over 2 s means a bound did not interrupt it. */
+/**
+ * Wall time one call may take. The engines get a 1 s time budget here, so a call over 2 s (that used
+ * over 1 s of CPU, so not merely waiting for a loaded machine) means a bound did not interrupt it.
+ */
 const boundMs = 2000;
 const engineMillis = 1000;
 
