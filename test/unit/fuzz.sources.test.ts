@@ -81,15 +81,6 @@ const knownIssues: KnownIssue[] = [
     matches: (f) => /^\d+ ms: \S+\/(argo-cd|bitnami-redis|cert-manager)\/chart:/.test(f),
   },
   {
-    engine: 'helm',
-    what:
-      'toYaml is bounded by the size of what it builds (maxOutput, 20M characters), not by the wall-time budget: ' +
-      '`{{ $d := dict }}{{ range until 18 }}{{ $d = dict "a" $d "b" $d }}{{ end }}{{ toYaml $d | len }}` (a map that doubles by sharing) ' +
-      'builds 19M characters in 1.8 s of CPU with maxMillis 1000 and renders without a problem (n = 20 and more stop at maxOutput after ~1 s); ' +
-      'server/src/helm/yaml.ts (toYaml) or the executor\'s function call in server/src/go/template/exec.ts should check the deadline',
-    matches: (f) => /^\d+ ms: .*toYaml \$d/.test(f),
-  },
-  {
     engine: 'kustomize',
     what:
       'a kustomization.yaml of ~600 kB (a 10,000-entry images list) with a YAML error takes 1.5-1.8 s to be reported unreadable: one parseYaml call ' +

@@ -199,3 +199,19 @@ test('the function names are helm v4.1.4\'s: no more, no fewer', () => {
   assert.deepEqual([...defined].filter((n) => !names.includes(n)).sort(), []);
   assert.deepEqual(names.filter((n) => !defined.has(n)), []);
 });
+
+test('toYaml of a value that doubles by sharing stops at the render clock (maxMillis), named', () => {
+  const files = new Map<string, string>([
+    ['/c/Chart.yaml', 'apiVersion: v2\nname: c\nversion: 0.1.0\n'],
+    ['/c/templates/x.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  n: "{{ $d := dict }}{{ range until 18 }}{{ $d = dict "a" $d "b" $d }}{{ end }}{{ toYaml $d | len }}"\n'],
+  ]);
+  const list = (p: string) => {
+    const out = new Set<string>();
+    for (const k of files.keys()) if (k.startsWith(p + '/')) out.add(k.slice(p.length + 1).split('/')[0]!);
+    return out.size > 0 ? [...out] : undefined;
+  };
+  // A fake clock: each look at it is 100 ms later, so the bound is hit however fast the machine is.
+  let t = 0;
+  const r = renderChart({ read: (p) => files.get(p), list }, '/c', { limits: { maxMillis: 1000 }, now: () => (t += 100) });
+  assert.match(r.problems.map((p) => p.message).join('\n'), /render stopped after 1000 ms \(limit maxMillis\)/);
+});

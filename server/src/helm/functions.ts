@@ -48,9 +48,9 @@ export function helmFunctions(): Map<string, FuncDef> {
     throw new FuncError(plain(text(a[0])), true);
   });
   def('lookup', 4, () => new Map());
-  def('toYaml', 1, (a) => safe(() => toYaml(a[0]), ''));
-  def('mustToYaml', 1, (a) => toYaml(a[0]));
-  def('toYamlPretty', 1, (a) => safe(() => toYaml(a[0]), ''));
+  def('toYaml', 1, (a, call) => safe(() => toYaml(a[0], () => call.exec.checkTime()), ''));
+  def('mustToYaml', 1, (a, call) => toYaml(a[0], () => call.exec.checkTime()));
+  def('toYamlPretty', 1, (a, call) => safe(() => toYaml(a[0], () => call.exec.checkTime()), ''));
   def('fromYaml', 1, (a) => {
     const r = readYaml(plain(text(a[0])), { source: text(a[0]) });
     // go-yaml v2 reads the first document and ignores the rest.

@@ -131,9 +131,10 @@ function sourcedScalar(v: string, span: { start: number; end: number }, style: s
 /** What json.Marshal makes of a value, before go-yaml reads it back: numbers normalised, structs as maps. */
 type J = null | boolean | string | Text | { num: string } | J[] | Map<string, J>;
 
-function toJ(v: Value, depth = 0, budget = { left: maxValueNodes }): J {
+function toJ(v: Value, depth = 0, budget: { left: number; tick?: () => void } = { left: maxValueNodes }): J {
   if (depth > 10_000) throw new RangeError('value nested too deeply');
   if (--budget.left < 0) throw tooLarge('value converted to YAML');
+  if ((budget.left & 0xfff) === 0) budget.tick?.();
   if (v === undefined || v === null) return null;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'bigint') return { num: v.toString() };
@@ -203,11 +204,14 @@ function sortKeys(keys: string[]): string[] {
   return keys.sort((x, y) => (yamlKeyLess(x, y) ? -1 : yamlKeyLess(y, x) ? 1 : 0));
 }
 
-/** Helm's toYaml: the YAML go-yaml v2 writes for the value, without the final line feed. */
-export function toYaml(v: Value): GoString {
+/**
+ * Helm's toYaml: the YAML go-yaml v2 writes for the value, without the final line feed. `tick` is the
+ * render's clock (a value that doubles by sharing can take long to write out, within the size bound).
+ */
+export function toYaml(v: Value, tick?: () => void): GoString {
   const out = new TextBuilder();
-  const j = toJ(v);
-  emitTop(j, out);
+  const j = toJ(v, 0, { left: maxValueNodes, ...(tick ? { tick } : {}) });
+  emitTop(j, out, tick);
   const t = out.build();
   const s = plain(t);
   return s.endsWith('\n') ? sliceOf(t, 0, s.length - 1) : t;
@@ -217,8 +221,14 @@ const width = 80;
 
 class Emitter {
   col = 0;
-  constructor(readonly out: TextBuilder) {}
+  private writes = 0;
+  /** `tick` looks at the render's clock now and then (it throws when the time is up). */
+  constructor(
+    readonly out: TextBuilder,
+    private readonly tick?: () => void,
+  ) {}
   write(s: GoString): void {
+    if ((++this.writes & 0xfff) === 0) this.tick?.();
     this.out.add(s);
     const p = plain(s);
     const nl = p.lastIndexOf('\n');
@@ -226,8 +236,8 @@ class Emitter {
   }
 }
 
-function emitTop(j: J, out: TextBuilder): void {
-  const e = new Emitter(out);
+function emitTop(j: J, out: TextBuilder, tick?: () => void): void {
+  const e = new Emitter(out, tick);
   if (j instanceof Map) {
     if (j.size === 0) e.write('{}\n');
     else emitMap(e, j, 0);

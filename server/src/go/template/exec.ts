@@ -124,6 +124,10 @@ export class Executor implements Runner {
     return this.templates.defs.get(name);
   }
 
+  checkTime(): void {
+    if (this.now() > this.deadline) throw new BoundError(`render stopped after ${this.limits.maxMillis} ms (limit maxMillis)`);
+  }
+
   private step(f: Frame, pos: number): void {
     if (++this.steps > this.limits.maxSteps) this.fail(f, pos, `render stopped after ${this.limits.maxSteps} steps (limit maxSteps)`, BoundError);
     if ((this.steps & 0xfff) === 0 && this.now() > this.deadline) this.fail(f, pos, `render stopped after ${this.limits.maxMillis} ms (limit maxMillis)`, BoundError);

@@ -30,4 +30,6 @@ export interface Runner {
   lookup(name: string): TemplateDef | undefined;
   /** Runs a definition in a new frame with data as dot and $. */
   run(def: TemplateDef, data: Value, set?: TemplateSet): GoString;
+  /** Throws the maxMillis bound when the render's time is up (for functions that work long in one call). */
+  checkTime(): void;
 }
