@@ -61,19 +61,6 @@ const knownIssues: KnownIssue[] = [
   {
     engine: 'helm',
     what:
-      '`{{ toDate "2006" "x" }}` (a date that does not parse) fails the render with "Invalid time value (limit maxOutput)": a JavaScript RangeError ' +
-      'that the executor (server/src/go/template/exec.ts, the RangeError catch) names as the output bound. Sprig\'s toDate ignores the parse error ' +
-      'and returns the zero time, which prints as 0001-01-01 00:00:00 +0000 UTC; `mustToDate` gives the same problem where Go says ' +
-      '`parsing time "x" as "2006": cannot parse "x" as "2006"`',
-    matches: (f) => f.includes('Invalid time value'),
-    reproduce: () => {
-      const r = renderChart(memoryFiles(new Map([['/c/Chart.yaml', 'apiVersion: v2\nname: c\nversion: 0.1.0\n'], ['/c/templates/cm.yaml', 'a: {{ toDate "2006" "x" | quote }}\n']])), '/c');
-      return r.problems.some((p) => p.message.includes('Invalid time value'));
-    },
-  },
-  {
-    engine: 'helm',
-    what:
       'the render\'s wall-time bound (maxMillis) covers template execution only: the Executor starts its clock after the chart is loaded and parsed, ' +
       'and printManifests (parseYaml of every manifest) and addOrigins run after it unbounded. argo-cd spends ~0.5 s there (cold, with maxMillis 1 ' +
       'the render still takes 0.5 s), so with maxMillis 1000 a big chart can use 1.5 s of CPU; in the long runs on the loaded machine mutated ' +

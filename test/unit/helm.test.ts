@@ -215,3 +215,16 @@ test('toYaml of a value that doubles by sharing stops at the render clock (maxMi
   const r = renderChart({ read: (p) => files.get(p), list }, '/c', { limits: { maxMillis: 1000 }, now: () => (t += 100) });
   assert.match(r.problems.map((p) => p.message).join('\n'), /render stopped after 1000 ms \(limit maxMillis\)/);
 });
+
+test("toDate of a date that does not parse is Go's zero time; mustToDate is Go's parse error (was a RangeError named as the output bound)", () => {
+  const render = (t: string) => {
+    const files = new Map<string, string>([['/c/Chart.yaml', 'apiVersion: v2\nname: c\nversion: 0.1.0\n'], ['/c/templates/x.yaml', t]]);
+    const list = (p: string) => (p === '/c' ? ['Chart.yaml', 'templates'] : p === '/c/templates' ? ['x.yaml'] : undefined);
+    return renderChart({ read: (p) => files.get(p), list }, '/c');
+  };
+  const zero = render('a: {{ toDate "2006" "x" | quote }}\n');
+  assert.deepEqual(zero.problems, []);
+  assert.match(zero.stream.text, /a: "0001-01-01 00:00:00 \+0000 UTC"/);
+  const must = render('a: {{ mustToDate "2006" "x" | quote }}\n');
+  assert.match(must.problems.map((p) => p.message).join('\n'), /error calling mustToDate: parsing time "x" as "2006": cannot parse "x" as "2006"/);
+});

@@ -602,6 +602,13 @@ function dateOf(v: Value): Date {
   if (typeof v === 'number') return new Date(v * 1000);
   return new Date();
 }
+/** Go's time.Time{}: 0001-01-01 00:00:00 UTC. */
+function zeroTime(): Date {
+  const d = new Date(0);
+  d.setUTCFullYear(1, 0, 1);
+  return d;
+}
+
 function timeValue(d: Date): GoStruct {
   const iso = d.toISOString();
   return new GoStruct('time.Time', new Map<string, Value>([['unix', BigInt(Math.floor(d.getTime() / 1000))]]), {
@@ -618,7 +625,16 @@ fn('htmlDate', 1, (a) => goDate('2006-01-02', dateOf(a[0]), true));
 fn('htmlDateInZone', 2, (a) => goDate('2006-01-02', dateOf(a[0]), true));
 fn('unixEpoch', 1, (a) => String(Math.floor(dateOf(a[0]).getTime() / 1000)));
 fn('dateModify', 2, (a) => timeValue(dateOf(a[1])));
-fn('toDate', 2, (a) => timeValue(new Date(p(a[1]))));
+// A date that does not parse: Sprig's toDate gives Go's zero time; mustToDate, Go's parse error.
+fn('toDate', 2, (a) => {
+  const d = new Date(p(a[1]));
+  return timeValue(Number.isNaN(d.getTime()) ? zeroTime() : d);
+});
+fn('mustToDate', 2, (a) => {
+  const d = new Date(p(a[1]));
+  if (Number.isNaN(d.getTime())) throw new FuncError(`parsing time ${JSON.stringify(p(a[1]))} as ${JSON.stringify(p(a[0]))}: cannot parse ${JSON.stringify(p(a[1]))} as ${JSON.stringify(p(a[0]))}`);
+  return timeValue(d);
+});
 fn('ago', 1, () => '0s');
 fn('duration', 1, (a) => `${toInt64(a[0])}s`);
 
@@ -754,7 +770,6 @@ function parseGoDuration(text: string): number | undefined {
 for (const [alias, name] of [
   ['biggest', 'max'],
   ['trimall', 'trimAll'],
-  ['mustToDate', 'toDate'],
   ['mustDateModify', 'dateModify'],
   ['mustChunk', 'chunk'],
   ['date_in_zone', 'dateInZone'],
