@@ -471,23 +471,18 @@ export class TrustedImagesServer {
     return text === undefined ? a?.lines : new LineIndex(text);
   }
 
+  /** The workspace's YAML files, as paths: where charts and kustomizations are found. */
+  private workspacePaths(): string[] {
+    return this.index.uris().filter((u) => u.startsWith('file:')).map((u) => URI.parse(u).fsPath);
+  }
+
   /** Every chart and Kustomize root of the workspace rendered again (a workspace pass). */
   private renderAll(): void {
     try {
-      const files = this.index.uris().filter((u) => u.startsWith('file:')).map((u) => URI.parse(u).fsPath);
-      this.rendered.renderAll(files, this.sourceFiles(), this.renderSettings());
+      this.rendered.renderAll(this.workspacePaths(), this.sourceFiles(), this.renderSettings());
     } catch (e) {
       this.connection.console.error(`Rendering charts and overlays failed: ${e instanceof Error ? e.stack : String(e)}`);
     }
-  }
-
-  /** Files that became, or stopped being, inputs of a render: their own diagnostics change. */
-  private inputsChanged(before: ReadonlySet<string>): string[] {
-    const after = this.rendered.inputFiles();
-    const out: string[] = [];
-    for (const f of before) if (!after.has(f)) out.push(URI.file(f).toString());
-    for (const f of after) if (!before.has(f)) out.push(URI.file(f).toString());
-    return out;
   }
 
   /** The rendered streams checked with the policy in force; the files whose findings changed get published. */
@@ -503,25 +498,24 @@ export class TrustedImagesServer {
     }
   }
 
-  /** After a change of a file: the charts and overlays it feeds rendered and checked again, their files published. */
+  /**
+   * After a change of a file: the charts and overlays it feeds rendered and checked again, their files
+   * published, and so are the files that became (or stopped being) inputs only.
+   */
   private renderAgain(uri: string): void {
     if (!uri.startsWith('file:')) return;
     const file = URI.parse(uri).fsPath;
-    const isRoot = isChartFile(file) || isKustomizationFile(file);
-    const inputsBefore = new Set(this.rendered.inputFiles());
-    let changed: boolean;
+    let inputsChanged: string[] | undefined;
     try {
-      changed = this.rendered.renderAgain(file, this.sourceFiles(), this.renderSettings());
-      if (!changed && isRoot) {
-        this.renderAll();
-        changed = true;
-      }
+      inputsChanged = this.rendered.renderAgain(file, this.sourceFiles(), this.renderSettings());
+      // A new Chart.yaml or kustomization: another source, or another root.
+      if (!inputsChanged && (isChartFile(file) || isKustomizationFile(file))) inputsChanged = this.rendered.renderAllAgain(this.workspacePaths(), this.sourceFiles(), this.renderSettings());
     } catch (e) {
       this.connection.console.error(`Rendering again after ${uri} failed: ${e instanceof Error ? e.stack : String(e)}`);
       return;
     }
-    if (!changed) return;
-    for (const u of new Set([...this.checkRendered(), ...this.inputsChanged(inputsBefore), uri])) this.publishNow(u);
+    if (!inputsChanged) return;
+    for (const u of new Set([...this.checkRendered(), ...inputsChanged.map((f) => URI.file(f).toString()), uri])) this.publishNow(u);
     this.sendStatus();
   }
 

@@ -8,6 +8,13 @@ import type { SourceFiles, SourceLocation } from '../sources/origin';
 import { planObjectSources } from './objectSources';
 import { inputsOnly, renderOneChart, buildOne, RenderedSource, RenderSettings, renderSources, rootLocation } from './renderedSources';
 
+function symmetricDifference(a: ReadonlySet<string>, b: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const f of a) if (!b.has(f)) out.push(f);
+  for (const f of b) if (!a.has(f)) out.push(f);
+  return out;
+}
+
 export interface PlacedFinding {
   readonly source: RenderedSource;
   readonly finding: RenderedFinding;
@@ -34,8 +41,11 @@ export class RenderedIndex {
     this.checks.clear();
   }
 
-  /** Renders again the sources that read `file` or whose folder holds it (a new values file, template, patch); true when any did. */
-  renderAgain(file: string, read: SourceFiles, settings: RenderSettings): boolean {
+  /**
+   * Renders again the sources that read `file` or whose folder holds it (a new values file, template,
+   * patch). Undefined when none did; else the files that became, or stopped being, inputs only.
+   */
+  renderAgain(file: string, read: SourceFiles, settings: RenderSettings): string[] | undefined {
     const abs = path.resolve(file);
     let changed = false;
     this.sources = this.sources.map((s) => {
@@ -44,17 +54,21 @@ export class RenderedIndex {
       this.checks.delete(s);
       return s.kind === 'helm' ? renderOneChart(read, s.root, settings) : buildOne(read, s.root);
     });
-    if (changed) this.inputs = inputsOnly(this.sources);
-    return changed;
+    if (!changed) return undefined;
+    const before = this.inputs;
+    this.inputs = inputsOnly(this.sources);
+    return symmetricDifference(before, this.inputs);
+  }
+
+  /** Renders everything again; the files that became, or stopped being, inputs only. */
+  renderAllAgain(files: Iterable<string>, read: SourceFiles, settings: RenderSettings): string[] {
+    const before = this.inputs;
+    this.renderAll(files, read, settings);
+    return symmetricDifference(before, this.inputs);
   }
 
   get all(): readonly RenderedSource[] {
     return this.sources;
-  }
-
-  /** The files that only feed a render (absolute paths). */
-  inputFiles(): ReadonlySet<string> {
-    return this.inputs;
   }
 
   /** Whether a file only feeds a render: it is checked through what it renders, not on its own. */
