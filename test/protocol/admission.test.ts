@@ -183,3 +183,40 @@ describe('a workload that a pod rule does not see', () => {
     assert.match(hover.contents.value, /image nginx:1\.25 is not from registry\.corp\.example\//);
   });
 });
+
+describe('the policy side of a ValidatingAdmissionPolicy fix', () => {
+  const clients: TestClient[] = [];
+  after(() => clients.forEach((c) => c.process.exitCode === null && c.process.kill()));
+
+  test("an image refused by the allow list in a VAP's params object: a quick fix adds its registry to that list, checked first; applied, the squiggle goes", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ti-params-fix-'));
+    const policy = vap
+      .replace('    apiVersion: v1\n    kind: ConfigMap', '    apiVersion: example.io/v1\n    kind: RegistryPolicy')
+      .replace('"object.spec.containers.all(c, c.image.startsWith(params.data.registry))"', '"object.spec.containers.all(c, params.spec.allowed.exists(r, c.image.startsWith(r)))"')
+      .replace(`"'image ' + object.spec.containers.filter(c, !c.image.startsWith(params.data.registry))[0].image + ' is not from ' + params.data.registry"`, `"'image ' + object.spec.containers[0].image + ' is not allowed'"`);
+    const paramsText = 'apiVersion: example.io/v1\nkind: RegistryPolicy\nmetadata:\n  name: registries\n  namespace: default\nspec:\n  allowed:\n    - registry.corp.example/\n';
+    fs.writeFileSync(path.join(dir, 'vap.yaml'), policy);
+    fs.writeFileSync(path.join(dir, 'params.yaml'), paramsText);
+    const quayPod = pod.replace('nginx:1.25', 'quay.io/acme/app:1');
+    fs.writeFileSync(path.join(dir, 'pod.yaml'), quayPod);
+    const client = await TestClient.start({ folder: dir });
+    clients.push(client);
+    await client.scanned();
+    const uri = uriOf(path.join(dir, 'pod.yaml'));
+    const d = (await client.waitFor(uri, (ds) => ds.length === 1)).diagnostics[0]!;
+    assert.equal(d.message, 'image quay.io/acme/app:1 is not allowed');
+    client.open(uri, quayPod, 1);
+    await client.waitFor(uri, (_ds, p) => p.version === 1);
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } })) as Action[];
+    const allow = actions.find((a) => a.title.startsWith('Allow `quay.io/` in RegistryPolicy registries'));
+    assert.ok(allow?.edit, JSON.stringify(actions.map((a) => a.title)));
+    const paramsUri = uriOf(path.join(dir, 'params.yaml'));
+    const change = allow.edit.documentChanges[0]!;
+    assert.equal(change.textDocument.uri, paramsUri);
+    const fixed = applyTextEdits(paramsText, change.edits);
+    assert.equal(fixed, paramsText + '    - quay.io/\n');
+    fs.writeFileSync(path.join(dir, 'params.yaml'), fixed);
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: paramsUri, type: 2 }] });
+    await client.waitFor(uri, (ds) => ds.length === 0);
+  });
+});

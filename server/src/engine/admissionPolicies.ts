@@ -128,3 +128,53 @@ export function paramObjects(file: string, objects: readonly K8sObject[], kinds:
   if (kinds.size === 0) return [];
   return objects.filter((o) => kinds.has(`${o.gvk.group}/${o.gvk.kind}`)).map((o) => admissionObject(file, o));
 }
+
+/** A list in a params object that names trusted places: where an entry admitting an image can go. */
+export interface ParamsList {
+  readonly object: AdmissionObject;
+  /** Field path of the list in the params object. */
+  readonly path: readonly (string | number)[];
+  readonly node: YNode;
+}
+
+/**
+ * The lists of registry-like strings in the params objects a VAP binding uses (by paramRef name and
+ * namespace): `imageRepositoryAllowList: [registry.corp.example/, ...]`.
+ */
+export function paramsLists(policies: AdmissionPolicies, ref: AdmissionPolicyRef): ParamsList[] {
+  if (ref.engine !== 'vap') return [];
+  const binding = policies.vap.bindings.find((b) => b.name === ref.binding && b.policyName === ref.name);
+  const policy = policies.vap.policies.find((p) => p.name === ref.name);
+  const pk = policy?.paramKind;
+  if (!binding?.paramRef?.name || !pk) return [];
+  const out: ParamsList[] = [];
+  for (const s of policies.vap.objects) {
+    const o = sources.get(s);
+    const v = s.value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
+    if (!o || !v || v.kind !== pk.kind || v.metadata?.name !== binding.paramRef.name) continue;
+    if (binding.paramRef.namespace !== undefined && v.metadata?.namespace !== binding.paramRef.namespace) continue;
+    const walk = (n: YNode, path: Array<string | number>, depth: number): void => {
+      if (depth > 12) return;
+      if (n.kind === 'seq') {
+        const strings = n.items.filter((x) => x.kind === 'scalar' && typeof x.value === 'string').map((x) => (x as { value: string }).value);
+        if (strings.length > 0 && strings.length === n.items.length && strings.some((x) => /^[a-z0-9][a-z0-9.-]*(?::\d+)?\/\S*$/i.test(x) && /[.:]/.test(x.slice(0, x.indexOf('/'))))) out.push({ object: o, path, node: n });
+        n.items.forEach((x, i) => walk(x, [...path, i], depth + 1));
+      } else if (n.kind === 'map') for (const [k, x] of n.entries) walk(x, [...path, k], depth + 1);
+    };
+    walk(o.node, [], 0);
+  }
+  return out;
+}
+
+/** Whether the object passes the policy once `entry` is added to the params list (checked, not guessed). */
+export function passesWithEntry(policies: AdmissionPolicies, ref: AdmissionPolicyRef, list: ParamsList, entry: string, object: unknown, defaultNamespace: string | undefined): boolean {
+  const value = structuredClone(list.object.source.value) as Record<string, unknown>;
+  let cur: unknown = value;
+  for (const k of list.path) cur = (cur as Record<string | number, unknown>)[k];
+  if (!Array.isArray(cur)) return false;
+  cur.push(entry);
+  const changed: AdmissionObject = { file: list.object.file, node: list.object.node, source: { value, where: list.object.source.where ?? {} } };
+  const objects = policies.vap.objects.map((s) => (s === list.object.source ? changed.source : s));
+  const again = { ...policies, vap: readVapSet(objects), kyverno: policies.kyverno };
+  return !admissionDecisions(again, object, defaultNamespace).some((d) => d.ref.engine === 'vap' && d.ref.name === ref.name && d.ref.binding === (ref.engine === 'vap' ? ref.binding : ''));
+}

@@ -3,7 +3,9 @@
 // language server turns them into code actions, a CLI `--fix` could apply them.
 import { analyzeText, type FileAnalysis } from './analyze';
 import { checkReviews, needsObjects, type Violation, violationSpan } from './check';
-import { replaceScalar, type TextEdit } from './edits';
+import { appendToList, replaceScalar, type TextEdit } from './edits';
+import { paramsLists, passesWithEntry } from './admissionPolicies';
+import { toJS as regoToJS } from '../rego/value';
 import type { ExpansionTemplate, Review } from './expansion';
 import { parseImageRef, underPrefix } from './imageRef';
 import type { ImageUse } from './images';
@@ -120,4 +122,45 @@ export function verifiedRewrites(a: FileAnalysis, v: Violation, ctx: FixContext)
   }
   if (candidates.length > 0 && !candidates.some((c) => c.preferred)) candidates[0] = { ...candidates[0]!, preferred: true };
   return { node: use.imageNode, image, result: { candidates, reason: candidates.length > 0 ? undefined : 'no mirror or trusted prefix the policies name gives an image they all allow' } };
+}
+
+/** An entry added to a ValidatingAdmissionPolicy's params list: the policy side of a fix. */
+export interface ParamsFix {
+  readonly title: string;
+  /** The params file, as the caller names files. */
+  readonly file: string;
+  readonly edit: TextEdit;
+}
+
+/**
+ * For an image a ValidatingAdmissionPolicy refuses: the registry (or registry/repository prefix) added to
+ * the list of trusted places its params object holds, when one does, and only when the object then
+ * passes (checked again with the changed params). `textOf` gives a params file's current text.
+ */
+export function paramsAllowFix(reviews: readonly Review[], v: Violation, ctx: FixContext, textOf: (file: string) => string | undefined): ParamsFix | undefined {
+  const admission = ctx.policy.admission;
+  if (!admission || v.constraint.engine !== 'vap' || !v.at) return undefined;
+  const at = v.at;
+  const review = reviews.find((r) => r.origin === v.object && r.source === 'Original');
+  const use = reviews.flatMap((r) => r.uses).find((u) => u.imageNode.span.start === at.start);
+  const object = review?.rego?.review.get('object');
+  if (!use || typeof use.image !== 'string' || !object || typeof object !== 'object') return undefined;
+  const ref = parseImageRef(use.image);
+  if (!ref) return undefined;
+  const json = regoToJS(object);
+  const defaultNamespace = ctx.options.namespace === '*' ? undefined : ctx.options.namespace;
+  const first = ref.path.includes('/') ? ref.path.slice(0, ref.path.indexOf('/')) : undefined;
+  const entries = [`${ref.registry}/`, ...(first ? [`${ref.registry}/${first}/`] : [])];
+  for (const list of paramsLists(admission, v.constraint)) {
+    const text = textOf(list.object.file);
+    if (text === undefined) continue;
+    for (const entry of entries) {
+      if (!passesWithEntry(admission, v.constraint, list, entry, json, defaultNamespace)) continue;
+      const edit = appendToList(text, list.node, entry);
+      if (!edit) continue;
+      const name = (list.object.source.value as { kind?: unknown; metadata?: { name?: unknown } }).metadata?.name;
+      return { title: `Allow \`${entry}\` in ${String((list.object.source.value as { kind?: unknown }).kind)} ${String(name)} (${list.path.join('.')})`, file: list.object.file, edit };
+    }
+  }
+  return undefined;
 }

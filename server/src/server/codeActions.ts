@@ -12,7 +12,7 @@ import {
   TextDocumentEdit,
   WorkspaceEdit,
 } from 'vscode-languageserver';
-import { allowEntryFor, appendToList, Candidate, Constraint, FileAnalysis, FixContext, fixAllEdits, fixesFor, verifiedRewrites, Mirrors, replaceScalar, TextEdit } from '../engine';
+import { allowEntryFor, appendToList, Candidate, Constraint, FileAnalysis, FixContext, fixAllEdits, fixesFor, verifiedRewrites, paramsAllowFix, Mirrors, replaceScalar, TextEdit } from '../engine';
 import { fixAllKind } from '../shared/protocol';
 import { WorkspaceIndex } from '../workspace/index';
 import { rangeOf, source } from './diagnostics';
@@ -131,6 +131,20 @@ export class CodeActions {
           if (!r) continue;
           const diagnostics = matchingDiagnostics(p.context.diagnostics, rangeOf(a.lines, x.at!));
           for (const cand of r.result.candidates) actions.push(this.rewriteAction(uri, v, full, r.node, cand, diagnostics));
+          // The policy side: the image's registry added to the list the VAP's params object holds.
+          const params = paramsAllowFix(this.index.reviews(uri), x, ctx, (file) => this.full(file)?.text);
+          const paramsFile = params ? this.full(params.file) : undefined;
+          if (params && paramsFile) {
+            policyActions.push({
+              title: params.title,
+              kind: CodeActionKind.QuickFix,
+              diagnostics: diagnostics.filter((d) => d.code === x.constraint.name),
+              edit: {
+                documentChanges: [documentEdit(params.file, this.openVersion(params.file) ?? null, paramsFile, [params.edit], confirm)],
+                changeAnnotations: { [confirm]: { label: params.title, needsConfirmation: true, description: 'Changes which images the cluster admits' } },
+              },
+            });
+          }
         }
       }
       const fileEdits = this.fileEdits(uri, a);
