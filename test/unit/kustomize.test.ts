@@ -123,9 +123,13 @@ describe('Kustomize build: hostile trees', () => {
   });
 
   test('an unsupported field makes the build incomplete', () => {
-    const b = buildKustomization(memoryFiles({ 'kustomization.yaml': 'helmCharts:\n- name: x\n' }), '.');
+    const b = buildKustomization(memoryFiles({ 'kustomization.yaml': 'generators:\n- gen.yaml\n' }), '.');
     assert.equal(b.incomplete, true);
-    assert.match(b.problems[0]!.message, /Helm charts are not inflated/);
+    assert.match(b.problems[0]!.message, /generator plugins are not run/);
+    // A chart helmCharts names that is not under chartHome is not pulled: incomplete too.
+    const h = buildKustomization(memoryFiles({ 'kustomization.yaml': 'helmCharts:\n- name: x\n' }), '.');
+    assert.equal(h.incomplete, true);
+    assert.match(h.problems[0]!.message, /helm chart x is not under charts\/: the build is incomplete/);
   });
 
   test('10,000 images entries build fast, and each entry sees the one before', () => {

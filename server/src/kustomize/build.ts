@@ -16,6 +16,7 @@ import { fromYNode, get, type Prov, isMap, isScalar, isSeq, scalarString, sizeOf
 import { locOf, type Accumulator, type Env } from './env';
 import { BuildFailure } from './failure';
 import { runTransformers } from './transformers';
+import { inflateChart, throughCharts, type InflatedChart } from './helmCharts';
 import { readVars, resolveVars } from './vars';
 
 export interface KustomizeLimits {
@@ -71,7 +72,7 @@ export function buildKustomization(files: SourceFiles, dir: string, options: { l
       const ra = b.accumulateTarget(top, emptyAccumulator());
       const out = b.finish(ra, top);
       text = out.text;
-      origins = out.origins;
+      origins = b.charts.size > 0 ? out.origins.map((o) => ({ ...o, origin: throughCharts(o.origin, b.charts) })) : out.origins;
     }
   } catch (e) {
     // A failure kustomize would stop on; anything else is a fault of this build, reported the same
@@ -98,6 +99,8 @@ class Builder implements Env {
   private nodes = 0;
   private loaded = 0;
   private readonly stack: string[] = [];
+  /** Charts inflated by helmCharts, by the name their rendered text is read under. */
+  readonly charts = new Map<string, InflatedChart>();
 
   constructor(
     private readonly files: SourceFiles,
@@ -201,6 +204,7 @@ class Builder implements Env {
       const f = k.root.entries;
       const refs = [...items(f.get('resources')), ...items(f.get('bases'))];
       for (const ref of refs) this.accumulateResource(k, ref, ra);
+      for (const h of items(f.get('helmCharts'))) this.inflate(k, h, ra);
       for (const c of items(f.get('configurations'))) {
         if (!isScalar(c)) continue;
         const file = this.readInput(k, scalarString(c), locOf(c, k));
@@ -234,6 +238,31 @@ class Builder implements Env {
       return ra;
     } finally {
       this.stack.pop();
+    }
+  }
+
+  /** A helmCharts entry: the chart rendered in-process, its objects added as resources. */
+  private inflate(k: LoadedKustomization, entry: KNode, ra: Accumulator): void {
+    this.tick();
+    const at = locOf(entry, k);
+    const chartHome = str(k.root, 'helmGlobals', 'chartHome') ?? 'charts';
+    const inline = isMap(entry) ? entry.entries.get('valuesInline') : undefined;
+    const c = inflateChart(this.files, entry, chartHome, { dir: k.dir, at, valuesInlineAt: inline ? locOf(inline, k) : undefined });
+    if ('missing' in c) {
+      this.report(at, c.missing);
+      return;
+    }
+    for (const f of c.inputs) this.inputs.add(f);
+    for (const p of c.problems) this.report(p.at, p.message, p.severity === 'error' ? 'error' : 'warning');
+    if (c.stream.text === '') return;
+    this.charts.set(c.path, c);
+    for (const doc of this.parseFile(c.path, c.stream.text)) {
+      for (const obj of expandList(doc)) {
+        if (!isMap(obj) || !str(obj, 'kind') || !str(obj, 'metadata', 'name')) continue;
+        const r = newResource(obj, { file: c.path, start: 0, end: 0 });
+        r.chain.push(at);
+        this.append(ra, r, at);
+      }
     }
   }
 

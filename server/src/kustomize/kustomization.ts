@@ -17,9 +17,7 @@ const knownFields = new Set([
 
 /** Fields this build reads but does not carry out: the build is then incomplete. */
 export const unsupportedFields: ReadonlyMap<string, string> = new Map([
-  ['helmCharts', 'Helm charts are not inflated'],
-  ['helmChartInflationGenerator', 'Helm charts are not inflated'],
-  ['helmGlobals', 'Helm charts are not inflated'],
+  ['helmChartInflationGenerator', 'the legacy Helm generator field is not run (use helmCharts)'],
   ['generators', 'generator plugins are not run'],
   ['validators', 'validator plugins are not run'],
   ['crds', 'crds: schemas are not loaded'],

@@ -37,7 +37,9 @@ export function renderSources(plan: ObjectSourcePlan, files: SourceFiles, settin
     // Files the build looked for and did not find count as inputs: when one appears, the root is built again.
     out.push({ kind: 'kustomize', root: root.dir, rootFile: root.file, stream: root.build.stream, problems: root.build.problems, inputs: [...root.inputs, ...root.build.missing], incomplete: root.build.incomplete });
   }
-  for (const chart of plan.charts) out.push(renderOneChart(files, chart, settings));
+  // A chart a kustomization inflates (helmCharts) is checked through it, not rendered alone as well.
+  const inflated = new Set(out.flatMap((s) => s.inputs).map((f) => path.resolve(f)));
+  for (const chart of plan.charts) if (!inflated.has(path.resolve(chart, 'Chart.yaml'))) out.push(renderOneChart(files, chart, settings));
   return out;
 }
 
