@@ -282,11 +282,15 @@ describe('Trusted Images in VS Code', () => {
 describe('Trusted Images in VS Code: charts, overlays, admission policies', () => {
   const written: vscode.Uri[] = [];
   async function write(files: Record<string, string>): Promise<void> {
-    // One at a time, the files a render reads first: each arrives through the file watcher.
+    // One at a time, the files a render reads first, each then opened as a person who writes it has it:
+    // the server hears of it at once (didOpen), not only when the file watcher reports a new folder's
+    // files, which it does late or not at all on some machines. Arrival through the watcher alone is
+    // covered by the protocol tests (test/protocol/rendered.test.ts).
     for (const [rel, text] of Object.entries(files)) {
       const uri = file(rel);
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
       written.push(uri);
+      await vscode.workspace.openTextDocument(uri);
     }
   }
   after(async () => {
