@@ -47,6 +47,8 @@ export class RenderedIndex {
    */
   renderAgain(file: string, read: SourceFiles, settings: RenderSettings): string[] | undefined {
     const abs = path.resolve(file);
+    // Every keystroke of an open document asks: most files feed no render.
+    if (!this.inputs.has(abs) && !this.sources.some((s) => abs.startsWith(path.resolve(s.root) + path.sep))) return undefined;
     let changed = false;
     this.sources = this.sources.map((s) => {
       if (!abs.startsWith(path.resolve(s.root) + path.sep) && !s.inputs.some((f) => path.resolve(f) === abs)) return s;
