@@ -11,6 +11,28 @@ export type Environment = InstanceType<CelJs['Environment']>;
 export type ParseResult = ReturnType<Environment['parse']>;
 export type Optional = InstanceType<CelJs['Optional']>;
 
+// What our macros (library/comprehensions, optionals, has, listsExt) use of cel-js's type checker and
+// evaluator. The library does not export these types; they are declared once here, as structures.
+export interface MacroType {
+  kind: string;
+  keyType?: MacroType;
+  valueType?: MacroType;
+}
+export interface MacroScope {
+  forkWithVariable(name: string, type: MacroType): MacroScope;
+  reuse(parent: unknown): MacroScope;
+  setIterValue(v: unknown, ev: unknown): MacroScope;
+}
+export interface MacroChecker {
+  check(node: unknown, ctx: MacroScope): MacroType;
+  getType(name: string): MacroType;
+  registry: { getListType(t: MacroType): MacroType; getMapType(k: MacroType, v: MacroType): MacroType; getOptionalType?(t: MacroType): MacroType };
+  createError(code: string, message: string, node: unknown): Error;
+}
+export interface MacroEvaluator {
+  run(node: unknown, ctx: unknown): unknown;
+}
+
 /** A CEL runtime error raised from one of our functions (it keeps CEL's error semantics: `||`/`&&` absorb it). */
 export function celRuntimeError(message: string): Error {
   return new celjs.EvaluationError(message);

@@ -5,35 +5,16 @@
 // evaluator, with the two iteration variables as nested scopes.
 // all/exists keep CEL's error absorption (a false, resp. true, predicate decides even when another
 // element failed); existsOne and the transforms fail on any error.
-import { celRuntimeError, type Environment } from '../celjs';
+import { celRuntimeError, type Environment, type MacroChecker, type MacroEvaluator, type MacroScope, type MacroType } from '../celjs';
 
-interface TypeLike {
-  kind: string;
-  keyType?: TypeLike;
-  valueType?: TypeLike;
-}
-interface Scope {
-  forkWithVariable(name: string, type: TypeLike): Scope;
-  reuse(parent: unknown): Scope;
-  setIterValue(v: unknown, ev: unknown): Scope;
-}
-interface Checker {
-  check(node: unknown, ctx: Scope): TypeLike;
-  getType(name: string): TypeLike;
-  registry: { getListType(t: TypeLike): TypeLike; getMapType(k: TypeLike, v: TypeLike): TypeLike };
-  createError(code: string, message: string, node: unknown): Error;
-}
-interface Evaluator {
-  run(node: unknown, ctx: unknown): unknown;
-}
 interface Macro {
   receiver: unknown;
   first: string;
   second: string;
   filter: unknown;
   body: unknown;
-  outer?: Scope;
-  inner?: Scope;
+  outer?: MacroScope;
+  inner?: MacroScope;
 }
 
 type Kind = 'all' | 'exists' | 'existsOne' | 'transformList' | 'transformMap';
@@ -60,7 +41,7 @@ function makeMacro(kind: Kind, withFilter: boolean) {
       filter: withFilter ? args[2] : undefined,
       body: withFilter ? args[3] : args[2],
       async: false,
-      typeCheck(checker: Checker, macro: Macro, ctx: Scope): TypeLike {
+      typeCheck(checker: MacroChecker, macro: Macro, ctx: MacroScope): MacroType {
         const range = checker.check(macro.receiver, ctx);
         const dyn = checker.getType('dyn');
         let firstType = dyn;
@@ -82,9 +63,9 @@ function makeMacro(kind: Kind, withFilter: boolean) {
         if (kind === 'transformMap') return checker.registry.getMapType(firstType, bodyType);
         return checker.getType('bool');
       },
-      evaluate(ev: Evaluator, macro: Macro, ctx: unknown): unknown {
+      evaluate(ev: MacroEvaluator, macro: Macro, ctx: unknown): unknown {
         const items = entries(ev.run(macro.receiver, ctx));
-        const scope = (k: unknown, v: unknown): Scope => macro.inner!.reuse(macro.outer!.reuse(ctx).setIterValue(k, ev)).setIterValue(v, ev);
+        const scope = (k: unknown, v: unknown): MacroScope => macro.inner!.reuse(macro.outer!.reuse(ctx).setIterValue(k, ev)).setIterValue(v, ev);
         const bool = (x: unknown): boolean => {
           if (typeof x !== 'boolean') throw celRuntimeError(`${kind}() predicate must return bool`);
           return x;

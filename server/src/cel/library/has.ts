@@ -3,19 +3,12 @@
 // `has(variables.x.filter(...)[0].y)`, valid CEL, would be refused; for those we put our own macro
 // record on the call node before type checking: e is evaluated as usual, then the presence of f is
 // tested (a map key; anything else is an error, as cel-go's field selection on a non-map is).
-import { celRuntimeError } from '../celjs';
+import { celRuntimeError, type MacroChecker, type MacroEvaluator, type MacroScope } from '../celjs';
 
 interface Node {
   op: string;
   args: unknown;
   meta: { macro?: unknown };
-}
-interface Checker {
-  check(node: unknown, ctx: unknown): unknown;
-  getType(name: string): unknown;
-}
-interface Evaluator {
-  run(node: unknown, ctx: unknown): unknown;
 }
 
 function isNode(v: unknown): v is Node {
@@ -55,11 +48,11 @@ export function widenHas(node: Node): void {
     operand,
     field,
     async: false,
-    typeCheck(checker: Checker, _m: unknown, ctx: unknown): unknown {
+    typeCheck(checker: MacroChecker, _m: unknown, ctx: MacroScope): unknown {
       checker.check(operand, ctx);
       return checker.getType('bool');
     },
-    evaluate(ev: Evaluator, _m: unknown, ctx: unknown): unknown {
+    evaluate(ev: MacroEvaluator, _m: unknown, ctx: unknown): unknown {
       return presenceTest(ev.run(operand, ctx), field);
     },
   };

@@ -1,6 +1,6 @@
 // cel-go's lists extension at the version the API server enables (ext.Lists(ext.ListsVersion(3))):
 // slice, flatten, flatten(depth), sort, sortBy (a macro), lists.range, reverse, distinct.
-import { celRuntimeError, type Environment } from '../celjs';
+import { celRuntimeError, type Environment, type MacroChecker, type MacroEvaluator, type MacroScope } from '../celjs';
 import { charge } from '../budget';
 import { celCompare, celEquals, typeName } from './compare';
 import { registerNamespace } from './namespace';
@@ -36,18 +36,13 @@ function flatten(list: unknown[], depth: bigint): unknown[] {
   return out;
 }
 
-interface Scope {
-  forkWithVariable(name: string, type: unknown): Scope;
-  reuse(parent: unknown): Scope;
-  setIterValue(v: unknown, ev: unknown): Scope;
-}
 interface SortByMacro {
   receiver: unknown;
   body: unknown;
-  scope: Scope | undefined;
+  scope: MacroScope | undefined;
   async: false;
-  typeCheck(checker: { check(n: unknown, c: Scope): { kind: string; valueType?: unknown }; getType(n: string): unknown }, m: SortByMacro, ctx: Scope): unknown;
-  evaluate(ev: { run(n: unknown, c: unknown): unknown }, m: SortByMacro, ctx: unknown): unknown;
+  typeCheck(checker: MacroChecker, m: SortByMacro, ctx: MacroScope): unknown;
+  evaluate(ev: MacroEvaluator, m: SortByMacro, ctx: unknown): unknown;
 }
 
 function sortByMacro({ args, receiver }: { args: unknown[]; receiver: unknown }): SortByMacro {

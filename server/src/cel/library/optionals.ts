@@ -1,28 +1,10 @@
 // The parts of cel-go's optional library the underlying library lacks: optional.ofNonZeroValue,
 // optMap and optFlatMap (macros: the variable is bound to the value inside), and equality between
 // optionals (none == none; of(a) == of(b) when a == b).
-import { celjs, celRuntimeError, type Environment, type Optional } from '../celjs';
+import { celjs, celRuntimeError, type Environment, type MacroChecker, type MacroEvaluator, type MacroScope, type MacroType, type Optional } from '../celjs';
 import { celEquals } from './compare';
 import { define, isUint, uintValue } from './define';
 
-interface TypeLike {
-  kind: string;
-  valueType?: TypeLike;
-}
-interface Scope {
-  forkWithVariable(name: string, type: TypeLike): Scope;
-  reuse(parent: unknown): Scope;
-  setIterValue(v: unknown, ev: unknown): Scope;
-}
-interface Checker {
-  check(node: unknown, ctx: Scope): TypeLike;
-  getType(name: string): TypeLike;
-  registry: { getOptionalType?(t: TypeLike): TypeLike };
-  createError(code: string, message: string, node: unknown): Error;
-}
-interface Evaluator {
-  run(node: unknown, ctx: unknown): unknown;
-}
 
 function isZero(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === 0n || v === '') return true;
@@ -42,10 +24,10 @@ function isZero(v: unknown): boolean {
 interface OptMacro {
   receiver: unknown;
   body: unknown;
-  scope: Scope | undefined;
+  scope: MacroScope | undefined;
   async: false;
-  typeCheck(checker: Checker, m: OptMacro, ctx: Scope): TypeLike;
-  evaluate(ev: Evaluator, m: OptMacro, ctx: unknown): unknown;
+  typeCheck(checker: MacroChecker, m: OptMacro, ctx: MacroScope): MacroType;
+  evaluate(ev: MacroEvaluator, m: OptMacro, ctx: unknown): unknown;
 }
 
 function optionalMacro(flat: boolean) {
