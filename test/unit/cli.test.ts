@@ -200,3 +200,39 @@ describe('trusted-images check', () => {
     assert.deepEqual(report.violations.map((v) => v.message).sort(), [...expected.messages].sort());
   });
 });
+
+describe('the CLI started from V8 code cache (dist/cli.js)', () => {
+  const dist = path.join(projectRoot, 'dist');
+  const debug = (args: string[], env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd: projectRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TRUSTED_IMAGES_CODE_CACHE_DEBUG: '1', ...env } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const cacheFiles = () => fs.readdirSync(dist).filter((f) => /^cli\.bundle\.[0-9a-f]{16}\.cache$/.test(f));
+
+  test('the build leaves one cache, named by the bundle it was made for, and V8 takes it', () => {
+    assert.equal(cacheFiles().length, 1);
+    const r = debug(['check', 'examples']);
+    assert.match(r.stderr, /^code cache: accepted$/m);
+    assert.equal(r.code, 1);
+  });
+
+  test('a cache V8 refuses (bytes of another build) only costs the compile: same report', () => {
+    const [file] = cacheFiles();
+    const good = fs.readFileSync(path.join(dist, file!));
+    const expected = debug(['check', 'examples', '--format', 'json']).stdout;
+    try {
+      const bad = Buffer.from(good);
+      bad.fill(7, 0, 64);
+      fs.writeFileSync(path.join(dist, file!), bad);
+      const r = debug(['check', 'examples', '--format', 'json']);
+      assert.match(r.stderr, /^code cache: rejected$/m);
+      assert.equal(r.stdout, expected);
+      fs.rmSync(path.join(dist, file!));
+      const none = debug(['check', 'examples', '--format', 'json']);
+      assert.match(none.stderr, /^code cache: none$/m);
+      assert.equal(none.stdout, expected);
+    } finally {
+      fs.writeFileSync(path.join(dist, file!), good);
+    }
+  });
+});
