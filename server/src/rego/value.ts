@@ -113,6 +113,25 @@ abstract class Keyed<T> {
     return mapKey.charCodeAt(1) === 115 /* s */ ? mapKey.slice(2) : this.others!.get(mapKey)!;
   }
 
+  /** Same class, same keys, same values (see sameValue). */
+  sameEntries(other: Keyed<T>): boolean {
+    if (this.constructor !== other.constructor || this.m.size !== other.m.size) return false;
+    for (const [mapKey, v] of this.m) {
+      const w = other.m.get(mapKey);
+      if (w === undefined || !sameValue(v as Value, w as Value)) return false;
+    }
+    return true;
+  }
+
+  /** The entries' hash (see hashValue), whatever their order of insertion. */
+  hashEntries(): number {
+    let h = this instanceof RSet ? 0x1b873593 : 0x27d4eb2f;
+    h ^= this.m.size;
+    let sum = 0;
+    for (const [mapKey, v] of this.m) sum = (sum + Math.imul(hashString(mapKey) ^ 0x85ebca6b, 31) + hashValue(v as Value)) | 0;
+    return (h ^ sum) | 0;
+  }
+
   /** Entries in OPA's order (sorted by key). */
   sortedEntries(): [Value, T][] {
     if (this.sortedCache === undefined) {
@@ -187,6 +206,57 @@ export function isSet(v: Value | undefined): v is RSet {
 }
 export function isArray(v: Value | undefined): v is readonly Value[] {
   return Array.isArray(v);
+}
+
+/**
+ * Whether two values are the same value: what an evaluation can tell apart is the same in both (objects
+ * and sets by their entries, in any order of insertion; numbers by Object.is, so 0 and -0 differ).
+ * Unlike compare(), it neither sorts nor keeps anything on the values.
+ */
+export function sameValue(a: Value, b: Value): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b);
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i]!, b[i]!)) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  return (a as Keyed<Value | true>).sameEntries(b as Keyed<Value | true>);
+}
+
+/**
+ * A hash of a value for sameValue (equal values, equal hashes; insertion order does not count). Long
+ * strings are hashed by their length and ends: a collision costs a sameValue, never a wrong answer.
+ */
+export function hashValue(v: Value): number {
+  if (v === null) return 0x9e3779b1;
+  switch (typeof v) {
+    case 'boolean':
+      return v ? 0x2545f491 : 0x6a09e667;
+    case 'number':
+      return Object.is(v, -0) ? 0x3c6ef372 : hashString(String(v)) ^ 0x5bd1e995;
+    case 'string':
+      return hashString(v);
+  }
+  if (Array.isArray(v)) {
+    let h = 0x811c9dc5 ^ v.length;
+    for (const x of v as Value[]) h = Math.imul(h ^ hashValue(x), 0x01000193);
+    return h | 0;
+  }
+  return (v as Keyed<Value | true>).hashEntries();
+}
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5 ^ s.length;
+  const n = s.length;
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  } else {
+    for (let i = 0; i < 16; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    for (let i = n - 16; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  }
+  return h | 0;
 }
 
 /** A JSON value (from YAML) as a Rego value. */

@@ -320,12 +320,15 @@ export function evaluateVap(set: VapSet, object: unknown, options: VapOptions): 
   const a: AdmissionAttributes = { ...a0, object: subject, name: a0.name || nameOf(subject) };
   const cel = options.cel;
   const out: VapEvaluation = { decisions: [], admitted: true, undetermined: false, warnings: [], auditAnnotations: {}, applied: [], assumedNamespace: false };
-  const baseValues = {
-    object: cel.fromJson(a.object, schemaOf(set, a.object)),
-    oldObject: cel.fromJson(a.oldObject, schemaOf(set, a.oldObject)),
-    request: cel.fromJson(requestValue(a)),
-    authorizer: null,
-  };
+  // The request as CEL values, built when a policy first applies (most objects match no policy).
+  let base: { object: unknown; oldObject: unknown; request: unknown; authorizer: null } | undefined;
+  const baseValues = () =>
+    (base ??= {
+      object: cel.fromJson(a.object, schemaOf(set, a.object)),
+      oldObject: cel.fromJson(a.oldObject, schemaOf(set, a.oldObject)),
+      request: cel.fromJson(requestValue(a)),
+      authorizer: null,
+    });
   const namespaces: NamespaceLabels = (name) => namespaceLabelsOf(set, name);
 
   const denied: VapDecision[] = [];
@@ -369,7 +372,7 @@ export function evaluateVap(set: VapSet, object: unknown, options: VapOptions): 
     const compiled = compilePolicy(policy, cel);
     if (only) {
       const values = {
-        ...baseValues,
+        ...baseValues(),
         params: cel.fromJson(only.params ?? null, schemaOf(set, only.params)),
         namespaceObject: cel.fromJson(only.namespaceObject ?? null),
       };
@@ -404,7 +407,7 @@ export function evaluateVap(set: VapSet, object: unknown, options: VapOptions): 
       }
       for (const param of collected.params) {
         const paramValue = param ? param.value : null;
-        const values = { ...baseValues, params: cel.fromJson(paramValue, schemaOf(set, paramValue)), namespaceObject: cel.fromJson(namespaceObjectFor(set, a)) };
+        const values = { ...baseValues(), params: cel.fromJson(paramValue, schemaOf(set, paramValue)), namespaceObject: cel.fromJson(namespaceObjectFor(set, a)) };
         const label = param ? paramLabel(param.value) : undefined;
         const result = validate(policy, compiled, values, bounds);
         for (const raw of result.decisions) emit(policy, binding, raw, label);

@@ -10,6 +10,7 @@ import { RenderedIndex } from './renderedIndex';
 import { sourceLabel } from './renderedSources';
 import { defaultParseLimits, ParseLimits } from '../yaml/documents';
 import { defaultExpansions, Review } from '../engine';
+import type { ExpansionTemplate } from '../engine';
 import { emptyData, inventoryOf } from '../engine';
 import { isClusterScoped } from '../engine';
 import { walkYaml } from './files';
@@ -135,14 +136,36 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   // Objects a ValidatingAdmissionPolicyBinding may name as params: of the kinds the policies' paramKind names.
   const params: AdmissionObject[] = [];
   const kinds = paramKinds(policyParts.flatMap((p) => p.admission));
+  const words = [...kinds].map((k) => k.slice(k.lastIndexOf('/') + 1));
+  const mayHoldParams = (read: FileRead): read is { text: string } => kinds.size > 0 && 'text' in read && words.some((w) => read.text.includes(w));
+  const engine = options.engine ?? 'auto';
+  // What the inventory pass needs of the policy (expansions, whether a template reads data.inventory)
+  // does not depend on the params: with params to find, the set is first built without them, and
+  // when the inventory pass reads every checked file whole, the params are taken from those readings.
+  const early = kinds.size > 0 ? buildPolicySet(policyParts, defaultExpansions, { engine, params: [] }) : undefined;
+  const inventoryFromInputs = !options.inventoryPaths || options.inventoryPaths.length === 0;
+  // data.inventory, when a template reads it: the objects of --inventory files, else of the checked files.
+  const originals: Review[] = [];
+  const prepared = new Map<string, { analysis: FileAnalysis; documents: number; objects: number }>();
+  const collect = (file: string, text: string, templates: readonly ExpansionTemplate[], { keep, params: withParams }: { keep: boolean; params: boolean }) => {
+    const a = analyzeText(file, text, { limits: options.limits, only });
+    if (withParams) params.push(...paramObjects(file, a.objects, kinds));
+    for (const r of a.reviews(templates, { all: true, objects: true })!) if (r.source === 'Original') originals.push(r);
+    // The checked files are read once: pass 2 takes this reading (without the text and trees).
+    if (keep) prepared.set(file, { analysis: compact(a, { templates, allReviews: true, objects: true }), documents: a.parsed.documents.length, objects: a.objects.length });
+  };
+  const collected = early !== undefined && early.usesInventory && inventoryFromInputs;
+  if (collected) {
+    const templates = expansionsFor(early, options);
+    for (const { path: file, read } of inputs) if ('text' in read) collect(file, read.text, templates, { keep: true, params: mayHoldParams(read) });
+  }
   if (kinds.size > 0) {
-    const words = [...kinds].map((k) => k.slice(k.lastIndexOf('/') + 1));
-    for (const { path: file, read } of [...inputs, ...extraReads]) {
-      if (!('text' in read) || !words.some((w) => read.text.includes(w))) continue;
+    for (const { path: file, read } of [...(collected ? [] : inputs), ...extraReads]) {
+      if (!mayHoldParams(read)) continue;
       params.push(...paramObjects(file, analyzeText(file, read.text, { limits: options.limits, only }).objects, kinds));
     }
   }
-  const policy = buildPolicySet(policyParts, defaultExpansions, { engine: options.engine ?? 'auto', params });
+  const policy = buildPolicySet(policyParts, defaultExpansions, { engine, params });
   const lineOf = (file: string, offset: number) => (kept.get(file)?.lines.position(offset).line ?? 0) + 1;
 
   for (const c of allConstraints(policy)) {
@@ -177,28 +200,19 @@ export async function buildReport(roots: readonly string[], options: ReportOptio
   // Pass 1's analyses serve when they kept all that this skim keeps (not when the workspace's own
   // ExpansionTemplates walk other keys).
   const reuse = !rego && (!skim || [...skim.some].every((k) => pass1Skim!.some.has(k)));
-  // data.inventory, when a template reads it: the objects of --inventory files, else of the checked files.
   let data = emptyData;
-  const prepared = new Map<string, { analysis: FileAnalysis; documents: number; objects: number }>();
   if (policy.usesInventory) {
-    const originals: Review[] = [];
     const templates = expansionsFor(policy, options);
-    const collect = (file: string, text: string, { keep }: { keep: boolean }) => {
-      const a = analyzeText(file, text, { limits: options.limits, only });
-      for (const r of a.reviews(templates, { all: true, objects: true })!) if (r.source === 'Original') originals.push(r);
-      // The checked files are read once: pass 2 takes this reading (without the text and trees).
-      if (keep) prepared.set(file, { analysis: compact(a, { templates, allReviews: true, objects: true }), documents: a.parsed.documents.length, objects: a.objects.length });
-    };
-    if (options.inventoryPaths && options.inventoryPaths.length > 0) {
-      const inv = await walkYaml(options.inventoryPaths);
+    if (!inventoryFromInputs) {
+      const inv = await walkYaml(options.inventoryPaths!);
       for (const p of inv.problems) report.errors.push({ file: rel(p.path), line: 1, message: `inventory: ${p.message}` });
       for (const f of inv.files) {
         const read = readInput(f.path);
-        if ('text' in read) collect(f.path, read.text, { keep: false });
+        if ('text' in read) collect(f.path, read.text, templates, { keep: false, params: false });
         else if ('error' in read) report.errors.push({ file: rel(f.path), line: 1, message: `inventory: ${read.error}` });
       }
-    } else {
-      for (const { path: file, read } of inputs) if ('text' in read) collect(file, read.text, { keep: true });
+    } else if (!collected) {
+      for (const { path: file, read } of inputs) if ('text' in read) collect(file, read.text, templates, { keep: true, params: false });
     }
     data = inventoryOf(originals, options, isClusterScoped);
   }
