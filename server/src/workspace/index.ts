@@ -94,10 +94,28 @@ export class WorkspaceIndex {
   }
 
   private replace(before: PolicyObjects | undefined, after: PolicyObjects | undefined): Change {
-    const withParams = this.policy().admission !== undefined;
+    // No policy is built here: a workspace pass sets thousands of files, and building the policy after
+    // each one that changed it (every policy file, every ConfigMap an admission policy may read) was
+    // a second of a 2,400-file pass.
+    const withParams = this.cached ? this.cached.admission !== undefined : this.hasAdmissionPolicies();
     const policyChanged = policyKey(before, withParams) !== policyKey(after, withParams);
     if (policyChanged) this.cached = undefined;
-    return { policyChanged, inventoryChanged: this.policy().usesInventory };
+    // Built when a caller reads it (the pass does not).
+    const index = this;
+    return {
+      policyChanged,
+      get inventoryChanged() {
+        return index.policy().usesInventory;
+      },
+    };
+  }
+
+  /** Whether policy() holds admission policies (then ConfigMaps and custom resources may be params), without building it. */
+  private hasAdmissionPolicies(): boolean {
+    for (const { analysis } of this.open.values()) if (analysis.policy.admission.length > 0) return true;
+    for (const [uri, a] of this.disk) if (!this.open.has(uri) && a.policy.admission.length > 0) return true;
+    for (const [uri, p] of this.extra) if (!this.disk.has(uri) && !this.open.has(uri) && p.admission.length > 0) return true;
+    return false;
   }
 
   setDisk(uri: string, analysis: FileAnalysis): Change {
@@ -156,6 +174,12 @@ export class WorkspaceIndex {
     return { policyChanged: changed };
   }
 
+  /** How many times the policy was built (a pass should build it a few times, not once per file). */
+  get policyBuilds(): number {
+    return this.builds;
+  }
+  private builds = 0;
+
   policy(): PolicySet {
     if (!this.cached) {
       const parts: PolicyObjects[] = [];
@@ -167,6 +191,7 @@ export class WorkspaceIndex {
       }
       for (const [uri, p] of this.extra) if (!this.disk.has(uri) && !this.open.has(uri)) parts.push(p);
       this.cached = buildPolicySet(parts, defaultExpansions, { engine: this.engine });
+      this.builds++;
     }
     return this.cached;
   }

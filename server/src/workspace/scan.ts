@@ -3,10 +3,19 @@
 // the CLI's report reads its files through the same reader and walk.
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
-import { analyzeText, collectPolicyObjects, compact, FileAnalysis, PolicyObjects, skimFor, skippedFile } from '../engine';
+import { analyzeText, collectPolicyObjects, compact, ExpansionTemplate, FileAnalysis, mayHoldPolicyObjects, PolicyObjects, skimFor, skippedFile } from '../engine';
+import type { Skim } from '../yaml/fastYaml';
 import { helmTemplateTest, isInside, isYamlName, readTextFileSync, walkYaml, WalkProblem } from './files';
 import { globMatcher } from './glob';
 import { Change, WorkspaceIndex } from './index';
+
+/** What a closed file keeps: its reviews under these templates, with or without objects, skimmed so. */
+interface Keep {
+  readonly templates: readonly ExpansionTemplate[];
+  readonly skim: Skim;
+  readonly allReviews: boolean;
+  readonly objects: boolean;
+}
 
 /** A file's text, or why it is not read: a skip (not a manifest, too large) or an error. */
 export type FileRead = { readonly text: string } | { readonly skipped: string } | { readonly error: string };
@@ -137,14 +146,18 @@ export class WorkspaceScan {
    * A file on disk, as the index keeps closed files: compact (reviews, errors, policy objects and
    * line starts), parsed with a skim that keeps only what the checks read.
    */
-  private analyzeDisk(file: string, uri: string): FileAnalysis {
-    const read = this.reader.read(file, this.maxBytesOf(file));
+  private analyzeDisk(file: string, uri: string, read: FileRead = this.reader.read(file, this.maxBytesOf(file)), keep: Keep = this.keep()): FileAnalysis {
     if (!('text' in read)) return skippedFile(uri, '', 'skipped' in read ? read.skipped : read.error);
+    const a = analyzeText(uri, read.text, keep.objects ? {} : { skim: keep.skim });
+    return compact(a, keep);
+  }
+
+  /** What a closed file keeps under the policy in force. */
+  private keep(): Keep {
     const templates = this.index.templates();
     // Rego policies read whole objects: no skim then.
     const objects = this.index.needsObjects();
-    const a = analyzeText(uri, read.text, objects ? {} : { skim: skimFor(templates) });
-    return compact(a, { templates, allReviews: this.index.needsAllReviews(), objects });
+    return { templates, skim: skimFor(templates), allReviews: this.index.needsAllReviews(), objects };
   }
 
   /** A full analysis of a closed file (with its text), read again: for edits. */
@@ -163,11 +176,29 @@ export class WorkspaceScan {
     const walked = await walkYaml(enabled, { exclude: (p) => this.excluded(p), cancelled: hooks.cancelled });
     const seen = new Set<string>();
     let done = 0;
+    // The files that may hold policy objects first (as the CLI does): the others are then read once,
+    // under the templates and engines in force, instead of being read again after every policy file
+    // that changes what a closed file must keep. They are read from disk again, not kept meanwhile.
+    const later: string[] = [];
     for (const f of walked.files) {
       if (hooks.cancelled()) return undefined;
       const uri = URI.file(f.path).toString();
       seen.add(uri);
-      this.index.setDisk(uri, this.analyzeDisk(f.path, uri));
+      const read = this.reader.read(f.path, this.maxBytesOf(f.path));
+      if ('text' in read && !mayHoldPolicyObjects(read.text)) {
+        later.push(f.path);
+        continue;
+      }
+      this.index.setDisk(uri, this.analyzeDisk(f.path, uri, read));
+      const wait = hooks.pace(++done, walked.files.length);
+      if (wait) await wait;
+    }
+    // These files hold no constraint, template or admission policy: what the others keep stays in force
+    // while they are read (a ConfigMap an admission policy may read changes its params, not that).
+    const keep = later.length > 0 ? this.keep() : undefined;
+    for (const file of later) {
+      if (hooks.cancelled()) return undefined;
+      this.index.setDisk(URI.file(file).toString(), this.analyzeDisk(file, URI.file(file).toString(), undefined, keep));
       const wait = hooks.pace(++done, walked.files.length);
       if (wait) await wait;
     }
