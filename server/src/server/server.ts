@@ -16,7 +16,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
-import { analyzeText, skippedFile } from '../engine';
+import { analyzeText, FileAnalysis, skippedFile } from '../engine';
+import { mergeChanges, reanalyze, TextChange } from '../engine/incremental';
 import { YamlCache } from '../yaml/documents';
 import {
   commands,
@@ -63,7 +64,36 @@ function fingerprint(s: string): string {
 }
 
 export class TrustedImagesServer {
-  private readonly documents = new TextDocuments(TextDocument);
+  /**
+   * Per open document: what its text became since it was last analysed, as one change (see
+   * refreshDocument); null when it was replaced whole (opened, or a change without a range), undefined
+   * when it is as analysed.
+   */
+  private readonly edits = new Map<string, TextChange | null | undefined>();
+  /** Per open document: its last analysis and the version it was made for, the start of the next one. */
+  private readonly lastAnalysis = new Map<string, { analysis: FileAnalysis; version: number }>();
+  private readonly documents = new TextDocuments<TextDocument>({
+    create: (uri, languageId, version, content) => {
+      this.edits.set(uri, null);
+      return TextDocument.create(uri, languageId, version, content);
+    },
+    update: (doc, changes, version) => {
+      // Each change applied in turn, its offsets taken in the text it applies to.
+      let edit = this.edits.get(doc.uri);
+      for (const c of changes) {
+        if ('range' in c && edit !== null) {
+          const a = doc.offsetAt(c.range.start);
+          const b = doc.offsetAt(c.range.end);
+          const start = Math.min(a, b);
+          const oldEnd = Math.max(a, b);
+          edit = mergeChanges(edit, { start, oldEnd, newEnd: start + c.text.length });
+        } else edit = null;
+        TextDocument.update(doc, [c], version);
+      }
+      this.edits.set(doc.uri, edit);
+      return doc;
+    },
+  });
   private readonly settings = new WorkspaceSettings();
   private folders: string[] = [];
   private readonly index = new WorkspaceIndex(this.settings.checkOptions);
@@ -417,8 +447,16 @@ export class TrustedImagesServer {
     const maxBytes = Math.floor(maxFileSizeMB * 1024 * 1024);
     let cache = this.yamlCaches.get(uri);
     if (!cache) this.yamlCaches.set(uri, (cache = new YamlCache()));
+    // The document an edit touched read again, the others kept (moved), when that is certain to read
+    // as the whole text would; else the whole text (its unchanged documents from the cache).
+    const last = this.lastAnalysis.get(uri);
+    const edit = this.edits.get(uri);
     const analysis =
-      text.length > maxBytes ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`) : analyzeText(uri, text, { cache });
+      text.length > maxBytes
+        ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`)
+        : ((last && edit && reanalyze(last.analysis, text, edit)) ?? analyzeText(uri, text, { cache }));
+    this.lastAnalysis.set(uri, { analysis, version: doc.version });
+    this.edits.set(uri, undefined);
     this.republishAfter(this.index.setOpen(uri, analysis, doc.version));
     this.renderAgain(uri);
   }
@@ -426,6 +464,8 @@ export class TrustedImagesServer {
   private closed(uri: string): void {
     this.pendingDocuments.delete(uri);
     this.yamlCaches.delete(uri);
+    this.lastAnalysis.delete(uri);
+    this.edits.delete(uri);
     const change = this.scan.closed(uri);
     this.publishNow(uri);
     this.republishAfter(change);

@@ -260,11 +260,31 @@ export class WorkspaceIndex {
     const hit = this.violationCache.get(uri);
     const generation = policy.usesInventory ? this.generation : 0;
     if (hit && hit.analysis === analysis && hit.policy === policy && hit.generation === generation) return hit.violations;
-    const violations = checkReviews(this.reviews(uri), policy, this.options, this.data());
+    const data = this.data();
+    const violations = this.open.has(uri) ? this.checkEach(this.reviews(uri), policy, data) : checkReviews(this.reviews(uri), policy, this.options, data);
     this.tally(uri, violations);
     // Open documents are asked again on every hover and code action; closed files only when published.
     if (this.open.has(uri)) this.violationCache.set(uri, { analysis, policy, violations, generation });
     return violations;
+  }
+
+  /**
+   * The violations of each review of the open documents, while the policy, options and data stay: a
+   * keystroke's analysis keeps the reviews of the objects it did not change (see engine/incremental),
+   * whose verdicts are then kept too. A review is checked on its own as it is among the others.
+   */
+  private reviewVerdicts: { policy: PolicySet; options: CheckOptions; data: Value; verdicts: WeakMap<Review, Violation[]> } | undefined;
+
+  private checkEach(reviews: readonly Review[], policy: PolicySet, data: Value): Violation[] {
+    let v = this.reviewVerdicts;
+    if (!v || v.policy !== policy || v.options !== this.options || v.data !== data) this.reviewVerdicts = v = { policy, options: this.options, data, verdicts: new WeakMap() };
+    const out: Violation[] = [];
+    for (const r of reviews) {
+      let found = v.verdicts.get(r);
+      if (!found) v.verdicts.set(r, (found = checkReviews([r], policy, this.options, data)));
+      for (const x of found) out.push(x);
+    }
+    return out;
   }
 
   /** Per file: violations per constraint, from its last check. */
