@@ -7,6 +7,7 @@ import { FileAnalysis, ReviewOptions } from './analyze';
 import { collectPolicyObjects, noPolicyObjects, PolicyObjects } from './constraints';
 import { ExpansionTemplate, Review, reviewsOf, templatesKey } from './expansion';
 import { K8sObject, objectsOf } from './objects';
+import { FastDocumentReader } from '../yaml/fastYaml';
 import { defaultParseLimits, LineIndex, ParsedDocument, ParsedFile, parseYaml, Span, YNode } from '../yaml/documents';
 
 /**
@@ -193,11 +194,16 @@ export function reanalyze(before: FileAnalysis, text: string, change: TextChange
   const target = k < 0 ? undefined : docs[k]!;
   if (!target || target.span.end !== sliceEnd - delta) return undefined;
 
-  // The document read again, alone, then moved to where it is.
-  const part = parseYaml(text.slice(sliceStart, sliceEnd), defaultParseLimits);
-  if (part.documents.length !== 1 || part.errors.length > 0 || part.warnings) return undefined;
-  const read = part.documents[0]!;
-  const edited: ParsedDocument = { index: target.index, span: moveSpan(read.span, sliceStart), root: read.root && moveNode(read.root, sliceStart) };
+  // The document read again: by the fast reader in place (as parseFast reads it), else alone, then moved.
+  let edited: ParsedDocument | undefined;
+  const root = readInPlace(text, sliceStart, sliceEnd);
+  if (root !== undefined) edited = { index: target.index, span: { start: sliceStart, end: sliceEnd }, root };
+  else {
+    const part = parseYaml(text.slice(sliceStart, sliceEnd), defaultParseLimits);
+    if (part.documents.length !== 1 || part.errors.length > 0 || part.warnings) return undefined;
+    const read = part.documents[0]!;
+    edited = { index: target.index, span: moveSpan(read.span, sliceStart), root: read.root && moveNode(read.root, sliceStart) };
+  }
   const editedObjects = objectsOf(edited);
   // A policy object (or what may become an admission policy's params) changes more than this file's objects.
   const oldObjects = before.objects;
@@ -246,6 +252,39 @@ export function reanalyze(before: FileAnalysis, text: string, change: TextChange
   const result = new EditedAnalysis(before.file, text, parsed, objects, policy, new MovedLineIndex(movedLines(startsOf(before.lines), text, start, oldEnd, newEnd)));
   facts.set(result, { brackets });
   return result;
+}
+
+/**
+ * The document [sliceStart, sliceEnd) of the text read by the fast reader where it is, as parseFast
+ * reads a document: undefined when parseFast would hand it to `yaml` (or make no document of it).
+ */
+function readInPlace(text: string, sliceStart: number, sliceEnd: number): YNode | undefined {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let p = sliceStart; p < sliceEnd; ) {
+    const nl = text.indexOf('\n', p);
+    const e = nl < 0 ? text.length : nl;
+    starts.push(p);
+    ends.push(e);
+    if (nl < 0) break;
+    p = nl + 1;
+  }
+  const marker = isMarkerAt(text, sliceStart);
+  const from = marker ? 1 : 0;
+  let hasContent = false;
+  for (let k = from; k < starts.length && !hasContent; k++) {
+    let p = starts[k]!;
+    const e = ends[k]!;
+    while (p < e && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
+    hasContent = p < e && text.charCodeAt(p) !== 35; /* # */
+  }
+  if (marker) {
+    const rest = text.slice(sliceStart + 3, ends[0]).trim();
+    if (rest !== '' && rest[0] !== '#') return undefined;
+    if (!hasContent) return { kind: 'scalar', value: null, span: { start: sliceStart + 3, end: sliceStart + 3 }, style: 'plain' };
+  } else if (!hasContent) return undefined;
+  const reader = new FastDocumentReader(text, defaultParseLimits.maxNodesPerDocument, undefined, defaultParseLimits.maxDepth);
+  return reader.read(starts, ends, from, starts.length, true) ?? undefined;
 }
 
 /** The document that starts at offset `at`, by binary search; -1 if none does. */
