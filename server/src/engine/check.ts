@@ -1,15 +1,15 @@
 // The verdicts: every reviewed object (and what expansion generates from it) against every image
 // constraint, as Gatekeeper's admission review would decide them.
 import type { AnyConstraint, Constraint, PolicyRef, PolicySet } from './policy';
-import { admissionDecisions } from './admissionPolicies';
-import { toJS as regoToJS } from '../rego/value';
+import { admissionDecisions, type AdmissionDecision } from './admissionPolicies';
+import { sameValue, toJS as regoToJS } from '../rego/value';
 import { variantFor } from './policySet';
 import { Action, Severity, severityOf } from './enforcement';
 import { impliedMessage, autorejectMessage } from './messages';
 import { CheckOptions, defaultCheckOptions } from './options';
 import { matchableOf } from './scope';
 import { Span } from '../yaml/documents';
-import { evaluateConstraint } from './regoCheck';
+import { evaluateConstraint, reviewHash } from './regoCheck';
 import { evaluateCelConstraint } from './celCheck';
 import { emptyData } from './inventory';
 import { locate } from './locate';
@@ -151,6 +151,32 @@ export function needsObjects(policy: PolicySet): boolean {
 const objectJson = new WeakMap<object, unknown>();
 
 /**
+ * Decisions per admission policy set and object content: an object that appears again (another file,
+ * keys in another order) is decided once. Decisions with a part not evaluated (a bound may depend on
+ * the machine's speed) are not kept.
+ */
+const decided = new WeakMap<object, Map<number, Array<{ object: Value; defaultNamespace: string | undefined; decisions: readonly AdmissionDecision[] }>>>();
+
+function decisionsOn(admission: NonNullable<PolicySet['admission']>, object: Value & object, defaultNamespace: string | undefined): readonly AdmissionDecision[] {
+  let memo = decided.get(admission);
+  if (!memo) decided.set(admission, (memo = new Map()));
+  const h = reviewHash(object);
+  let seen = memo.get(h);
+  if (seen) for (const e of seen) if (e.defaultNamespace === defaultNamespace && sameValue(e.object, object)) return e.decisions;
+  let json = objectJson.get(object);
+  if (json === undefined) objectJson.set(object, (json = regoToJS(object)));
+  const decisions = admissionDecisions(admission, json, defaultNamespace);
+  if (!decisions.some((d) => d.notEvaluated)) {
+    if (!seen) {
+      if (memo.size >= 4096) memo.clear();
+      memo.set(h, (seen = []));
+    }
+    if (seen.length < 4) seen.push({ object, defaultNamespace, decisions });
+  }
+  return decisions;
+}
+
+/**
  * ValidatingAdmissionPolicies and Kyverno ValidatingPolicies on one review: the object as itself
  * (not what Gatekeeper's expansion generates), a violation per decision.
  */
@@ -160,10 +186,8 @@ function checkAdmission(review: Review, options: CheckOptions, policy: PolicySet
   if (!admission || !subject || review.source !== 'Original') return;
   const object = subject.review.get('object');
   if (!object || typeof object !== 'object') return;
-  let json = objectJson.get(object);
-  if (json === undefined) objectJson.set(object, (json = regoToJS(object)));
   const defaultNamespace = options.namespace === '*' ? undefined : options.namespace;
-  for (const d of admissionDecisions(admission, json, defaultNamespace)) {
+  for (const d of decisionsOn(admission, object, defaultNamespace)) {
     const severity = d.notEvaluated ? 'warning' : severityOf[d.action];
     out.push({ constraint: d.ref, action: d.action, severity, message: d.message, object: review.origin, use: undefined, at: locate(subject.fields, d.message), ...(d.notEvaluated ? { notEvaluated: true } : {}) });
   }

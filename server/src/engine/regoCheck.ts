@@ -55,7 +55,8 @@ const maxPerHash = 4;
 export function reviewHash(review: Value): number {
   if (review === null || typeof review !== 'object') return hashValue(review);
   let h = hashes.get(review);
-  if (h === undefined) hashes.set(review, (h = hashValue(review)));
+  // A bounded look: a review of a big object (a CRD) costs its first values, not all of them.
+  if (h === undefined) hashes.set(review, (h = hashValue(review, 256)));
   return h;
 }
 

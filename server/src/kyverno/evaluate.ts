@@ -223,13 +223,16 @@ export function evaluateKyverno(set: KyvernoSet, object: unknown, options: Kyver
   const bounds = options.bounds ?? defaultBounds;
   const a = admissionAttributes(object, set.catalog, { defaultNamespace: 'default', ...options });
   const nsObject = namespaceObject(set, a, options.synthesizeNamespaces !== false);
-  const values = {
-    object: cel.fromJson(a.object),
-    oldObject: cel.fromJson(a.oldObject),
-    request: cel.fromJson(requestValue(a)),
-    namespaceObject: cel.fromJson(nsObject),
-    exceptions: cel.fromJson({ allowedImages: [], allowedValues: [] }),
-  };
+  // The request as CEL values, built when a policy first applies (most objects match no policy).
+  let request: Record<string, unknown> | undefined;
+  const values = (): Record<string, unknown> =>
+    (request ??= {
+      object: cel.fromJson(a.object),
+      oldObject: cel.fromJson(a.oldObject),
+      request: cel.fromJson(requestValue(a)),
+      namespaceObject: cel.fromJson(nsObject),
+      exceptions: cel.fromJson({ allowedImages: [], allowedValues: [] }),
+    });
   const namespaces = (name: string) => {
     const ns = set.namespaces.get(name);
     return ns === undefined ? undefined : labelsOf(ns);
@@ -257,11 +260,11 @@ export function evaluateKyverno(set: KyvernoSet, object: unknown, options: Kyver
       out.push({ ...base, result: 'skip', skipReason: 'match' });
       continue;
     }
-    let policyValues: Record<string, unknown> = values;
+    let policyValues = values();
     const matched: KyvernoException[] = [];
     let exceptionOutcome: Evaluated | undefined;
     for (const e of exceptionsFor(set.exceptions, policy)) {
-      const m = exceptionMatches(policy, e, cel, values, bounds);
+      const m = exceptionMatches(policy, e, cel, policyValues, bounds);
       if (m === true) matched.push(e);
       else if (m !== false) exceptionOutcome ??= m;
     }
@@ -285,7 +288,7 @@ export function evaluateKyverno(set: KyvernoSet, object: unknown, options: Kyver
       });
       continue;
     }
-    if (matched.length > 0) policyValues = { ...values, exceptions: cel.fromJson({ allowedImages, allowedValues }) };
+    if (matched.length > 0) policyValues = { ...policyValues, exceptions: cel.fromJson({ allowedImages, allowedValues }) };
     const r = evaluatePolicy(applied, compile(applied, cel), policyValues, bounds);
     out.push({ ...base, ...r, ...withAutogen, ...(keys.length > 0 ? { exceptions: keys } : {}) });
   }

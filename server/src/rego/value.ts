@@ -123,12 +123,12 @@ abstract class Keyed<T> {
     return true;
   }
 
-  /** The entries' hash (see hashValue), whatever their order of insertion. */
+  /** The entries' hash (see hashValue). */
   hashEntries(): number {
     let h = this instanceof RSet ? 0x1b873593 : 0x27d4eb2f;
     h ^= this.m.size;
     let sum = 0;
-    for (const [mapKey, v] of this.m) sum = (sum + Math.imul(hashString(mapKey) ^ 0x85ebca6b, 31) + hashValue(v as Value)) | 0;
+    for (const [mapKey, v] of this.m) sum = (sum + Math.imul(hashString(mapKey) ^ 0x85ebca6b, 31) + hashOf(v as Value)) | 0;
     return (h ^ sum) | 0;
   }
 
@@ -226,10 +226,19 @@ export function sameValue(a: Value, b: Value): boolean {
 }
 
 /**
- * A hash of a value for sameValue (equal values, equal hashes; insertion order does not count). Long
- * strings are hashed by their length and ends: a collision costs a sameValue, never a wrong answer.
+ * A hash of a value for sameValue (equal values, equal hashes when their objects' keys were inserted in
+ * the same order). Long strings are hashed by their length and ends, and past `limit` values visited
+ * the rest is not looked at: a collision costs a sameValue, never a wrong answer.
  */
-export function hashValue(v: Value): number {
+export function hashValue(v: Value, limit = Infinity): number {
+  hashLeft = limit;
+  return hashOf(v);
+}
+
+let hashLeft = Infinity;
+
+function hashOf(v: Value): number {
+  if (--hashLeft < 0) return 0;
   if (v === null) return 0x9e3779b1;
   switch (typeof v) {
     case 'boolean':
@@ -241,7 +250,7 @@ export function hashValue(v: Value): number {
   }
   if (Array.isArray(v)) {
     let h = 0x811c9dc5 ^ v.length;
-    for (const x of v as Value[]) h = Math.imul(h ^ hashValue(x), 0x01000193);
+    for (const x of v as Value[]) h = Math.imul(h ^ hashOf(x), 0x01000193);
     return h | 0;
   }
   return (v as Keyed<Value | true>).hashEntries();
@@ -250,11 +259,11 @@ export function hashValue(v: Value): number {
 function hashString(s: string): number {
   let h = 0x811c9dc5 ^ s.length;
   const n = s.length;
-  if (n <= 32) {
+  if (n <= 16) {
     for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   } else {
-    for (let i = 0; i < 16; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    for (let i = n - 16; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    for (let i = 0; i < 8; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    for (let i = n - 8; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   }
   return h | 0;
 }
