@@ -93,19 +93,29 @@ function moveSpan(s: Span, d: number): Span {
   return { start: s.start + d, end: s.end + d };
 }
 
-/** A copy of the nodes, every offset moved by d (as the YAML cache moves a document). */
+/**
+ * A copy of the nodes, every offset moved by d (as the YAML cache moves a document). Literal objects
+ * of the nodes' own shapes, not spreads: every node after an edit is copied on every keystroke.
+ */
 function moveNode(n: YNode, d: number): YNode {
   switch (n.kind) {
-    case 'scalar':
-      return n.anchor ? { ...n, span: moveSpan(n.span, d), anchor: moveSpan(n.anchor, d) } : { ...n, span: moveSpan(n.span, d) };
-    case 'seq':
-      return { ...n, items: n.items.map((i) => moveNode(i, d)), span: moveSpan(n.span, d) };
+    case 'scalar': {
+      const span = { start: n.span.start + d, end: n.span.end + d };
+      return n.anchor
+        ? { kind: 'scalar', value: n.value, span, anchor: { start: n.anchor.start + d, end: n.anchor.end + d }, style: n.style }
+        : { kind: 'scalar', value: n.value, span, style: n.style };
+    }
+    case 'seq': {
+      const items: YNode[] = new Array(n.items.length);
+      for (let i = 0; i < items.length; i++) items[i] = moveNode(n.items[i]!, d);
+      return { kind: 'seq', items, span: { start: n.span.start + d, end: n.span.end + d } };
+    }
     case 'map': {
       const entries = new Map<string, YNode>();
       const keySpans = new Map<string, Span>();
-      n.entries.forEach((v, k) => entries.set(k, moveNode(v, d)));
-      n.keySpans.forEach((v, k) => keySpans.set(k, moveSpan(v, d)));
-      return { ...n, entries, keySpans, span: moveSpan(n.span, d) };
+      for (const [k, v] of n.entries) entries.set(k, moveNode(v, d));
+      for (const [k, v] of n.keySpans) keySpans.set(k, { start: v.start + d, end: v.end + d });
+      return { kind: 'map', entries, keySpans, span: { start: n.span.start + d, end: n.span.end + d } };
     }
   }
 }
