@@ -111,6 +111,10 @@ describe('typing in an open file with many documents', () => {
     await type('configmap', [ins(at('key: value', 0, 5), 'z')]);
     await type('end of file', [ins(text.length, '---\n' + pod('d', 'evil/d:1'))]);
     await type('start of file', [ins(0, '# header\n')]);
+    // A change that sends the whole text (no range), then typing again from it.
+    text = text.replace('corp/side:1', 'evil/side:1');
+    client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ text }] });
+    await type('after a whole text', [ins(at('evil/side:1', 0, 1), 'q')]);
     assert.equal(await client.stop(), 0);
   });
 });

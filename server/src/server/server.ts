@@ -81,9 +81,11 @@ export class TrustedImagesServer {
       // Each change applied in turn, its offsets taken in the text it applies to.
       let edit = this.edits.get(doc.uri);
       for (const c of changes) {
-        if ('range' in c && edit !== null) {
-          const a = doc.offsetAt(c.range.start);
-          const b = doc.offsetAt(c.range.end);
+        // As TextDocument.update tells a ranged change from a whole text: by a range that is there.
+        const range = 'range' in c ? c.range : undefined;
+        if (range !== undefined && edit !== null) {
+          const a = doc.offsetAt(range.start);
+          const b = doc.offsetAt(range.end);
           const start = Math.min(a, b);
           const oldEnd = Math.max(a, b);
           edit = mergeChanges(edit, { start, oldEnd, newEnd: start + c.text.length });
