@@ -269,20 +269,30 @@ export function reanalyze(before: FileAnalysis, text: string, change: TextChange
  * reads a document: undefined when parseFast would hand it to `yaml` (or make no document of it).
  */
 function readInPlace(text: string, sliceStart: number, sliceEnd: number): YNode | undefined {
-  const starts: number[] = [];
-  const ends: number[] = [];
+  // Int32Arrays, as parseFast gives the reader: its code stays optimised for them.
+  let starts = lineArrays.starts;
+  let ends = lineArrays.ends;
+  let count = 0;
   for (let p = sliceStart; p < sliceEnd; ) {
     const nl = text.indexOf('\n', p);
     const e = nl < 0 ? text.length : nl;
-    starts.push(p);
-    ends.push(e);
+    if (count === starts.length) {
+      const more = { starts: new Int32Array(count * 2), ends: new Int32Array(count * 2) };
+      more.starts.set(starts);
+      more.ends.set(ends);
+      lineArrays = more;
+      ({ starts, ends } = more);
+    }
+    starts[count] = p;
+    ends[count] = e;
+    count++;
     if (nl < 0) break;
     p = nl + 1;
   }
   const marker = isMarkerAt(text, sliceStart);
   const from = marker ? 1 : 0;
   let hasContent = false;
-  for (let k = from; k < starts.length && !hasContent; k++) {
+  for (let k = from; k < count && !hasContent; k++) {
     let p = starts[k]!;
     const e = ends[k]!;
     while (p < e && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
@@ -294,8 +304,11 @@ function readInPlace(text: string, sliceStart: number, sliceEnd: number): YNode 
     if (!hasContent) return { kind: 'scalar', value: null, span: { start: sliceStart + 3, end: sliceStart + 3 }, style: 'plain' };
   } else if (!hasContent) return undefined;
   const reader = new FastDocumentReader(text, defaultParseLimits.maxNodesPerDocument, undefined, defaultParseLimits.maxDepth);
-  return reader.read(starts, ends, from, starts.length, true) ?? undefined;
+  return reader.read(starts, ends, from, count, true) ?? undefined;
 }
+
+/** The line starts and ends readInPlace hands the reader, kept between keystrokes. */
+let lineArrays = { starts: new Int32Array(1024), ends: new Int32Array(1024) };
 
 /** The document that starts at offset `at`, by binary search; -1 if none does. */
 function documentAt(docs: readonly ParsedDocument[], at: number): number {

@@ -456,11 +456,21 @@ export class TrustedImagesServer {
     const analysis =
       text.length > maxBytes
         ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`)
-        : ((last && edit && reanalyze(last.analysis, text, edit)) ?? analyzeText(uri, text, { cache }));
+        : ((last && edit && this.reanalyzed(uri, last.analysis, text, edit)) ?? analyzeText(uri, text, { cache }));
     this.lastAnalysis.set(uri, { analysis, version: doc.version });
     this.edits.set(uri, undefined);
     this.republishAfter(this.index.setOpen(uri, analysis, doc.version));
     this.renderAgain(uri);
+  }
+
+  /** The incremental analysis, or undefined (then the whole text is read): a failure of it is logged, not the check's. */
+  private reanalyzed(uri: string, last: FileAnalysis, text: string, edit: TextChange): FileAnalysis | undefined {
+    try {
+      return reanalyze(last, text, edit);
+    } catch (e) {
+      this.connection.console.error(`Re-reading the edited document of ${uri} failed, reading it whole: ${e instanceof Error ? e.stack : String(e)}`);
+      return undefined;
+    }
   }
 
   private closed(uri: string): void {
