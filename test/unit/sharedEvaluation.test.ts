@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { analyzeText, buildPolicySet, checkObjects, defaultExpansions } from '../../server/src/engine';
+import { admissionDecisions, analyzeText, buildPolicySet, checkObjects, defaultExpansions, mayDecide } from '../../server/src/engine';
 import { celOfRego } from '../../server/src/engine/celCheck';
 import { celValue } from '../../server/src/cel';
 import { equal, fromJS, hashValue, RObject, RSet, sameValue, toJS, Value } from '../../server/src/rego/value';
@@ -128,3 +128,38 @@ function reverseKeys(v: unknown): unknown {
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
   return v;
 }
+
+describe('admission policies: an object no policy rule names is not evaluated', { ...needsShared('conformance/vap') }, () => {
+  test('mayDecide false only where admissionDecisions gives nothing (VAP and Kyverno conformance cases, each against its own objects and the next case\'s)', () => {
+    const roots = [path.join(sharedRoot, 'conformance', 'vap'), path.join(sharedRoot, 'conformance', 'kyverno-vpol')].filter((r) => fs.existsSync(r));
+    const caseDirs: string[] = [];
+    for (const root of roots) {
+      const dirs = new Set(yamlFiles(root).map((f) => path.dirname(f)));
+      caseDirs.push(...[...dirs].sort());
+    }
+    const analysesOf = (dir: string) => yamlFiles(dir).filter((f) => path.dirname(f) === dir || path.dirname(path.dirname(f)) === dir).map((f) => analyzeText(f, fs.readFileSync(f, 'utf8')));
+    let filtered = 0;
+    let decided = 0;
+    for (let i = 0; i < caseDirs.length; i++) {
+      const own = analysesOf(caseDirs[i]!);
+      const admission = buildPolicySet(own.map((a) => a.policy), defaultExpansions).admission;
+      if (!admission) continue;
+      const next = i + 1 < caseDirs.length ? analysesOf(caseDirs[i + 1]!) : [];
+      for (const a of [...own, ...next]) {
+        for (const o of a.objects) {
+          const json = nodeJS(o.node) as { apiVersion?: unknown; kind?: unknown };
+          if (typeof json?.apiVersion !== 'string' || typeof json.kind !== 'string') continue;
+          if (mayDecide(admission, json.apiVersion, json.kind)) continue;
+          filtered++;
+          for (const ns of ['default', undefined]) {
+            const decisions = admissionDecisions(admission, toJS(fromJS(json)), ns);
+            decided += decisions.length;
+            assert.deepEqual(decisions, [], `${a.file}: ${json.kind}`);
+          }
+        }
+      }
+    }
+    assert.equal(decided, 0);
+    assert.ok(filtered > 50, `${filtered} objects left out`);
+  });
+});

@@ -5,9 +5,9 @@
 // Matching, messages and actions are each engine's own (server/src/vap, server/src/kyverno).
 import { getPath, Span, toJS, YNode } from '../yaml/documents';
 import { evaluateVap, lintVap, readVapSet, vapCel, type SourcedObject } from '../vap';
-import { evaluateKyverno, kyvernoCel, kyvernoDecisions, readKyvernoSet } from '../kyverno';
+import { autogenVariants, evaluateKyverno, kyvernoCel, kyvernoDecisions, readKyvernoSet } from '../kyverno';
 import { lintKyverno } from '../kyverno/lint';
-import type { FieldPath } from '../vap/policies';
+import type { FieldPath, MatchResources } from '../vap/policies';
 import type { Action } from './enforcement';
 import type { K8sObject } from './objects';
 import type { AdmissionObject, AdmissionPolicies, AdmissionPolicyRef, Located, NamespaceObject, PolicyProblem } from './policy';
@@ -108,6 +108,46 @@ export function admissionDecisions(policies: AdmissionPolicies, object: unknown,
     }
   }
   return out;
+}
+
+/**
+ * Whether any admission policy can decide on an object of this apiVersion and kind, before the object
+ * is built as JSON: a policy applies only to a request whose resource its resourceRules name (the
+ * API server's rules, and Kyverno's with its autogen rules, compare the resource by name, in every
+ * version and equivalent group). False only when every policy has rules, none names `*`, and none names
+ * the object's resource (as each set's catalog names it): then admissionDecisions gives nothing.
+ */
+export function mayDecide(policies: AdmissionPolicies, apiVersion: string, kind: string): boolean {
+  let r = selectable.get(policies);
+  if (r === undefined) selectable.set(policies, (r = selectableResources(policies)));
+  if (r === 'any') return true;
+  if (policies.vap.policies.length > 0 && r.vap.has(policies.vap.catalog.info(apiVersion, kind).resource)) return true;
+  if (policies.kyverno.policies.length > 0 && r.kyverno.has(policies.kyverno.catalog.info(apiVersion, kind).resource)) return true;
+  return false;
+}
+
+const selectable = new WeakMap<AdmissionPolicies, { vap: Set<string>; kyverno: Set<string> } | 'any'>();
+
+function selectableResources(policies: AdmissionPolicies): { vap: Set<string>; kyverno: Set<string> } | 'any' {
+  const add = (m: MatchResources | undefined, out: Set<string>): boolean => {
+    if (!m) return false;
+    for (const rule of m.resourceRules) {
+      for (const res of rule.resources) {
+        const name = res.includes('/') ? res.slice(0, res.indexOf('/')) : res;
+        if (name === '*') return false;
+        out.add(name);
+      }
+    }
+    return true;
+  };
+  const vap = new Set<string>();
+  const kyverno = new Set<string>();
+  for (const p of policies.vap.policies) if (!add(p.matchConstraints, vap)) return 'any';
+  for (const p of policies.kyverno.policies) {
+    if (!add(p.matchConstraints, kyverno)) return 'any';
+    for (const v of autogenVariants(p)) if (!add(v.policy.matchConstraints, kyverno)) return 'any';
+  }
+  return { vap, kyverno };
 }
 
 /** The kinds (`group/Kind`) that ValidatingAdmissionPolicies name as paramKind: objects of these kinds can be params. */

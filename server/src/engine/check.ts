@@ -1,8 +1,8 @@
 // The verdicts: every reviewed object (and what expansion generates from it) against every image
 // constraint, as Gatekeeper's admission review would decide them.
 import type { AnyConstraint, Constraint, PolicyRef, PolicySet } from './policy';
-import { admissionDecisions, type AdmissionDecision } from './admissionPolicies';
-import { sameValue, toJS as regoToJS } from '../rego/value';
+import { admissionDecisions, mayDecide, type AdmissionDecision } from './admissionPolicies';
+import { RObject, sameValue, toJS as regoToJS } from '../rego/value';
 import { variantFor } from './policySet';
 import { Action, Severity, severityOf } from './enforcement';
 import { impliedMessage, autorejectMessage } from './messages';
@@ -158,6 +158,12 @@ const objectJson = new WeakMap<object, unknown>();
 const decided = new WeakMap<object, Map<number, Array<{ object: Value; defaultNamespace: string | undefined; decisions: readonly AdmissionDecision[] }>>>();
 
 function decisionsOn(admission: NonNullable<PolicySet['admission']>, object: Value & object, defaultNamespace: string | undefined): readonly AdmissionDecision[] {
+  // An object of a resource no policy's rules name is not built as JSON (see mayDecide).
+  if (object instanceof RObject) {
+    const apiVersion = object.get('apiVersion');
+    const kind = object.get('kind');
+    if (typeof apiVersion === 'string' && typeof kind === 'string' && !mayDecide(admission, apiVersion, kind)) return [];
+  }
   let memo = decided.get(admission);
   if (!memo) decided.set(admission, (memo = new Map()));
   const h = reviewHash(object);
