@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { URI } from 'vscode-uri';
-import { defaultCheckOptions, violationSpan } from '../../server/src/engine';
+import { analyzeText, defaultCheckOptions, violationSpan } from '../../server/src/engine';
 import { WorkspaceIndex } from '../../server/src/workspace/index';
 import { buildReport, defaultReportOptions } from '../../server/src/workspace/report';
 import { WorkspaceScan } from '../../server/src/workspace/scan';
@@ -62,4 +62,28 @@ test('a workspace pass: the policy files first, a few policy builds, the verdict
   assert.ok(fromCli.some((l) => l.startsWith('a-app-01.yaml') && /Invalid image repo/.test(l)), fromCli.join('\n'));
   assert.ok(fromCli.some((l) => /has no <team> label/.test(l)), fromCli.join('\n'));
   assert.ok(fromCli.some((l) => /z-admission\/pod\.yaml/.test(l)), fromCli.join('\n'));
+});
+
+test('the index: only objects of a kind an admission policy reads as params change the policy', () => {
+  const policyText = fs.readFileSync(path.join(projectRoot, 'examples', 'admission', 'policy.yaml'), 'utf8');
+  const index = new WorkspaceIndex(defaultCheckOptions);
+  const set = (name: string, text: string) => index.setDisk(`file:///w/${name}`, analyzeText(`file:///w/${name}`, text)).policyChanged;
+  const configMap = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  registry: ${data}\n`;
+  const custom = (data: string) => `apiVersion: example.com/v1\nkind: Registry\nmetadata:\n  name: r\nspec:\n  registry: ${data}\n`;
+  // No admission policy: neither counts.
+  assert.equal(set('cm.yaml', configMap('a/')), false);
+  assert.equal(set('custom.yaml', custom('a/')), false);
+  // The policy (paramKind ConfigMap) comes: a change; then a ConfigMap's edit changes the policy, a custom resource's does not.
+  assert.equal(set('policy.yaml', policyText), true);
+  const builds = index.policyBuilds;
+  assert.equal(set('cm.yaml', configMap('b/')), true);
+  assert.equal(set('custom.yaml', custom('b/')), false);
+  assert.equal(set('other.yaml', custom('c/')), false);
+  // The policy read the ConfigMap as it is now.
+  index.policy();
+  assert.equal(index.policyBuilds, builds + 1);
+  // The policy now reads the custom kind: its objects count from then on.
+  assert.equal(set('policy.yaml', policyText.replace('apiVersion: v1\n    kind: ConfigMap', 'apiVersion: example.com/v1\n    kind: Registry')), true);
+  assert.equal(set('custom.yaml', custom('d/')), true);
+  assert.equal(set('cm.yaml', configMap('e/')), false);
 });

@@ -5,7 +5,7 @@ import { EnginePreference, FileAnalysis } from '../engine';
 import { checkReviews, CheckOptions, expansionsFor, isClusterScoped, Violation } from '../engine';
 import { emptyData, inventoryOf } from '../engine';
 import type { Value } from '../rego/value';
-import { buildPolicySet, feedsPolicy, hasPolicyObjects, PolicyObjects, PolicySet } from '../engine';
+import { AdmissionObject, buildPolicySet, feedsPolicy, hasPolicyObjects, paramKinds, PolicyObjects, PolicySet } from '../engine';
 import { defaultExpansions, ExpansionTemplate, Review } from '../engine';
 
 interface OpenDocument {
@@ -26,13 +26,25 @@ export interface Change {
 /**
  * A fingerprint of what a file contributes to the policy; equal fingerprints check equally. The objects
  * that may serve as an admission policy's params count only while the workspace has admission
- * policies (typing in a ConfigMap otherwise rebuilds nothing).
+ * policies, and only those of a kind some policy's paramKind names (`params`; 'all' counts every one):
+ * typing in a ConfigMap, or a workspace pass reading thousands of custom resources, rebuilds nothing
+ * no policy reads.
  */
-function policyKey(p: PolicyObjects | undefined, withParams: boolean): string {
-  if (!p || !(withParams ? feedsPolicy(p) : hasPolicyObjects(p))) return '';
+function policyKey(p: PolicyObjects | undefined, params: ReadonlySet<string> | 'all' | undefined): string {
+  if (!p) return '';
+  const candidates = params === undefined ? [] : params === 'all' ? p.paramCandidates : p.paramCandidates.filter((o) => params.has(paramKindOf(o)));
+  if (!hasPolicyObjects(p) && candidates.length === 0) return '';
   return JSON.stringify(p, (k, v) =>
-    k === 'listNode' ? v?.span : k === 'rego' ? v?.source : k === 'template' ? v?.name : k === 'node' ? undefined : k === 'paramCandidates' && !withParams ? undefined : typeof v === 'bigint' ? v.toString() : v,
+    k === 'listNode' ? v?.span : k === 'rego' ? v?.source : k === 'template' ? v?.name : k === 'node' ? undefined : k === 'paramCandidates' ? (candidates.length > 0 ? candidates : undefined) : typeof v === 'bigint' ? v.toString() : v,
   );
+}
+
+/** An object's `group/kind`, as paramKinds names the kinds policies read as params. */
+function paramKindOf(o: AdmissionObject): string {
+  const v = o.source.value as { apiVersion?: unknown; kind?: unknown } | null;
+  const av = typeof v?.apiVersion === 'string' ? v.apiVersion : '';
+  const slash = av.lastIndexOf('/');
+  return `${slash < 0 ? '' : av.slice(0, slash)}/${String(v?.kind)}`;
 }
 
 /** What one constraint causes across the workspace, as the files were last checked. */
@@ -97,9 +109,9 @@ export class WorkspaceIndex {
     // No policy is built here: a workspace pass sets thousands of files, and building the policy after
     // each one that changed it (every policy file, every ConfigMap an admission policy may read) was
     // a second of a 2,400-file pass.
-    const withParams = this.cached ? this.cached.admission !== undefined : this.hasAdmissionPolicies();
-    const policyChanged = policyKey(before, withParams) !== policyKey(after, withParams);
-    if (policyChanged) this.cached = undefined;
+    const params = this.paramKinds();
+    const policyChanged = policyKey(before, params) !== policyKey(after, params);
+    if (policyChanged) this.invalidate();
     // Built when a caller reads it (the pass does not).
     const index = this;
     return {
@@ -110,13 +122,26 @@ export class WorkspaceIndex {
     };
   }
 
-  /** Whether policy() holds admission policies (then ConfigMaps and custom resources may be params), without building it. */
-  private hasAdmissionPolicies(): boolean {
-    for (const { analysis } of this.open.values()) if (analysis.policy.admission.length > 0) return true;
-    for (const [uri, a] of this.disk) if (!this.open.has(uri) && a.policy.admission.length > 0) return true;
-    for (const [uri, p] of this.extra) if (!this.disk.has(uri) && !this.open.has(uri) && p.admission.length > 0) return true;
-    return false;
+  /** The policy changed: built again when next asked for. */
+  private invalidate(): void {
+    this.cached = undefined;
+    this.paramKindsMemo = null;
   }
+
+  /**
+   * The kinds the workspace's admission policies read as params (undefined: it has none), without
+   * building the policy; kept until the policy changes (a change of the policies themselves changes
+   * a file's fingerprint whatever these kinds are).
+   */
+  private paramKinds(): ReadonlySet<string> | undefined {
+    if (this.paramKindsMemo !== null) return this.paramKindsMemo;
+    const objects: AdmissionObject[] = [];
+    for (const { analysis } of this.open.values()) objects.push(...analysis.policy.admission);
+    for (const [uri, a] of this.disk) if (!this.open.has(uri)) objects.push(...a.policy.admission);
+    for (const [uri, p] of this.extra) if (!this.disk.has(uri) && !this.open.has(uri)) objects.push(...p.admission);
+    return (this.paramKindsMemo = objects.length > 0 ? paramKinds(objects) : undefined);
+  }
+  private paramKindsMemo: ReadonlySet<string> | undefined | null = null;
 
   setDisk(uri: string, analysis: FileAnalysis): Change {
     this.generation++;
@@ -166,11 +191,11 @@ export class WorkspaceIndex {
   }
 
   setExtraPolicy(entries: ReadonlyMap<string, PolicyObjects>): Change {
-    const before = [...this.extra.values()].map((p) => policyKey(p, true)).join('\n');
+    const before = [...this.extra.values()].map((p) => policyKey(p, 'all')).join('\n');
     this.extra.clear();
     for (const [k, v] of entries) this.extra.set(k, v);
-    const changed = before !== [...this.extra.values()].map((p) => policyKey(p, true)).join('\n');
-    if (changed) this.cached = undefined;
+    const changed = before !== [...this.extra.values()].map((p) => policyKey(p, 'all')).join('\n');
+    if (changed) this.invalidate();
     return { policyChanged: changed };
   }
 
