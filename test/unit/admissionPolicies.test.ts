@@ -150,3 +150,22 @@ test('a Kyverno ValidatingPolicy refuses a Pod and, by autogen, the Deployment t
   ]);
   assert.ok(violations.every((v) => v.constraint.engine === 'kyverno' && v.constraint.name === 'disallow-latest-tag'));
 });
+
+test('a policy, binding and params object defined twice are read once, as a cluster holds them, and the copies are named', () => {
+  const { policy, violations } = check({ 'vap.yaml': vap, 'copy/vap.yaml': vap, 'params.yaml': params, 'copy/params.yaml': params.replace('registry.corp.example/', 'other.example/'), 'pods.yaml': pods });
+  assert.equal(violations.length, 1, JSON.stringify(violations.map((v) => v.message)));
+  assert.equal(violations[0]!.message, 'images must come from registry.corp.example/');
+  assert.equal(violations[0]!.constraint.file, 'vap.yaml');
+  assert.deepEqual(
+    policy.problems.map((p) => [p.file, p.message]),
+    [
+      ['copy/vap.yaml', 'ValidatingAdmissionPolicy trusted-registries is defined twice (also in vap.yaml); the cluster keeps only the last one applied, so this one is not read'],
+      ['copy/vap.yaml', 'ValidatingAdmissionPolicyBinding trusted-registries-binding is defined twice (also in vap.yaml); the cluster keeps only the last one applied, so this one is not read'],
+      ['copy/params.yaml', 'ConfigMap default/registries is defined twice (also in params.yaml); the cluster keeps only the last one applied, so this one is not read'],
+    ],
+  );
+  // Twenty copies of everything cost what one does: one binding, one params object, one verdict per Pod.
+  const many: Record<string, string> = { 'pods.yaml': pods };
+  for (let i = 0; i < 20; i++) Object.assign(many, { [`c${i}/vap.yaml`]: vap, [`c${i}/params.yaml`]: params });
+  assert.equal(check(many).violations.length, 1);
+});

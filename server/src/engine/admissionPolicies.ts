@@ -34,8 +34,14 @@ const sources = new WeakMap<SourcedObject, AdmissionObject>();
  * workspace layer gives the objects of the kinds that policies' paramKind names); `namespaces` feed
  * namespaceSelector and namespaceObject.
  */
-export function readAdmissionPolicies(objects: readonly AdmissionObject[], params: readonly AdmissionObject[], namespaces: Iterable<NamespaceObject>): AdmissionPolicies | undefined {
-  if (objects.length === 0) return undefined;
+export function readAdmissionPolicies(allObjects: readonly AdmissionObject[], allParams: readonly AdmissionObject[], namespaces: Iterable<NamespaceObject>): AdmissionPolicies | undefined {
+  if (allObjects.length === 0) return undefined;
+  // One object per kind, namespace and name, as a cluster holds them: a workspace that defines a policy,
+  // binding or params object twice is checked with the first (and told), not with every copy (copies
+  // multiplied each other: one binding per copy, evaluated with every copy of its params).
+  const problems: PolicyProblem[] = [];
+  const objects = onePerName(allObjects, problems);
+  const params = onePerName(allParams, problems);
   for (const o of [...objects, ...params]) sources.set(o.source, o);
   const nsObjects: SourcedObject[] = [...namespaces].map((ns) => ({ value: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns.name, labels: ns.labels } }, where: { file: ns.file } }));
   const all = [...objects.map((o) => o.source), ...params.map((o) => o.source), ...nsObjects];
@@ -51,13 +57,43 @@ export function readAdmissionPolicies(objects: readonly AdmissionObject[], param
     refs.set(vapKey(b.policyName, b.name), { ...(p ? at(p.source) : at(b.source)), engine: 'vap', kind: 'ValidatingAdmissionPolicy', name: b.policyName, binding: b.name });
   }
   for (const p of kyverno.policies) refs.set(kyvernoKey(p.name), { ...at(p.source), engine: 'kyverno', kind: p.kind, name: p.name });
-  const problems: PolicyProblem[] = [];
   for (const l of [...lintVap(vap, vapCel()), ...lintKyverno(kyverno, kyvernoCel())]) {
     const o = sources.get(l.object);
     if (!o) continue;
     problems.push({ file: o.file, span: spanAt(o.node, l.path, l.offset), severity: l.severity, message: l.message });
   }
   return { vap, kyverno, refs, problems };
+}
+
+/** The first object of each apiVersion group, kind, namespace and name; a warning at each later one. Nameless objects are all kept. */
+function onePerName(objects: readonly AdmissionObject[], problems: PolicyProblem[]): readonly AdmissionObject[] {
+  const first = new Map<string, AdmissionObject>();
+  const out: AdmissionObject[] = [];
+  for (const o of objects) {
+    const v = o.source.value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
+    const name = v?.metadata?.name;
+    if (typeof name !== 'string' || name === '') {
+      out.push(o);
+      continue;
+    }
+    const av = typeof v?.apiVersion === 'string' ? v.apiVersion : '';
+    const group = av.includes('/') ? av.slice(0, av.lastIndexOf('/')) : '';
+    const ns = typeof v?.metadata?.namespace === 'string' ? v.metadata.namespace : '';
+    const key = `${group}\0${String(v?.kind)}\0${ns}\0${name}`;
+    const seen = first.get(key);
+    if (!seen) {
+      first.set(key, o);
+      out.push(o);
+      continue;
+    }
+    problems.push({
+      file: o.file,
+      span: spanAt(o.node, ['metadata', 'name']),
+      severity: 'warning',
+      message: `${String(v?.kind)} ${ns ? `${ns}/` : ''}${name} is defined twice (also in ${seen.file}); the cluster keeps only the last one applied, so this one is not read`,
+    });
+  }
+  return out;
 }
 
 const vapKey = (policy: string, binding: string) => `vap\0${policy}\0${binding}`;
