@@ -12,20 +12,11 @@ import { test } from 'node:test';
 import { renderChart } from '../../server/src/helm/render';
 import { parseYaml, toJS } from '../../server/src/yaml/documents';
 import { diskFiles } from './helmFiles';
+import { prng } from '../support/synthetic';
 
 const helm = process.env.HELM_BIN;
 const root = path.resolve(__dirname, '../../../shared/conformance/helm');
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function booleans(v: unknown, prefix: string[] = []): Array<{ path: string[]; value: boolean }> {
   if (typeof v === 'boolean') return [{ path: prefix, value: v }];

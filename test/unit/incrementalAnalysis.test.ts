@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { analyzeText, buildPolicySet, checkObjects, defaultCheckOptions, defaultExpansions, FileAnalysis, violationSpan } from '../../server/src/engine';
 import { mergeChanges, reanalyze, TextChange } from '../../server/src/engine/incremental';
 import { constraintYaml } from '../support/helpers';
+import { prng as rng } from '../support/synthetic';
 
 const deployment = (name: string, image: string) =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: apps\n  labels:\n    app: ${name}\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: init\n        image: busybox:1.36\n      containers:\n      - name: main\n        image: ${image}\n        args: ["--port", "8080"]\n        env:\n        - {name: A, value: "1"}\n`;
@@ -48,17 +49,6 @@ const constraintPolicy = analyzeText(
   constraintYaml('K8sAllowedRepos', 'trusted', '  match:\n    kinds:\n    - apiGroups: ["", "apps", "batch"]\n      kinds: ["Pod", "Deployment", "CronJob"]\n  parameters:\n    repos: ["corp/"]\n'),
 ).policy;
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const typed = ['a', 'x', '/', ':', ' ', '\n', '-', '"', "'", '[', ']', '{', '}', '#', '.', '1', '%', '&', '*', '|', '\t', '\r', '{{ .Values.x }}', '\n---\n', '---', '\n...\n', '<<<<<<< ', 'kind: ConfigMap', 'kind: Namespace', '\n  name: again', 'image: ', 'constraints.gatekeeper.sh/v1beta1', '\uFEFF'];
 
