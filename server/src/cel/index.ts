@@ -101,7 +101,7 @@ let base: Environment | undefined;
 function baseEnvironment(): Environment {
   if (base === undefined) {
     // Kubernetes' base environment turns on HomogeneousAggregateLiterals and optional types.
-    const env = new celjs.Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: true });
+    const env = new (celjs().Environment)({ enableOptionalTypes: true, homogeneousAggregateLiterals: true });
     registerKubernetesLibraries(env);
     base = env;
   }

@@ -102,7 +102,7 @@ function show(v: unknown, nested: boolean): string {
       if (isUint(v)) return `${String(v)}u`;
       if (Array.isArray(v)) return `[${v.map((x) => show(x, true)).join(', ')}]`;
       if (v instanceof Uint8Array) return `b${JSON.stringify(new TextDecoder().decode(v))}`;
-      if (v instanceof celjs.Optional) return v.hasValue() ? `optional.of(${show(v.value(), true)})` : 'optional.none()';
+      if (v instanceof celjs().Optional) return v.hasValue() ? `optional.of(${show(v.value(), true)})` : 'optional.none()';
       if (v instanceof Map) return `{${[...v].map(([k, x]) => `${show(k, true)}: ${show(x, true)}`).join(', ')}}`;
       const proto = Object.getPrototypeOf(v);
       if (proto === null || proto === Object.prototype) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${show(x, true)}`).join(', ')}}`;

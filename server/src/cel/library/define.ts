@@ -28,6 +28,6 @@ export function uintValue(v: unknown): bigint {
 
 let uintCtor: (new (v: bigint) => unknown) | undefined;
 export function makeUint(v: bigint): unknown {
-  uintCtor ??= (new celjs.Environment().evaluate('1u') as object).constructor as new (v: bigint) => unknown;
+  uintCtor ??= (new (celjs().Environment)().evaluate('1u') as object).constructor as new (v: bigint) => unknown;
   return new uintCtor(v);
 }

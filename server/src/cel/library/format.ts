@@ -74,7 +74,7 @@ function asString(v: unknown): string {
     pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return `{${pairs.map(([k, x]) => `${k}:${x}`).join(', ')}}`;
   }
-  if (v instanceof celjs.Optional) throw celRuntimeError('string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given optional_type');
+  if (v instanceof celjs().Optional) throw celRuntimeError('string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given optional_type');
   return String(v);
 }
 

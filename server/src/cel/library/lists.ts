@@ -19,7 +19,7 @@ function sum(l: unknown[]): unknown {
       if ((acc as bigint) > 9223372036854775807n || (acc as bigint) < -9223372036854775808n) throw celRuntimeError('integer overflow');
     } else if (typeof acc === 'number' && typeof x === 'number') acc = acc + x;
     else if (isDuration(acc) && isDuration(x)) acc = acc.addDuration(x);
-    else if (acc instanceof celjs.Optional || x === null) throw celRuntimeError('no such overload: sum');
+    else if (acc instanceof celjs().Optional || x === null) throw celRuntimeError('no such overload: sum');
     else {
       if (!isUint(acc) || !isUint(x)) throw celRuntimeError(`no such overload: sum of mixed or non-numeric elements`);
       acc = makeUint(uintValue(acc) + uintValue(x));

@@ -139,12 +139,12 @@ export function registerNamedFormats(env: Environment): void {
   const F = 'kubernetes.NamedFormat';
   define(env, 'named', 'FormatNamespace', ['string'], `optional<${F}>`, (_ns: unknown, name: string) => {
     const f = Object.prototype.hasOwnProperty.call(namedFormats, name) ? namedFormats[name] : undefined;
-    return f ? celjs.Optional.of(f) : celjs.Optional.none();
+    return f ? celjs().Optional.of(f) : celjs().Optional.none();
   });
   for (const [name, f] of Object.entries(namedFormats)) define(env, name, 'FormatNamespace', [], F, () => f);
   env.registerOperator(`${F} == ${F}`, ((a: NamedFormat, b: NamedFormat) => a === b) as (...a: unknown[]) => unknown);
   define(env, 'validate', F, ['string'], 'optional<list<string>>', (f: NamedFormat, s: string) => {
     const errs = f.validate(s);
-    return errs.length === 0 ? celjs.Optional.none() : celjs.Optional.of(errs);
+    return errs.length === 0 ? celjs().Optional.none() : celjs().Optional.of(errs);
   });
 }

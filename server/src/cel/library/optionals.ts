@@ -51,11 +51,11 @@ function optionalMacro(flat: boolean) {
       },
       evaluate(ev, m, ctx) {
         const o = ev.run(m.receiver, ctx);
-        if (!(o instanceof celjs.Optional)) throw celRuntimeError(`${name}() receiver must be optional`);
+        if (!(o instanceof celjs().Optional)) throw celRuntimeError(`${name}() receiver must be optional`);
         if (!(o as Optional).hasValue()) return o;
         const out = ev.run(m.body, m.scope!.reuse(ctx).setIterValue((o as Optional).value(), ev));
-        if (!flat) return celjs.Optional.of(out);
-        if (!(out instanceof celjs.Optional)) throw celRuntimeError('optFlatMap() expression must give an optional');
+        if (!flat) return celjs().Optional.of(out);
+        if (!(out instanceof celjs().Optional)) throw celRuntimeError('optFlatMap() expression must give an optional');
         return out;
       },
     };
@@ -64,7 +64,7 @@ function optionalMacro(flat: boolean) {
 }
 
 export function registerOptionals(env: Environment): void {
-  define(env, 'ofNonZeroValue', 'OptionalNamespace', ['A'], 'optional<A>', (_ns: unknown, v: unknown) => (isZero(v) ? celjs.Optional.none() : celjs.Optional.of(v)));
+  define(env, 'ofNonZeroValue', 'OptionalNamespace', ['A'], 'optional<A>', (_ns: unknown, v: unknown) => (isZero(v) ? celjs().Optional.none() : celjs().Optional.of(v)));
   env.registerFunction('optional.optMap(ast, ast): optional<dyn>', optionalMacro(false) as unknown as (...a: unknown[]) => unknown);
   env.registerFunction('optional.optFlatMap(ast, ast): optional<dyn>', optionalMacro(true) as unknown as (...a: unknown[]) => unknown);
   const eq = (a: Optional, b: Optional): boolean => (a.hasValue() ? b.hasValue() && celEquals(a.value(), b.value()) : !b.hasValue());
