@@ -3,6 +3,7 @@ import { buildReport, defaultReportOptions, Report, ReportOptions } from '../wor
 import { toSarif } from './sarif';
 import { toText } from './text';
 import { runRender } from './render';
+import { ArgReader, UsageError } from './args';
 
 const usage = `Usage: trusted-images check [PATH...] [options]
        trusted-images render PATH [options]   (see trusted-images render --help)
@@ -31,8 +32,6 @@ Options:
 
 Exit status: 0 no deny violation, 1 at least one, 2 bad usage or nothing readable.`;
 
-class UsageError extends Error {}
-
 interface Args {
   paths: string[];
   format: 'text' | 'json' | 'sarif';
@@ -40,14 +39,14 @@ interface Args {
 }
 
 export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
-  const args = [...argv];
-  if (args[0] === 'check') args.shift();
-  else if (args[0] === '-h' || args[0] === '--help' || args[0] === 'help') return 'help';
-  else if (args[0] !== undefined && !args[0].startsWith('-')) throw new UsageError(`unknown command: ${args[0]}`);
-  else if (args.length === 0 || args[0]?.startsWith('-')) {
-    if (args.includes('-h') || args.includes('--help')) return 'help';
+  const first = argv[0];
+  if (first === '-h' || first === '--help' || first === 'help') return 'help';
+  if (first !== 'check') {
+    if (first !== undefined && !first.startsWith('-')) throw new UsageError(`unknown command: ${first}`);
+    if (argv.includes('-h') || argv.includes('--help')) return 'help';
     throw new UsageError('missing command: check');
   }
+  const args = new ArgReader(argv.slice(1));
   const paths: string[] = [];
   const constraintPaths: string[] = [];
   const inventoryPaths: string[] = [];
@@ -59,45 +58,36 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
   const valuesFiles: string[] = [];
   let release: string | undefined;
   let maxFileBytes = defaultReportOptions.maxFileBytes;
-  const value = (flag: string, inline: string | undefined): string => {
-    const v = inline ?? args.shift();
-    if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  while (args.length > 0) {
-    const a = args.shift()!;
-    if (a === '--') {
-      paths.push(...args.splice(0));
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') {
-      paths.push(a);
+  while (!args.done) {
+    const a = args.next();
+    if ('word' in a) {
+      paths.push(a.word);
       continue;
     }
-    const eq = a.indexOf('=');
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    switch (flag) {
+    switch (a.flag) {
+      case '--':
+        paths.push(...args.rest());
+        break;
       case '-h':
       case '--help':
         return 'help';
       case '--format': {
-        const f = value(flag, inline);
+        const f = args.value(a);
         if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not ${f}`);
         format = f;
         break;
       }
       case '--constraints':
-        constraintPaths.push(value(flag, inline));
+        constraintPaths.push(args.value(a));
         break;
       case '--namespace':
-        namespace = value(flag, inline);
+        namespace = args.value(a);
         break;
       case '--inventory':
-        inventoryPaths.push(value(flag, inline));
+        inventoryPaths.push(args.value(a));
         break;
       case '--only':
-        for (const k of value(flag, inline).split(',')) {
+        for (const k of args.value(a).split(',')) {
           if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k.trim())) throw new UsageError(`--only takes constraint kinds separated by commas, not ${JSON.stringify(k)}`);
           onlyKinds.push(k.trim());
         }
@@ -106,26 +96,23 @@ export function parseArgs(argv: readonly string[], cwd: string): Args | 'help' {
         checkPodTemplates = false;
         break;
       case '--engine': {
-        const e = value(flag, inline);
+        const e = args.value(a);
         if (e !== 'auto' && e !== 'rego') throw new UsageError(`--engine must be auto or rego, not ${e}`);
         engine = e;
         break;
       }
       case '-f':
       case '--values':
-        valuesFiles.push(value(flag, inline));
+        valuesFiles.push(args.value(a));
         break;
       case '--release':
-        release = value(flag, inline);
+        release = args.value(a);
         break;
-      case '--max-file-size-mb': {
-        const n = Number(value(flag, inline));
-        if (!Number.isFinite(n) || n <= 0) throw new UsageError('--max-file-size-mb needs a positive number');
-        maxFileBytes = Math.floor(n * 1024 * 1024);
+      case '--max-file-size-mb':
+        maxFileBytes = args.megabytes(a);
         break;
-      }
       default:
-        throw new UsageError(`unknown option: ${flag}`);
+        throw new UsageError(`unknown option: ${a.flag}`);
     }
   }
   if (paths.length === 0) paths.push('.');

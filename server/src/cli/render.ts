@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { LineIndex } from '../yaml/documents';
 import { diskSourceFiles, isChartFile, isKustomizationFile, kustomizationNames } from '../workspace/objectSources';
 import { buildOne, renderOneChart, RenderedSource } from '../workspace/renderedSources';
+import { ArgReader, UsageError } from './args';
 
 export const renderUsage = `Usage: trusted-images render PATH [options]
 
@@ -23,8 +24,6 @@ Options (charts):
 
 Exit status: 0 rendered, 1 the render failed or is incomplete, 2 bad usage.`;
 
-export class RenderUsageError extends Error {}
-
 export interface RenderArgs {
   readonly target: string;
   readonly valuesFiles: readonly string[];
@@ -34,52 +33,41 @@ export interface RenderArgs {
 }
 
 export function parseRenderArgs(argv: readonly string[]): RenderArgs | 'help' {
-  const args = [...argv];
+  const args = new ArgReader(argv);
   const targets: string[] = [];
   const valuesFiles: string[] = [];
   let release: string | undefined;
   let namespace: string | undefined;
   let maxFileBytes = 10 * 1024 * 1024;
-  const value = (flag: string, inline: string | undefined): string => {
-    const v = inline ?? args.shift();
-    if (v === undefined || v === '') throw new RenderUsageError(`${flag} needs a value`);
-    return v;
-  };
-  while (args.length > 0) {
-    const a = args.shift()!;
-    if (!a.startsWith('-') || a === '-') {
-      targets.push(a);
+  while (!args.done) {
+    const a = args.next();
+    if ('word' in a) {
+      targets.push(a.word);
       continue;
     }
-    const eq = a.indexOf('=');
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    switch (flag) {
+    switch (a.flag) {
       case '-h':
       case '--help':
         return 'help';
       case '-f':
       case '--values':
-        valuesFiles.push(value(flag, inline));
+        valuesFiles.push(args.value(a));
         break;
       case '--release':
-        release = value(flag, inline);
+        release = args.value(a);
         break;
       case '--namespace':
       case '-n':
-        namespace = value(flag, inline);
+        namespace = args.value(a);
         break;
-      case '--max-file-size-mb': {
-        const n = Number(value(flag, inline));
-        if (!Number.isFinite(n) || n <= 0) throw new RenderUsageError('--max-file-size-mb needs a positive number');
-        maxFileBytes = Math.floor(n * 1024 * 1024);
+      case '--max-file-size-mb':
+        maxFileBytes = args.megabytes(a);
         break;
-      }
       default:
-        throw new RenderUsageError(`unknown option: ${flag}`);
+        throw new UsageError(`unknown option: ${a.flag}`);
     }
   }
-  if (targets.length !== 1) throw new RenderUsageError('render takes one PATH: a chart folder or a kustomization');
+  if (targets.length !== 1) throw new UsageError('render takes one PATH: a chart folder or a kustomization');
   return { target: targets[0]!, valuesFiles, ...(release !== undefined ? { release } : {}), ...(namespace !== undefined ? { namespace } : {}), maxFileBytes };
 }
 
@@ -117,7 +105,7 @@ export function runRender(argv: readonly string[], out: (s: string) => void, err
   try {
     args = parseRenderArgs(argv);
   } catch (e) {
-    if (e instanceof RenderUsageError) {
+    if (e instanceof UsageError) {
       err(`trusted-images: ${e.message}\n\n${renderUsage}\n`);
       return 2;
     }
