@@ -3,8 +3,8 @@
 // object's Namespace as `namespaceObject`, within a cost and time budget.
 import { celValue } from '../cel';
 import { evaluateGatekeeperCel } from '../cel/gatekeeper';
-import { opaString, RObject, RSet, sameValue, Value } from '../rego/value';
-import { reviewHash } from './regoCheck';
+import { opaString, RObject, RSet, Value } from '../rego/value';
+import { ContentMemo, memoOf } from './contentMemo';
 import { RegoSubject, reviewValue } from './admission';
 import type { CelConstraint, NamespaceObject } from './policy';
 
@@ -19,10 +19,8 @@ const inputs = new WeakMap<object, { request: unknown; object: unknown; oldObjec
 /** Outcomes per review and constraint: a keystroke re-evaluates only the documents it changed. */
 const outcomes = new WeakMap<object, Map<CelConstraint, { namespaceObject: NamespaceObject | undefined; outcome: CelOutcome }>>();
 
-/** Outcomes per constraint and request content (see regoCheck's byInput), by a hash of the review. */
-const byInput = new WeakMap<CelConstraint, Map<number, Array<{ review: Value; namespaceObject: NamespaceObject | undefined; outcome: CelOutcome }>>>();
-const maxInputs = 4096;
-const maxPerHash = 4;
+/** Outcomes per constraint and request content (see regoCheck's byInput). */
+const byInput = new WeakMap<object, ContentMemo<NamespaceObject | undefined, CelOutcome>>();
 
 function celInput(review: Value): { request: unknown; object: unknown; oldObject: unknown } {
   const key = review as object;
@@ -80,28 +78,19 @@ export function evaluateCelConstraint(c: CelConstraint, subject: RegoSubject, na
   const failed = perScope.get(c.template) ?? 0;
   if (failed >= maxBudgetFailures) return { ok: false, error: `ConstraintTemplate ${c.template.name} is not evaluated: its CEL ran over its budget on ${failed} objects` };
   // The same request (an object in several files) with the same Namespace: evaluated once.
-  let memo = byInput.get(c);
-  if (!memo) byInput.set(c, (memo = new Map()));
-  const h = reviewHash(review);
-  let seen = memo.get(h);
-  if (seen) {
-    for (const e of seen) {
-      if (e.namespaceObject !== namespaceObject || !sameValue(e.review, review)) continue;
-      if (!byReview) outcomes.set(review as object, (byReview = new Map()));
-      byReview.set(c, { namespaceObject, outcome: e.outcome });
-      return e.outcome;
-    }
+  const memo = memoOf(byInput, c);
+  const shared = memo.get(review, namespaceObject);
+  if (shared) {
+    if (!byReview) outcomes.set(review as object, (byReview = new Map()));
+    byReview.set(c, { namespaceObject, outcome: shared });
+    return shared;
   }
   const input = celInput(review instanceof RObject ? review : new RObject());
   const result = evaluateGatekeeperCel(c.template.cel.policy, { ...input, constraint: constraintValue(c.object), namespaceObject: namespaceValue(namespaceObject) });
   let outcome: CelOutcome;
   if (result.ok) {
     outcome = { ok: true, messages: result.messages };
-    if (!seen) {
-      if (memo.size >= maxInputs) memo.clear();
-      memo.set(h, (seen = []));
-    }
-    if (seen.length < maxPerHash) seen.push({ review, namespaceObject, outcome });
+    memo.set(review, namespaceObject, outcome);
   } else {
     perScope.set(c.template, failed + 1);
     // Over-budget outcomes depend on the machine's speed: they are not kept.

@@ -2,14 +2,15 @@
 // constraint, as Gatekeeper's admission review would decide them.
 import type { AnyConstraint, Constraint, PolicyRef, PolicySet } from './policy';
 import { admissionDecisions, mayDecide, type AdmissionDecision } from './admissionPolicies';
-import { RObject, sameValue, toJS as regoToJS } from '../rego/value';
+import { RObject, toJS as regoToJS } from '../rego/value';
+import { ContentMemo, memoOf } from './contentMemo';
 import { variantFor } from './policySet';
 import { Action, Severity, severityOf } from './enforcement';
 import { impliedMessage, autorejectMessage } from './messages';
 import { CheckOptions, defaultCheckOptions } from './options';
 import { matchableOf } from './scope';
 import { Span } from '../yaml/documents';
-import { evaluateConstraint, reviewHash } from './regoCheck';
+import { evaluateConstraint } from './regoCheck';
 import { evaluateCelConstraint } from './celCheck';
 import { emptyData } from './inventory';
 import { locate } from './locate';
@@ -155,7 +156,7 @@ const objectJson = new WeakMap<object, unknown>();
  * keys in another order) is decided once. Decisions with a part not evaluated (a bound may depend on
  * the machine's speed) are not kept.
  */
-const decided = new WeakMap<object, Map<number, Array<{ object: Value; defaultNamespace: string | undefined; decisions: readonly AdmissionDecision[] }>>>();
+const decided = new WeakMap<object, ContentMemo<string | undefined, readonly AdmissionDecision[]>>();
 
 function decisionsOn(admission: NonNullable<PolicySet['admission']>, object: Value & object, defaultNamespace: string | undefined): readonly AdmissionDecision[] {
   // An object of a resource no policy's rules name is not built as JSON (see mayDecide).
@@ -164,21 +165,13 @@ function decisionsOn(admission: NonNullable<PolicySet['admission']>, object: Val
     const kind = object.get('kind');
     if (typeof apiVersion === 'string' && typeof kind === 'string' && !mayDecide(admission, apiVersion, kind)) return [];
   }
-  let memo = decided.get(admission);
-  if (!memo) decided.set(admission, (memo = new Map()));
-  const h = reviewHash(object);
-  let seen = memo.get(h);
-  if (seen) for (const e of seen) if (e.defaultNamespace === defaultNamespace && sameValue(e.object, object)) return e.decisions;
+  const memo = memoOf(decided, admission);
+  const hit = memo.get(object, defaultNamespace);
+  if (hit) return hit;
   let json = objectJson.get(object);
   if (json === undefined) objectJson.set(object, (json = regoToJS(object)));
   const decisions = admissionDecisions(admission, json, defaultNamespace);
-  if (!decisions.some((d) => d.notEvaluated)) {
-    if (!seen) {
-      if (memo.size >= 4096) memo.clear();
-      memo.set(h, (seen = []));
-    }
-    if (seen.length < 4) seen.push({ object, defaultNamespace, decisions });
-  }
+  if (!decisions.some((d) => d.notEvaluated)) memo.set(object, defaultNamespace, decisions);
   return decisions;
 }
 

@@ -2,7 +2,8 @@
 // budget, with outcomes kept per review while typing.
 import type { RegoConstraint } from './policy';
 import { evaluateRego, EvalLimits, fromJS, RegoResult } from '../rego';
-import { hashValue, RObject, sameValue, Value } from '../rego/value';
+import { RObject, Value } from '../rego/value';
+import { ContentMemo, memoOf } from './contentMemo';
 import { RegoSubject, reviewValue } from './admission';
 // analyze.ts reads these from here.
 export { ownString, type RegoSubject } from './admission';
@@ -44,40 +45,20 @@ export function evaluateConstraint(c: RegoConstraint, subject: RegoSubject, name
 /**
  * Outcomes per constraint and input: an object that appears in several files (or twice in one) is
  * reviewed the same way each time (input.review and parameters the same, data.inventory the same
- * document), so it is evaluated once. Kept by a hash of input.review, checked with sameValue.
+ * document), so it is evaluated once.
  */
-const byInput = new WeakMap<RegoConstraint, Map<number, Array<{ review: Value; data: Value | undefined; outcome: RegoOutcome }>>>();
-/** Hashes of review values (shared by every constraint evaluated on a review). */
-const hashes = new WeakMap<object, number>();
-const maxInputs = 4096;
-const maxPerHash = 4;
-
-export function reviewHash(review: Value): number {
-  if (review === null || typeof review !== 'object') return hashValue(review);
-  let h = hashes.get(review);
-  // A bounded look: a review of a big object (a CRD) costs its first values, not all of them.
-  if (h === undefined) hashes.set(review, (h = hashValue(review, 256)));
-  return h;
-}
+const byInput = new WeakMap<object, ContentMemo<Value | undefined, RegoOutcome>>();
 
 function evaluateShared(c: RegoConstraint, subject: RegoSubject, namespace: string | undefined, data: Value, scope: object, limits: EvalLimits): RegoOutcome {
   // A template that has run over its budget is not evaluated again: that answer comes first.
   if ((failures.get(scope)?.get(c.template) ?? 0) >= maxBudgetFailures) return evaluateUncached(c, subject, namespace, data, scope, limits);
   const review = reviewValue(subject, namespace);
   const dataKey = c.template.rego.policy.usesInventory ? data : undefined;
-  let memo = byInput.get(c);
-  if (!memo) byInput.set(c, (memo = new Map()));
-  const h = reviewHash(review);
-  let seen = memo.get(h);
-  if (seen) for (const e of seen) if (e.data === dataKey && sameValue(e.review, review)) return e.outcome;
+  const memo = memoOf(byInput, c);
+  const hit = memo.get(review, dataKey);
+  if (hit) return hit;
   const outcome = evaluateUncached(c, subject, namespace, data, scope, limits);
-  if (outcome.ok || !/budget/.test(outcome.error)) {
-    if (!seen) {
-      if (memo.size >= maxInputs) memo.clear();
-      memo.set(h, (seen = []));
-    }
-    if (seen.length < maxPerHash) seen.push({ review, data: dataKey, outcome });
-  }
+  if (outcome.ok || !/budget/.test(outcome.error)) memo.set(review, dataKey, outcome);
   return outcome;
 }
 
