@@ -186,6 +186,14 @@ function selectableResources(policies: AdmissionPolicies): { vap: Set<string>; k
   return { vap, kyverno };
 }
 
+/** An object's `group/Kind`, as paramKinds names the kinds policies read as params. */
+export function paramKindOf(o: AdmissionObject): string {
+  const v = o.source.value as { apiVersion?: unknown; kind?: unknown } | null;
+  const av = typeof v?.apiVersion === 'string' ? v.apiVersion : '';
+  const slash = av.lastIndexOf('/');
+  return `${slash < 0 ? '' : av.slice(0, slash)}/${String(v?.kind)}`;
+}
+
 /** The kinds (`group/Kind`) that ValidatingAdmissionPolicies name as paramKind: objects of these kinds can be params. */
 export function paramKinds(objects: readonly AdmissionObject[]): Set<string> {
   const out = new Set<string>();

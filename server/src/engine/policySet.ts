@@ -5,7 +5,7 @@ import type { ExpansionTemplate } from './expansion';
 import { libraryVariants, PolicyKind, PolicyVariant } from './policies';
 import type { AdmissionObject, CelConstraint, Constraint, EnginePreference, NamespaceObject, OtherConstraint, PolicyObjects, PolicyProblem, PolicySet, RegoConstraint, Template } from './policy';
 import { validateSchema } from './policyLint';
-import { paramKinds, readAdmissionPolicies } from './admissionPolicies';
+import { paramKindOf, paramKinds, readAdmissionPolicies } from './admissionPolicies';
 
 /**
  * The code that decides a template's constraints: CEL when the template has it (Gatekeeper 3.18+ prefers
@@ -119,11 +119,7 @@ export function buildPolicySet(parts: readonly PolicyObjects[], defaultExpansion
   const admissionObjects = parts.flatMap((p) => p.admission);
   const kinds = admissionObjects.length > 0 ? paramKinds(admissionObjects) : new Set<string>();
   // Params: those given (the CLI reads them from every file), else the candidates the files hold.
-  const params = options.params ?? parts.flatMap((p) => p.paramCandidates).filter((o) => {
-    const v = o.source.value as { apiVersion?: unknown; kind?: unknown };
-    const av = typeof v.apiVersion === 'string' ? v.apiVersion : '';
-    return kinds.has(`${av.lastIndexOf('/') < 0 ? '' : av.slice(0, av.lastIndexOf('/'))}/${String(v.kind)}`);
-  });
+  const params = options.params ?? parts.flatMap((p) => p.paramCandidates).filter((o) => kinds.has(paramKindOf(o)));
   const admission = readAdmissionPolicies(admissionObjects, params, namespaces.values());
   if (admission) problems.push(...admission.problems);
   const workspaceExpansions = expansions.length > 0;

@@ -70,8 +70,6 @@ export class TrustedImagesServer {
    * when it is as analysed.
    */
   private readonly edits = new Map<string, TextChange | null | undefined>();
-  /** Per open document: its last analysis and the version it was made for, the start of the next one. */
-  private readonly lastAnalysis = new Map<string, { analysis: FileAnalysis; version: number }>();
   private readonly documents = new TextDocuments<TextDocument>({
     create: (uri, languageId, version, content) => {
       this.edits.set(uri, null);
@@ -455,13 +453,13 @@ export class TrustedImagesServer {
     if (!cache) this.yamlCaches.set(uri, (cache = new YamlCache()));
     // The document an edit touched read again, the others kept (moved), when that is certain to read
     // as the whole text would; else the whole text (its unchanged documents from the cache).
-    const last = this.lastAnalysis.get(uri);
+    // The analysis the edit starts from: the open document's last one, as the index holds it.
+    const last = this.index.isOpen(uri) ? this.index.analysis(uri) : undefined;
     const edit = this.edits.get(uri);
     const analysis =
       text.length > maxBytes
         ? skippedFile(uri, text, `too large: over the ${maxFileSizeMB} MB limit (maxFileSizeMB)`)
-        : ((last && edit && this.reanalyzed(uri, last.analysis, text, edit)) ?? analyzeText(uri, text, { cache }));
-    this.lastAnalysis.set(uri, { analysis, version: doc.version });
+        : ((last && edit && this.reanalyzed(uri, last, text, edit)) ?? analyzeText(uri, text, { cache }));
     this.edits.set(uri, undefined);
     this.republishAfter(this.index.setOpen(uri, analysis, doc.version));
     this.renderAgain(uri);
@@ -480,7 +478,6 @@ export class TrustedImagesServer {
   private closed(uri: string): void {
     this.pendingDocuments.delete(uri);
     this.yamlCaches.delete(uri);
-    this.lastAnalysis.delete(uri);
     this.edits.delete(uri);
     const change = this.scan.closed(uri);
     this.publishNow(uri);

@@ -5,7 +5,7 @@ import { EnginePreference, FileAnalysis } from '../engine';
 import { checkReviews, CheckOptions, expansionsFor, isClusterScoped, Violation } from '../engine';
 import { emptyData, inventoryOf } from '../engine';
 import type { Value } from '../rego/value';
-import { AdmissionObject, buildPolicySet, feedsPolicy, hasPolicyObjects, paramKinds, PolicyObjects, PolicySet } from '../engine';
+import { AdmissionObject, buildPolicySet, feedsPolicy, hasPolicyObjects, paramKindOf, paramKinds, PolicyObjects, PolicySet } from '../engine';
 import { defaultExpansions, ExpansionTemplate, Review } from '../engine';
 
 interface OpenDocument {
@@ -37,14 +37,6 @@ function policyKey(p: PolicyObjects | undefined, params: ReadonlySet<string> | '
   return JSON.stringify(p, (k, v) =>
     k === 'listNode' ? v?.span : k === 'rego' ? v?.source : k === 'template' ? v?.name : k === 'node' ? undefined : k === 'paramCandidates' ? (candidates.length > 0 ? candidates : undefined) : typeof v === 'bigint' ? v.toString() : v,
   );
-}
-
-/** An object's `group/kind`, as paramKinds names the kinds policies read as params. */
-function paramKindOf(o: AdmissionObject): string {
-  const v = o.source.value as { apiVersion?: unknown; kind?: unknown } | null;
-  const av = typeof v?.apiVersion === 'string' ? v.apiVersion : '';
-  const slash = av.lastIndexOf('/');
-  return `${slash < 0 ? '' : av.slice(0, slash)}/${String(v?.kind)}`;
 }
 
 /** What one constraint causes across the workspace, as the files were last checked. */
