@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { main } from '../../server/src/cli/main';
 import type { Report } from '../../server/src/workspace/report';
 import { needsShared, sharedRoot } from '../support/helpers';
+import { helmCharts } from './helmFiles';
 import { parseYaml, toJS } from '../../server/src/yaml/documents';
 
 const refuseAll = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'ti-refuse-')), 'refuse-all.yaml');
@@ -97,20 +98,8 @@ describe('check on overlays: each built image at the line the case lists', needs
 });
 
 const helmRoot = path.join(sharedRoot, 'conformance', 'helm');
-interface Scenario {
-  name: string;
-  release: string;
-  namespace: string;
-  values: string | null;
-  expected: string;
-  expected_images: string;
-  expected_image_sources: string;
-}
 describe('check on charts: each rendered pod image on a values line the case lists', needsShared('conformance/helm'), () => {
-  const charts = fs.existsSync(helmRoot) ? fs.readdirSync(helmRoot).filter((c) => fs.existsSync(path.join(helmRoot, c, 'cases.json'))).sort() : [];
-  for (const chart of charts) {
-    const base = path.join(helmRoot, chart);
-    const { scenarios } = JSON.parse(fs.readFileSync(path.join(base, 'cases.json'), 'utf8')) as { scenarios: Scenario[] };
+  for (const { chart, base, scenarios } of helmCharts(helmRoot)) {
     for (const sc of scenarios) {
       test(`${chart}/${sc.name}`, async () => {
         const argv = ['chart', '--release', sc.release, '--namespace', sc.namespace, ...(sc.values ? ['-f', sc.values] : [])];

@@ -9,21 +9,9 @@ import { test } from 'node:test';
 import { renderChart } from '../../server/src/helm/render';
 import { originAt } from '../../server/src/sources/origin';
 import { parseYaml, toJS, YNode } from '../../server/src/yaml/documents';
-import { diskFiles } from './helmFiles';
+import { diskFiles, helmCharts } from './helmFiles';
 
 const root = path.resolve(__dirname, '../../../shared/conformance/helm');
-
-interface Scenario {
-  name: string;
-  release: string;
-  namespace: string;
-  values: string | null;
-  expected: string;
-  expected_images: string;
-  expected_image_sources: string;
-  documents: number;
-  nondeterministic: Array<{ doc_index: number }>;
-}
 
 /** Scenarios known not to conform, by `chart/scenario`, with the reason. None today. */
 const knownFailures = new Map<string, string>();
@@ -78,11 +66,8 @@ function lineOf(file: string, offset: number): number {
   return line;
 }
 
-const charts = fs.existsSync(root) ? fs.readdirSync(root).filter((c) => fs.existsSync(path.join(root, c, 'cases.json'))).sort() : [];
-
-for (const chartId of charts) {
-  const base = path.join(root, chartId);
-  const cases = JSON.parse(fs.readFileSync(path.join(base, 'cases.json'), 'utf8')) as { scenarios: Scenario[] };
+for (const { chart: chartId, base, scenarios } of helmCharts(root)) {
+  const cases = { scenarios };
   test(`helm template conformance: ${chartId}`, () => {
     let docCount = 0;
     let imagesChecked = 0;

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { main } from '../../server/src/cli/main';
 import { parseYaml, toJS, YNode } from '../../server/src/yaml/documents';
 import { needsShared, sharedRoot } from '../support/helpers';
+import { helmCharts } from './helmFiles';
 
 async function render(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -59,20 +60,9 @@ describe('render = kubectl kustomize, every case', needsShared('conformance/kust
 });
 
 const helmRoot = path.join(sharedRoot, 'conformance', 'helm');
-interface Scenario {
-  name: string;
-  release: string;
-  namespace: string;
-  values: string | null;
-  expected: string;
-  nondeterministic: Array<{ doc_index: number }>;
-}
 describe('render = helm template, every scenario', needsShared('conformance/helm'), () => {
-  const charts = fs.existsSync(helmRoot) ? fs.readdirSync(helmRoot).filter((c) => fs.existsSync(path.join(helmRoot, c, 'cases.json'))).sort() : [];
   const perChart = new Map<string, { equal: number; total: number }>();
-  for (const chart of charts) {
-    const base = path.join(helmRoot, chart);
-    const { scenarios } = JSON.parse(fs.readFileSync(path.join(base, 'cases.json'), 'utf8')) as { scenarios: Scenario[] };
+  for (const { chart, base, scenarios } of helmCharts(helmRoot)) {
     for (const sc of scenarios) {
       test(`${chart}/${sc.name}`, async () => {
         const stat = perChart.get(chart) ?? { equal: 0, total: 0 };
